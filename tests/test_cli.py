@@ -1,0 +1,66 @@
+"""The command line as users and CI drive it: through main(argv) and as a real process."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from billing_config.cli import main
+from tests.conftest import CONFIG, REPO
+
+
+def test_validate_passes_on_the_repository_config(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--config-dir", str(CONFIG)]) == 0
+    captured = capsys.readouterr()
+    assert captured.out == ""
+    assert "no problems" in captured.err
+
+
+def test_validate_reports_a_dangling_next_status_as_text(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ceased = config_tree / "statuses" / "ceased.yaml"
+    ceased.write_text(ceased.read_text().replace("next_status: ex-customer", "next_status: ex-custmer"))
+    assert main(["validate", "--config-dir", str(config_tree)]) == 1
+    out = capsys.readouterr().out.strip().splitlines()
+    assert len(out) == 1
+    assert out[0].startswith(f"{ceased}:12:14: error unknown-reference next_status is 'ex-custmer'")
+    assert "did you mean 'ex-customer'?" in out[0]
+
+
+def test_validate_as_a_real_process_with_json_output(config_tree: Path) -> None:
+    (config_tree / "departments" / "sales.yaml").write_text("name: Accounts\n")
+    completed = subprocess.run(
+        [sys.executable, "-m", "billing_config", "validate", "--format", "json"],
+        cwd=config_tree.parent, capture_output=True, text=True, check=False,
+    )
+    assert completed.returncode == 1, completed.stderr
+    assert "Traceback" not in completed.stderr
+    problems = json.loads(completed.stdout)
+    assert problems == [
+        {
+            "path": "config/departments/sales.yaml",
+            "line": 1,
+            "column": 7,
+            "severity": "error",
+            "rule": "duplicate-name",
+            "message": "name 'Accounts' is already used by config/departments/accounts.yaml; "
+            "each department needs its own name (case is ignored)",
+            "json_path": "$.name",
+            "kind": "departments",
+            "code": "sales",
+        }
+    ]
+
+
+def test_missing_config_dir_is_a_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "--config-dir", str(tmp_path / "nope")]) == 1
+    err = capsys.readouterr().err
+    assert "config directory" in err and "does not exist" in err
+    assert "Traceback" not in err
+
+
+def test_repository_root_is_where_tests_run() -> None:
+    assert (REPO / "pyproject.toml").is_file()

@@ -1,0 +1,95 @@
+"""Every rule the validator knows, with a stable id, a severity and a one-line summary.
+
+Ids never change meaning once published: CI configurations, suppressions and people's memory
+refer to them. The loader, the rules and the generated docs all read this table, so a rule's
+severity is decided here and nowhere else.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from billing_config.findings import Finding, Severity
+
+E = Severity.ERROR
+W = Severity.WARNING
+
+
+@dataclass(frozen=True, slots=True)
+class RuleInfo:
+    id: str
+    severity: Severity
+    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "lint"
+    summary: str
+
+
+_RULES = (
+    # Layout of the config tree.
+    RuleInfo("layout-unknown-folder", E, "layout", "A folder under config/ that is not a kind."),
+    RuleInfo("layout-stray-file", E, "layout", "A file directly under config/, outside every kind folder."),
+    RuleInfo("layout-nested-folder", E, "layout", "A folder inside a kind folder; entries are flat files."),
+    RuleInfo("file-extension", E, "layout", "A file in a kind folder that is not named *.yaml."),
+    RuleInfo("file-symlink", E, "layout", "A symbolic link where an entry file is expected."),
+    RuleInfo("invalid-code", E, "layout", "A file name that is not a valid code (lower-case words joined by hyphens, at most 64 characters)."),
+    # Reading the bytes and the YAML.
+    RuleInfo("file-too-large", E, "yaml", "A file far larger than any entry needs; refused before parsing."),
+    RuleInfo("file-encoding", E, "yaml", "Bytes that are not UTF-8 text, or a NUL byte."),
+    RuleInfo("yaml-too-deep", E, "yaml", "Nesting deeper than any entry needs; refused before building it."),
+    RuleInfo("yaml-syntax", E, "yaml", "Text that is not well-formed YAML."),
+    RuleInfo("yaml-empty", E, "yaml", "A file with no entry in it."),
+    RuleInfo("yaml-multiple-documents", E, "yaml", "More than one YAML document in one file."),
+    RuleInfo("yaml-not-mapping", E, "yaml", "A top level that is not a mapping of field names to values."),
+    RuleInfo("yaml-duplicate-key", E, "yaml", "The same key twice in one mapping; YAML libraries silently keep the last."),
+    RuleInfo("yaml-anchor", E, "yaml", "Anchors and aliases; they hide values and allow alias bombs."),
+    RuleInfo("yaml-tag", E, "yaml", "An explicit YAML tag such as !!str or !python/object."),
+    RuleInfo("yaml-key-type", E, "yaml", "A key that is not a plain piece of text."),
+    # The JSON Schema of the kind.
+    RuleInfo("schema-required", E, "schema", "A required field is missing."),
+    RuleInfo("schema-unknown-field", E, "schema", "A field the kind does not have."),
+    RuleInfo("schema-type", E, "schema", "A value of the wrong type."),
+    RuleInfo("schema-enum", E, "schema", "A value outside the allowed list."),
+    RuleInfo("schema-length", E, "schema", "Text longer or shorter than the field allows."),
+    RuleInfo("schema-range", E, "schema", "A number outside the field's range."),
+    RuleInfo("schema-pattern", E, "schema", "Text that does not have the field's form."),
+    RuleInfo("schema", E, "schema", "Any other breach of the kind's JSON Schema."),
+    # Cross-references between entries.
+    RuleInfo("unknown-reference", E, "references", "A reference to an entry that does not exist."),
+    RuleInfo("wrong-kind-reference", E, "references", "A reference to an entry of another kind, such as a service status where a number status belongs."),
+    RuleInfo("next-status-self", E, "references", "A status whose next status is itself."),
+    RuleInfo("next-status-cycle", E, "references", "Following next statuses comes back to where it started."),
+    # Uniqueness within a kind.
+    RuleInfo("duplicate-name", E, "uniqueness", "Two entries of a kind share a name, ignoring case."),
+    RuleInfo("duplicate-short-name", E, "uniqueness", "Two entries of a kind share a short name, ignoring case."),
+    # Advice an administrator wants to see; failures only with --strict.
+    RuleInfo("active-and-suspended", W, "lint", "A status that is both active and suspended."),
+    RuleInfo("crm-only-with-login", W, "lint", "A CRM-only status that still allows portal login."),
+    RuleInfo("final-bill-options-unused", W, "lint", "Final-bill options set on a status whose final_invoice is false; they have no effect."),
+    RuleInfo("duplicate-display-position", W, "lint", "Two entries of a kind share a display position, so their order is arbitrary."),
+)
+
+CATALOGUE: dict[str, RuleInfo] = {rule.id: rule for rule in _RULES}
+
+
+def finding(
+    rule: str,
+    path: str,
+    line: int,
+    column: int,
+    message: str,
+    *,
+    kind: str | None = None,
+    code: str | None = None,
+    json_path: str = "$",
+) -> Finding:
+    """A finding whose severity comes from the catalogue, so no caller can disagree with it."""
+    return Finding(
+        path=path,
+        line=line,
+        column=column,
+        severity=CATALOGUE[rule].severity,
+        rule=rule,
+        message=message,
+        kind=kind,
+        code=code,
+        json_path=json_path,
+    )

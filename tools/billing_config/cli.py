@@ -1,0 +1,65 @@
+"""The command line: parses arguments and wires stages together, nothing more."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+from collections.abc import Sequence
+
+from billing_config import __version__
+from billing_config.commands import COMMAND_MODULES
+from billing_config.errors import UserError
+
+PROG = "billing-config"
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Customer statuses, groups and departments of the billing platform, kept as code.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for name in COMMAND_MODULES:
+        module = importlib.import_module(f"billing_config.commands.{name}")
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exit_:  # argparse has already printed the usage message
+        return exit_.code if isinstance(exit_.code, int) else 2
+    try:
+        code: int = args.run(args)
+        return code
+    except UserError as error:
+        print(f"{PROG}: error: {error.message}", file=sys.stderr)
+        return error.exit_code
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 1
+    except Exception as error:  # the last line of defence: a user never sees a traceback
+        if os.environ.get("BILLING_CONFIG_DEBUG"):
+            raise
+        print(
+            f"{PROG}: internal error: {type(error).__name__}: {_one_line(error)}\n"
+            f"This is a bug in {PROG}; rerun with BILLING_CONFIG_DEBUG=1 for the details and report it.",
+            file=sys.stderr,
+        )
+        return 1
+
+
+def _one_line(error: BaseException) -> str:
+    text = str(error).strip().splitlines()
+    return text[0][:300] if text else ""
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,45 @@
+"""billing-config validate: schema, cross-reference and lint rules over the whole tree."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from billing_config.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "validate",
+        help="check every config file against its schema and the cross-reference rules",
+        description="Check the whole config tree and report every problem at once.",
+    )
+    parser.add_argument("--config-dir", type=Path, default=Path("config"), help="the config tree (default: ./config)")
+    parser.add_argument("--format", choices=("text", "json", "github"), default="text", help="output format (default: text)")
+    parser.add_argument("--strict", action="store_true", help="fail on warnings too")
+    parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from billing_config.findings import has_failures
+    from billing_config.render import findings as render
+    from billing_config.validation import validate_tree
+
+    try:
+        result = validate_tree(args.config_dir, jobs=args.jobs)
+    except FileNotFoundError:
+        raise UserError(
+            f"config directory '{args.config_dir}' does not exist; run from the repository root or pass --config-dir"
+        ) from None
+    if args.format == "json":
+        sys.stdout.write(render.render_json(result.findings))
+    elif args.format == "github":
+        sys.stdout.write(render.render_github(result.findings))
+    else:
+        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        sys.stdout.write(render.render_text(result.findings, colour=colour))
+        print(render.render_summary(result.files, result.errors, result.warnings), file=sys.stderr)
+    return 1 if has_failures(result.findings, args.strict) else 0

@@ -1,0 +1,183 @@
+"""The registry of kinds: the one place where a kind of configuration entry is declared.
+
+Everything else (loader, rules, database tables, planner, exporter, formatter, docs) reads this
+module, so adding a kind means adding a declaration here and a schema in ``schemas/``.
+
+Fields are not repeated here: their names, order, types, defaults and lengths come from the
+kind's JSON Schema, which is also what editors and reviewers read.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+from pathlib import Path
+from typing import Any, Mapping
+
+CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
+CODE_MAX_LENGTH = 64
+CODE_RE = re.compile(CODE_PATTERN)
+
+SCHEMA_SUFFIX = ".schema.json"
+
+
+def schemas_dir() -> Path:
+    """Where the JSON Schemas are: inside the installed package, or at the repository top.
+
+    A wheel carries them as ``billing_config/schemas``; an editable install or a source
+    checkout reads the repository's own ``schemas/`` folder.
+    """
+    packaged = Path(__file__).resolve().parent / "schemas"
+    if packaged.is_dir():
+        return packaged
+    return Path(__file__).resolve().parents[2] / "schemas"
+
+
+def is_valid_code(code: str) -> bool:
+    return len(code) <= CODE_MAX_LENGTH and CODE_RE.match(code) is not None
+
+
+@dataclass(frozen=True, slots=True)
+class Field:
+    """One config field, as its kind's JSON Schema describes it."""
+
+    name: str
+    type: str  # "string", "boolean" or "integer" (a reference is a string holding a code)
+    title: str
+    description: str
+    required: bool
+    default: Any
+    nullable: bool
+    max_length: int | None = None
+    enum: tuple[str, ...] | None = None
+    references: str | None = None  # the kind whose code this field holds
+
+
+@dataclass(frozen=True, slots=True)
+class Usage:
+    """A table outside the registry whose rows point at entries of a kind.
+
+    The planner counts these rows to show a change's impact, and a delete is refused while
+    any exist.
+    """
+
+    table: str
+    column: str
+    noun: str  # plural, as a reviewer reads it: "customers", "tickets"
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str  # folder under config/ and schema file stem, e.g. "statuses"
+    singular: str  # how messages name one entry: "status", "number status"
+    table: str  # live database table
+    managed: bool  # True: the sync tool writes it; False: only checked to exist live
+    references: Mapping[str, str] = field(default_factory=dict)  # field -> kind name
+    usage: Usage | None = None
+
+    @property
+    def schema_file(self) -> str:
+        return f"{self.name}{SCHEMA_SUFFIX}"
+
+    @property
+    def schema_path(self) -> Path:
+        return schemas_dir() / self.schema_file
+
+    @cached_property
+    def schema(self) -> dict[str, Any]:
+        with open(self.schema_path, "rb") as handle:
+            loaded: dict[str, Any] = json.load(handle)
+        return loaded
+
+    @cached_property
+    def fields(self) -> tuple[Field, ...]:
+        """The kind's fields in schema order, which is also the canonical key order."""
+        required = set(self.schema.get("required", ()))
+        result = []
+        for name, spec in self.schema["properties"].items():
+            types = spec.get("type", "string")
+            types = [types] if isinstance(types, str) else list(types)
+            nullable = "null" in types
+            base = next((t for t in types if t != "null"), "string")
+            enum = spec.get("enum")
+            result.append(
+                Field(
+                    name=name,
+                    type=base,
+                    title=spec.get("title", name),
+                    description=spec.get("description", ""),
+                    required=name in required,
+                    default=spec.get("default"),
+                    nullable=nullable,
+                    max_length=spec.get("maxLength"),
+                    enum=tuple(e for e in enum if e is not None) if enum else None,
+                    references=self.references.get(name),
+                )
+            )
+        return tuple(result)
+
+    @cached_property
+    def field_names(self) -> tuple[str, ...]:
+        return tuple(f.name for f in self.fields)
+
+    @cached_property
+    def field_map(self) -> dict[str, Field]:
+        return {f.name: f for f in self.fields}
+
+    @cached_property
+    def defaults(self) -> dict[str, Any]:
+        return {f.name: f.default for f in self.fields if not f.required}
+
+    def with_defaults(self, data: Mapping[str, Any]) -> dict[str, Any]:
+        """The entry as the platform sees it: every field, omitted ones at their default."""
+        return {f.name: data.get(f.name, f.default) for f in self.fields}
+
+    @property
+    def has_display_position(self) -> bool:
+        return "display_position" in self.field_map
+
+
+_REFERENCE_FIELDS_OF_A_STATUS = {
+    "next_status": "statuses",
+    "related_number_status": "number-statuses",
+    "related_service_status": "service-statuses",
+    "related_feature_status": "feature-statuses",
+}
+
+# Reference kinds come first: managed kinds point at them, and the sync engine creates in this
+# order.
+KINDS: tuple[Kind, ...] = (
+    Kind("number-statuses", "number status", "number_statuses", managed=False),
+    Kind("service-statuses", "service status", "service_statuses", managed=False),
+    Kind("feature-statuses", "feature status", "feature_statuses", managed=False),
+    Kind(
+        "statuses",
+        "customer status",
+        "customer_statuses",
+        managed=True,
+        references=_REFERENCE_FIELDS_OF_A_STATUS,
+        usage=Usage("customers", "customer_status_id", "customers"),
+    ),
+    Kind(
+        "groups",
+        "customer group",
+        "customer_groups",
+        managed=True,
+        usage=Usage("customer_group_members", "customer_group_id", "customers"),
+    ),
+    Kind(
+        "departments",
+        "department",
+        "departments",
+        managed=True,
+        usage=Usage("tickets", "department_id", "tickets"),
+    ),
+)
+
+KINDS_BY_NAME: dict[str, Kind] = {kind.name: kind for kind in KINDS}
+
+
+def get_kind(name: str) -> Kind:
+    return KINDS_BY_NAME[name]

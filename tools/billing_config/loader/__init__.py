@@ -1,0 +1,15 @@
+"""Files to documents with positions: the first stage after the kinds registry."""
+
+from billing_config.loader.document import Document, JsonPath, Span, format_json_path
+from billing_config.loader.tree import EntryFile, discover
+from billing_config.loader.yaml_reader import read_entry
+
+__all__ = [
+    "Document",
+    "EntryFile",
+    "JsonPath",
+    "Span",
+    "discover",
+    "format_json_path",
+    "read_entry",
+]

@@ -1,0 +1,109 @@
+"""Finds the entry files of a config tree and reports whatever does not fit its layout."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from billing_config.catalogue import finding
+from billing_config.findings import Finding
+from billing_config.kinds import KINDS_BY_NAME, is_valid_code
+from billing_config.suggest import did_you_mean
+
+ENTRY_SUFFIX = ".yaml"
+# Files git needs to keep an empty folder; they carry no entry.
+_IGNORED_NAMES = frozenset({".gitkeep", ".keep"})
+
+
+@dataclass(frozen=True, slots=True)
+class EntryFile:
+    path: Path  # as the file system needs it
+    display: str  # as the user reads it
+    kind: str
+    code: str
+
+
+def display_path(path: Path) -> str:
+    """The path relative to the working directory when it is under it, else as given."""
+    if path.is_absolute():
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+    return str(path)
+
+
+def discover(config_dir: Path) -> tuple[list[EntryFile], list[Finding]]:
+    """The entry files under config_dir, sorted, and the layout problems found on the way."""
+    entries: list[EntryFile] = []
+    findings: list[Finding] = []
+    root_display = display_path(config_dir)
+    with os.scandir(config_dir) as listing:
+        top = sorted(listing, key=lambda e: e.name)
+    for item in top:
+        shown = os.path.join(root_display, item.name)
+        if item.name in _IGNORED_NAMES:
+            continue
+        if item.is_dir(follow_symlinks=False):
+            if item.name not in KINDS_BY_NAME:
+                findings.append(
+                    finding(
+                        "layout-unknown-folder", shown, 1, 1,
+                        f"'{item.name}' is not a kind{did_you_mean(item.name, KINDS_BY_NAME)}; "
+                        f"the kinds are {', '.join(KINDS_BY_NAME)}",
+                    )
+                )
+                continue
+            _discover_kind(Path(item.path), shown, item.name, entries, findings)
+        elif item.is_symlink():
+            findings.append(finding("file-symlink", shown, 1, 1, "symbolic links are not followed; put the real folder or file here"))
+        else:
+            findings.append(
+                finding(
+                    "layout-stray-file", shown, 1, 1,
+                    f"files belong in a kind folder such as {root_display}/statuses/; move or remove it",
+                )
+            )
+    return entries, findings
+
+
+def _discover_kind(folder: Path, folder_display: str, kind: str, entries: list[EntryFile], findings: list[Finding]) -> None:
+    with os.scandir(folder) as listing:
+        items = sorted(listing, key=lambda e: e.name)
+    for item in items:
+        if item.name in _IGNORED_NAMES:
+            continue
+        shown = os.path.join(folder_display, item.name)
+        stem, suffix = os.path.splitext(item.name)
+        if item.is_symlink():
+            findings.append(
+                finding("file-symlink", shown, 1, 1, "symbolic links are not followed; copy the entry into the file itself", kind=kind, code=stem)
+            )
+            continue
+        if item.is_dir(follow_symlinks=False):
+            findings.append(
+                finding("layout-nested-folder", shown, 1, 1, f"entries are files directly in {folder_display}/; move them up and remove the folder", kind=kind)
+            )
+            continue
+        if suffix != ENTRY_SUFFIX:
+            hint = f"rename it to {stem}{ENTRY_SUFFIX}" if suffix in {".yml", ".YAML", ".YML"} else "entries are *.yaml files; remove it or move it out of config/"
+            findings.append(finding("file-extension", shown, 1, 1, f"'{item.name}' is not a .yaml file; {hint}", kind=kind))
+            continue
+        if not is_valid_code(stem):
+            findings.append(
+                finding(
+                    "invalid-code", shown, 1, 1,
+                    f"the file name '{stem}' is not a valid code: use lower-case letters and digits in words joined by "
+                    f"single hyphens, at most 64 characters (for example '{_suggest_code(stem)}')",
+                    kind=kind, code=stem,
+                )
+            )
+        entries.append(EntryFile(Path(item.path), shown, kind, stem))
+
+
+def _suggest_code(stem: str) -> str:
+    import re
+
+    words = re.findall(r"[a-z0-9]+", stem.lower())
+    return "-".join(words)[:64].strip("-") or "my-entry"

@@ -1,0 +1,59 @@
+"""Validation findings in the formats people and machines read."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+
+from billing_config.findings import Finding, Severity
+
+FORMATS = ("text", "json", "github")
+
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
+_BOLD = "\033[1m"
+_RESET = "\033[0m"
+
+
+def render_text(findings: Sequence[Finding], colour: bool = False) -> str:
+    """Compiler style, one line a problem: PATH:LINE:COLUMN: SEVERITY RULE message."""
+    lines = []
+    for f in findings:
+        severity = f.severity.value
+        if colour:
+            lines.append(
+                f"{_BOLD}{f.path}:{f.line}:{f.column}:{_RESET} {_COLOURS[f.severity]}{severity}{_RESET} "
+                f"{_BOLD}{f.rule}{_RESET} {f.message}"
+            )
+        else:
+            lines.append(f"{f.path}:{f.line}:{f.column}: {severity} {f.rule} {f.message}")
+    return "".join(line + "\n" for line in lines)
+
+
+def render_json(findings: Sequence[Finding]) -> str:
+    return json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
+
+
+def _escape_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _escape_property(text: str) -> str:
+    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
+
+
+def render_github(findings: Sequence[Finding]) -> str:
+    """GitHub Actions workflow commands, which become annotations on the pull request's lines."""
+    lines = []
+    for f in findings:
+        command = "error" if f.severity is Severity.ERROR else "warning"
+        properties = (
+            f"file={_escape_property(f.path)},line={f.line},col={f.column},title={_escape_property(f.rule)}"
+        )
+        lines.append(f"::{command} {properties}::{_escape_data(f.message)}")
+    return "".join(line + "\n" for line in lines)
+
+
+def render_summary(files: int, errors: int, warnings: int) -> str:
+    if not errors and not warnings:
+        return f"{files} file(s) checked: no problems"
+    return f"{files} file(s) checked: {errors} error(s), {warnings} warning(s)"

@@ -1,0 +1,109 @@
+"""Cross-references between entries: next statuses and related statuses must exist."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+from billing_config.catalogue import finding
+from billing_config.findings import Finding, shorten
+from billing_config.kinds import KINDS, Kind, get_kind
+from billing_config.loader import Document, format_json_path
+from billing_config.suggest import did_you_mean
+
+Index = Mapping[str, Mapping[str, Document]]  # kind name -> code -> document
+
+
+def index_documents(documents: Sequence[Document]) -> dict[str, dict[str, Document]]:
+    index: dict[str, dict[str, Document]] = {kind.name: {} for kind in KINDS}
+    for document in documents:
+        index[document.kind][document.code] = document
+    return index
+
+
+def check_references(index: Index) -> list[Finding]:
+    findings: list[Finding] = []
+    for kind in KINDS:
+        if not kind.references:
+            continue
+        for document in index[kind.name].values():
+            for field, target_name in kind.references.items():
+                value = document.data.get(field)
+                if not isinstance(value, str):
+                    continue  # absent, null, or a type the schema already reports
+                findings.extend(_check_one(kind, document, field, value, get_kind(target_name), index))
+    findings.extend(_check_cycles(index))
+    return findings
+
+
+def _check_one(kind: Kind, document: Document, field: str, value: str, target: Kind, index: Index) -> list[Finding]:
+    line, column = document.locate((field,))
+
+    def make(rule: str, message: str) -> Finding:
+        return finding(
+            rule, document.path, line, column, message,
+            kind=kind.name, code=document.code, json_path=format_json_path((field,)),
+        )
+
+    if field == "next_status" and value == document.code and target.name == kind.name:
+        return [make("next-status-self", f"{field} is this {kind.singular} itself; name another status or remove the line")]
+    if value in index[target.name]:
+        return []
+    holders = [other for other in KINDS if other.name != target.name and value in index[other.name]]
+    if holders:
+        other = holders[0]
+        return [
+            make(
+                "wrong-kind-reference",
+                f"{field} is {shorten(value)}, which is a {other.singular} ({index[other.name][value].path}), "
+                f"not a {target.singular}; name an entry of config/{target.name}/",
+            )
+        ]
+    hint = did_you_mean(value, index[target.name])
+    return [
+        make(
+            "unknown-reference",
+            f"{field} is {shorten(value)}, but there is no {target.singular} with that code{hint}; "
+            f"add config/{target.name}/{value}.yaml or name an existing one",
+        )
+    ]
+
+
+def _check_cycles(index: Index) -> list[Finding]:
+    """Report each loop of next statuses once, at its alphabetically first member."""
+    findings: list[Finding] = []
+    for kind in KINDS:
+        if kind.references.get("next_status") != kind.name:
+            continue
+        entries = index[kind.name]
+        following = {
+            code: document.data.get("next_status")
+            for code, document in entries.items()
+            if isinstance(document.data.get("next_status"), str)
+        }
+        finished: set[str] = set()
+        for start in sorted(following):
+            trail: list[str] = []
+            on_trail: set[str] = set()
+            code: str | None = start
+            while code is not None and code in following and code not in finished and code not in on_trail:
+                trail.append(code)
+                on_trail.add(code)
+                code = following[code]
+            if code is not None and code in on_trail:
+                loop = trail[trail.index(code):]
+                if len(loop) > 1:  # a one-status loop is next-status-self
+                    first = min(loop)
+                    turn = loop.index(first)
+                    ordered = loop[turn:] + loop[:turn]
+                    document = entries[first]
+                    line, column = document.locate(("next_status",))
+                    findings.append(
+                        finding(
+                            "next-status-cycle", document.path, line, column,
+                            f"following next_status from '{first}' comes back to it "
+                            f"({' → '.join([*ordered, first])}); end the chain with a status that has no next_status",
+                            kind=kind.name, code=first, json_path="$.next_status",
+                        )
+                    )
+            finished.update(trail)
+    return findings

@@ -1,0 +1,148 @@
+"""The kind's JSON Schema, applied to each document.
+
+jsonschema-rs gives the yes/no answer in under a microsecond an entry. Only entries that fail
+are handed to the pure-Python jsonschema, whose errors carry enough structure for us to write
+our own messages: its own messages quote whole values, which for a hostile file can be huge.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from billing_config.catalogue import finding
+from billing_config.findings import Finding, shorten
+from billing_config.kinds import Kind, get_kind
+from billing_config.loader import Document, format_json_path
+from billing_config.suggest import did_you_mean
+
+_fast_validators: dict[str, Any] = {}
+_explainers: dict[str, Any] = {}
+
+_YAML11_BOOLEAN_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
+_TYPE_NOUNS = {
+    "string": "text",
+    "boolean": "true or false",
+    "integer": "a whole number",
+    "null": "empty (null)",
+    "object": "a mapping",
+    "array": "a list",
+    "number": "a number",
+}
+
+
+def check_schema(document: Document) -> list[Finding]:
+    kind = get_kind(document.kind)
+    if _fast_validator(kind).is_valid(document.data):
+        return []
+    return _explain(kind, document)
+
+
+def _fast_validator(kind: Kind) -> Any:
+    validator = _fast_validators.get(kind.name)
+    if validator is None:
+        import jsonschema_rs
+
+        validator = _fast_validators[kind.name] = jsonschema_rs.validator_for(kind.schema)
+    return validator
+
+
+def _explainer(kind: Kind) -> Any:
+    validator = _explainers.get(kind.name)
+    if validator is None:
+        from jsonschema import Draft202012Validator
+
+        validator = _explainers[kind.name] = Draft202012Validator(kind.schema)
+    return validator
+
+
+def _explain(kind: Kind, document: Document) -> list[Finding]:
+    findings: list[Finding] = []
+    for error in _explainer(kind).iter_errors(document.data):
+        findings.extend(_describe(kind, document, error))
+    return findings
+
+
+def _describe(kind: Kind, document: Document, error: Any) -> list[Finding]:
+    at = tuple(error.absolute_path)
+    field = ".".join(str(part) for part in at) or "the entry"
+    keyword = error.validator
+    value = error.instance
+
+    def make(rule: str, message: str, path: tuple[Any, ...] = at, key: bool = False) -> Finding:
+        line, column = document.locate(path, key=key)
+        return finding(
+            rule, document.path, line, column, message,
+            kind=document.kind, code=document.code, json_path=format_json_path(path),
+        )
+
+    if keyword == "required":
+        missing = [name for name in error.validator_value if name not in value]
+        return [
+            make("schema-required", f"'{name}' is required for a {kind.singular}; add a line such as '{name}: ...'")
+            for name in missing
+        ]
+    if keyword == "additionalProperties":
+        known = list(kind.field_names)
+        return [
+            make(
+                "schema-unknown-field",
+                f"'{shorten(extra)[1:-1]}' is not a field of a {kind.singular}{did_you_mean(extra, known)}; "
+                f"see {kind.schema_file} for the fields",
+                (*at, extra), key=True,
+            )
+            for extra in sorted(set(value) - set(known), key=str)
+        ]
+    if keyword == "type":
+        expected = error.validator_value
+        expected = [expected] if isinstance(expected, str) else list(expected)
+        wanted = " or ".join(_TYPE_NOUNS.get(t, t) for t in expected)
+        message = f"{field} must be {wanted}, not {_describe_value(value)}"
+        if "boolean" in expected and isinstance(value, str) and value.lower() in _YAML11_BOOLEAN_WORDS:
+            message += f"; write true or false (YAML 1.2 reads {value} as text, not a yes/no answer)"
+        elif value is None:
+            message += "; give it a value or remove the line to take the default"
+        elif "string" in expected and isinstance(value, (bool, int, float)):
+            message += "; put it in quotes to make it text"
+        return [make("schema-type", message)]
+    if keyword == "enum":
+        options = [str(o) for o in error.validator_value if o is not None]
+        hint = did_you_mean(str(value), options) if isinstance(value, str) else ""
+        return [make("schema-enum", f"{field} is {shorten(value)}{hint}; it must be one of {', '.join(options)}")]
+    if keyword in ("maxLength", "minLength"):
+        length = len(value) if isinstance(value, str) else 0
+        if keyword == "minLength":
+            return [make("schema-length", f"{field} is empty; give it at least {error.validator_value} character(s)")]
+        return [
+            make("schema-length", f"{field} is {length} characters long; at most {error.validator_value} fit the database column")
+        ]
+    if keyword in ("minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"):
+        bound = "at least" if "inimum" in keyword else "at most"
+        return [make("schema-range", f"{field} is {shorten(value)}; it must be {bound} {error.validator_value}")]
+    if keyword == "pattern":
+        spec = kind.field_map.get(str(at[0])) if at else None
+        if spec is not None and spec.references:
+            target = get_kind(spec.references)
+            message = (
+                f"{field} is {shorten(value)}, which is not a code: name a {target.singular} by its file name "
+                f"under config/{target.name}/ (lower-case words joined by hyphens, such as 'ex-customer')"
+            )
+        else:
+            message = f"{field} is {shorten(value)}, which does not have the allowed form ({error.validator_value})"
+        return [make("schema-pattern", message)]
+    return [make("schema", f"{field} breaks the '{keyword}' rule of {kind.schema_file}")]
+
+
+def _describe_value(value: Any) -> str:
+    if value is None:
+        return "empty"
+    if isinstance(value, bool):
+        return f"{str(value).lower()} (true/false)"
+    if isinstance(value, (int, float)):
+        return f"the number {shorten(value)}"
+    if isinstance(value, str):
+        return f"the text {shorten(value)}"
+    if isinstance(value, list):
+        return f"a list of {len(value)} item(s)"
+    if isinstance(value, dict):
+        return "a mapping"
+    return type(value).__name__

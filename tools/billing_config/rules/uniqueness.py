@@ -1,0 +1,39 @@
+"""Names and short names are unique within a kind, ignoring case."""
+
+from __future__ import annotations
+
+from billing_config.catalogue import finding
+from billing_config.findings import Finding, shorten
+from billing_config.kinds import KINDS
+from billing_config.loader import format_json_path
+from billing_config.rules.references import Index
+
+_UNIQUE_FIELDS = {"name": "duplicate-name", "short_name": "duplicate-short-name"}
+
+
+def check_uniqueness(index: Index) -> list[Finding]:
+    findings: list[Finding] = []
+    for kind in KINDS:
+        documents = sorted(index[kind.name].values(), key=lambda d: d.path)
+        for field, rule in _UNIQUE_FIELDS.items():
+            if field not in kind.field_map:
+                continue
+            first_holder: dict[str, str] = {}
+            for document in documents:
+                value = document.data.get(field)
+                if not isinstance(value, str) or not value.strip():
+                    continue
+                folded = value.strip().casefold()
+                if folded in first_holder:
+                    line, column = document.locate((field,))
+                    findings.append(
+                        finding(
+                            rule, document.path, line, column,
+                            f"{field} {shorten(value)} is already used by {first_holder[folded]}; "
+                            f"each {kind.singular} needs its own {field.replace('_', ' ')} (case is ignored)",
+                            kind=kind.name, code=document.code, json_path=format_json_path((field,)),
+                        )
+                    )
+                else:
+                    first_holder[folded] = document.path
+    return findings

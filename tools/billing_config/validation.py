@@ -1,0 +1,89 @@
+"""The whole check of a config tree: layout, every file, then the rules that need every entry.
+
+Reading and per-file checks dominate the cost and are independent per file, so big trees are
+split across processes; small trees stay in one process, where starting workers would cost
+more than it saves.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from billing_config.findings import Finding, sorted_findings
+from billing_config.loader import Document, EntryFile, discover, read_entry
+from billing_config.rules import check_document, check_tree
+
+# Below this many files one process is faster than forking workers.
+PARALLEL_THRESHOLD = 1500
+
+
+@dataclass(slots=True)
+class TreeResult:
+    documents: list[Document]
+    findings: list[Finding]
+    files: int
+
+    @property
+    def errors(self) -> int:
+        return sum(1 for f in self.findings if f.severity.value == "error")
+
+    @property
+    def warnings(self) -> int:
+        return len(self.findings) - self.errors
+
+
+def read_and_check(entries: Sequence[EntryFile]) -> tuple[list[Document], list[Finding]]:
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    for entry in entries:
+        document, problems = read_entry(entry.path, entry.display, entry.kind, entry.code)
+        findings.extend(problems)
+        if document is not None:
+            documents.append(document)
+            findings.extend(check_document(document))
+    return documents, findings
+
+
+def validate_tree(config_dir: Path, jobs: int | None = None) -> TreeResult:
+    """Check everything under config_dir. Raises FileNotFoundError if it is not a folder."""
+    if not config_dir.is_dir():
+        raise FileNotFoundError(str(config_dir))
+    entries, findings = discover(config_dir)
+    workers = _worker_count(len(entries), jobs)
+    if workers > 1:
+        documents, problems = _in_parallel(entries, workers)
+    else:
+        documents, problems = read_and_check(entries)
+    findings.extend(problems)
+    findings.extend(check_tree(documents))
+    return TreeResult(documents=documents, findings=sorted_findings(findings), files=len(entries))
+
+
+def _worker_count(files: int, jobs: int | None) -> int:
+    if jobs is not None:
+        return max(1, jobs)
+    if files < PARALLEL_THRESHOLD:
+        return 1
+    return min(os.cpu_count() or 1, 8)
+
+
+def _in_parallel(entries: list[EntryFile], workers: int) -> tuple[list[Document], list[Finding]]:
+    import multiprocessing
+
+    # fork shares the already-imported modules and compiled schemas with the workers; the
+    # fallback covers platforms without it.
+    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
+    context = multiprocessing.get_context(method)
+    chunks = [entries[i::workers] for i in range(workers)]
+    with context.Pool(workers) as pool:
+        results = pool.map(read_and_check, chunks)
+    documents: list[Document] = []
+    findings: list[Finding] = []
+    for chunk_documents, chunk_findings in results:
+        documents.extend(chunk_documents)
+        findings.extend(chunk_findings)
+    documents.sort(key=lambda d: d.path)
+    return documents, findings
