@@ -1,0 +1,83 @@
+"""The canonical text of an entry file, shared by export, new and the formatter.
+
+One style everywhere means an exported file, a scaffolded file and a formatted file are
+byte-for-byte what ``fmt --check`` accepts, and diffs in pull requests show only real changes.
+
+The style: the schema modeline on the first line, keys in schema order, two-space indentation,
+text plain where YAML 1.1 and 1.2 readers agree it is text and single-quoted otherwise.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from billing_config.kinds import Kind
+
+MODELINE_PREFIX = "# yaml-language-server: $schema="
+
+# Plain scalars that some YAML reader would not read back as the same text: booleans and nulls
+# of YAML 1.1 and 1.2, numbers, and anything starting with an indicator character.
+_AMBIGUOUS_WORDS = frozenset(
+    word
+    for base in ("yes", "no", "on", "off", "y", "n", "true", "false", "null", "~")
+    for word in (base, base.upper(), base.capitalize())
+)
+_NUMBER_LIKE = re.compile(
+    r"^[-+]?(\.[0-9]+|[0-9][0-9_]*(\.[0-9_]*)?)([eE][-+]?[0-9]+)?$|^[-+]?\.(inf|Inf|INF)$|^\.(nan|NaN|NAN)$"
+    r"|^0[xob][0-9a-fA-F_]+$|^[0-9]+(:[0-5]?[0-9])+(\.[0-9_]*)?$"
+)
+_INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
+
+
+def modeline(kind: Kind) -> str:
+    """The editor hint, with the schema path relative to config/<kind>/<code>.yaml."""
+    return f"{MODELINE_PREFIX}../../schemas/{kind.schema_file}"
+
+
+def needs_quotes(text: str) -> bool:
+    if text == "" or text != text.strip() or "\n" in text:
+        return True
+    if text in _AMBIGUOUS_WORDS or _NUMBER_LIKE.match(text):
+        return True
+    if text[0] in _INDICATORS:
+        return True
+    if ": " in text or " #" in text or text.endswith(":"):
+        return True
+    return any(ord(ch) < 32 or ch == "\x7f" for ch in text)
+
+
+def scalar_text(value: Any) -> str:
+    """One value as canonical YAML text."""
+    if value is None:
+        return "null"
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if isinstance(value, int):
+        return str(value)
+    text = str(value)
+    if not needs_quotes(text):
+        return text
+    if "\n" in text or any(ord(ch) < 32 for ch in text):
+        # Control characters cannot appear in single quotes; JSON escapes are valid YAML.
+        import json
+
+        return json.dumps(text, ensure_ascii=False)
+    return "'" + text.replace("'", "''") + "'"
+
+
+def dump_entry(kind: Kind, data: Mapping[str, Any], comments: tuple[str, ...] = ()) -> str:
+    """A whole entry file: modeline, optional comment lines, then every given field in order.
+
+    Fields are written in schema order; fields the kind does not have are dropped, so callers
+    pass exactly what should be in the file (``kind.with_defaults(data)`` for every field).
+    """
+    lines = [modeline(kind)]
+    lines.extend(f"# {comment}" if comment else "#" for comment in comments)
+    for name in kind.field_names:
+        if name in data:
+            lines.append(f"{name}: {scalar_text(data[name])}")
+    return "\n".join(lines) + "\n"
