@@ -6,4 +6,6 @@ from __future__ import annotations
 COMMAND_MODULES = (
     "validate",
     "db",
+    "plan",
+    "apply",
 )
