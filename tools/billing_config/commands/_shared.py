@@ -80,7 +80,7 @@ def make_plan(args: argparse.Namespace, engine: Engine, url: str, documents: lis
     """Read the live state (one short read-only transaction) and diff the documents against it."""
     from billing_config.database import run_guarded, safe_url
     from billing_config.live import read_live
-    from billing_config.plan import compute_plan
+    from billing_config.plan.diff import compute_plan
     from billing_config.plan.source import git_info
 
     def read() -> LiveState:

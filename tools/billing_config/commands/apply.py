@@ -64,7 +64,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.apply.transaction import refusal_text
     from billing_config.commands._shared import load_valid_config, make_plan, thresholds_from
     from billing_config.database import open_engine, safe_url
-    from billing_config.plan import compute_plan
+    from billing_config.plan.diff import compute_plan
     from billing_config.plan.source import git_info
 
     saved = _load_saved_plan(args.plan) if args.plan is not None else None

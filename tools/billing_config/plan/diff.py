@@ -9,16 +9,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime, timezone
+from typing import TYPE_CHECKING
 
 from billing_config import __version__
 from billing_config.errors import UserError
 from billing_config.kinds import KINDS, Kind
-from billing_config.live import LiveState
 from billing_config.loader import Document
 from billing_config.plan.model import (
     CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged,
 )
 from billing_config.plan.thresholds import check_thresholds
+
+if TYPE_CHECKING:
+    from billing_config.live import LiveState
 
 
 class PlanError(UserError):
