@@ -8,4 +8,5 @@ COMMAND_MODULES = (
     "db",
     "plan",
     "apply",
+    "export",
 )
