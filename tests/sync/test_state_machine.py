@@ -1,0 +1,150 @@
+"""Random config edits, random edits made behind the tool's back, applies and injected faults.
+
+Whatever happens: after every successful apply the plan is empty and a second apply writes
+nothing; after a failed or refused one the database equals its state before, row for row.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import shutil
+import tempfile
+from pathlib import Path
+
+import sqlalchemy as sa
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+
+from billing_config.canonical import dump_entry
+from billing_config.cli import main
+from billing_config.database import create_engine
+from billing_config.kinds import get_kind
+from billing_config.loader import read_entry
+from tests.conftest import CONFIG
+from tests.sync.helpers import execute, install_fault, remove_fault, scalar, snapshot
+
+NAME_PARTS = st.sampled_from(["Plain", "O'Brien", "100%s", ":name", "Rocket 🚀", "x'); DROP TABLE t; --", "Zoë", '"Q"'])
+EDITABLE = ("statuses", "groups", "departments")
+REMOVABLE = ("groups", "departments")  # nothing in config points at them, so removing one stays valid
+
+
+def run(*argv: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(list(argv))
+    return code, out.getvalue(), err.getvalue()
+
+
+class SyncMachine(RuleBasedStateMachine):
+    def __init__(self) -> None:
+        super().__init__()
+        self.folder = Path(tempfile.mkdtemp(prefix="billing-sync-machine-"))
+        self.config = self.folder / "config"
+        shutil.copytree(CONFIG, self.config)
+        self.url = f"sqlite:///{self.folder / 'billing.db'}"
+        code, _out, err = run("db", "init", "--database", self.url, "--config-dir", str(self.config), "--sample-data")
+        assert code == 0, err
+        self.engine = create_engine(self.url)
+        self.counter = 0
+
+    def teardown(self) -> None:
+        self.engine.dispose()
+        shutil.rmtree(self.folder, ignore_errors=True)
+
+    def _files(self, kinds: tuple[str, ...]) -> list[Path]:
+        return sorted(path for kind in kinds for path in (self.config / kind).glob("*.yaml"))
+
+    def _unique(self, part: str) -> str:
+        self.counter += 1
+        return f"{part} {self.counter}"
+
+    def _rewrite(self, path: Path, change: dict[str, object]) -> None:
+        kind = get_kind(path.parent.name)
+        document, _ = read_entry(path, str(path), kind.name, path.stem)
+        assert document is not None
+        path.write_text(dump_entry(kind, {**document.data, **change}), encoding="utf-8")
+
+    # Edits to the config, as an administrator would make them in a pull request.
+    @rule(kind=st.sampled_from(REMOVABLE), part=NAME_PARTS)
+    def add_entry(self, kind: str, part: str) -> None:
+        name = self._unique(part)
+        path = self.config / kind / f"new-{self.counter}.yaml"
+        path.write_text(dump_entry(get_kind(kind), {"name": name}), encoding="utf-8")
+
+    @rule(data=st.data(), part=NAME_PARTS)
+    def rename_entry(self, data: st.DataObject, part: str) -> None:
+        path = data.draw(st.sampled_from(self._files(EDITABLE)))
+        self._rewrite(path, {"name": self._unique(part)})
+
+    @rule(data=st.data())
+    def toggle_a_status_flag(self, data: st.DataObject) -> None:
+        path = data.draw(st.sampled_from(self._files(("statuses",))))
+        field = data.draw(st.sampled_from(["is_billable", "send_correspondence", "can_have_calls", "visible_in_backend"]))
+        document, _ = read_entry(path, str(path), "statuses", path.stem)
+        assert document is not None
+        current = get_kind("statuses").with_defaults(document.data)[field]
+        self._rewrite(path, {field: not current})
+
+    @precondition(lambda self: len(self._files(REMOVABLE)) > 2)
+    @rule(data=st.data())
+    def remove_entry(self, data: st.DataObject) -> None:
+        data.draw(st.sampled_from(self._files(REMOVABLE))).unlink()
+
+    # Edits made behind the tool's back, straight in the live database.
+    @rule(data=st.data(), part=NAME_PARTS)
+    def out_of_band_rename(self, data: st.DataObject, part: str) -> None:
+        table = data.draw(st.sampled_from(["customer_statuses", "customer_groups", "departments"]))
+        with self.engine.connect() as connection:
+            codes = sorted(connection.execute(sa.text(f"SELECT code FROM {table}")).scalars())
+        if codes:
+            code = data.draw(st.sampled_from(codes))
+            execute(self.engine, f"UPDATE {table} SET name = :name WHERE code = :code", {"name": self._unique(part), "code": code})
+
+    @rule(part=NAME_PARTS)
+    def out_of_band_insert(self, part: str) -> None:
+        name = self._unique(part)
+        execute(self.engine, "INSERT INTO customer_groups (code, name) VALUES (:code, :name)", {"code": f"oob-{self.counter}", "name": name})
+
+    # Applies, with and without a fault injected by the database.
+    def _apply_and_check(self, prune: bool) -> bool:
+        before = snapshot(self.engine)
+        flags = ["--prune"] if prune else []
+        common = ["--database", self.url, "--config-dir", str(self.config), *flags]
+        code, out, err = run("apply", "--yes", "--max-deletes", "1000", *common)
+        assert "Traceback" not in err and "internal error" not in err, err
+        if code != 0:
+            assert snapshot(self.engine) == before, f"a failed apply changed the database: {err}"
+            return False
+        plan_code, plan_out, _ = run("plan", "--detailed-exitcode", *common)
+        assert plan_code == 0, f"plan not empty after a successful apply:\n{plan_out}"
+        audit = scalar(self.engine, "SELECT count(*) FROM config_audit_log")
+        code, out, err = run("apply", "--yes", *common)
+        assert code == 0 and "Nothing to do." in out, out + err
+        assert scalar(self.engine, "SELECT count(*) FROM config_audit_log") == audit
+        return True
+
+    @rule(prune=st.booleans())
+    def apply(self, prune: bool) -> None:
+        self._apply_and_check(prune)
+
+    @rule(prune=st.booleans(), data=st.data())
+    def apply_with_a_fault(self, prune: bool, data: st.DataObject) -> None:
+        # The entry is renamed so the apply must write it, and the database refuses that row.
+        path = data.draw(st.sampled_from(self._files(("departments", "groups"))))
+        kind = get_kind(path.parent.name)
+        name = self._unique("Faulty")
+        self._rewrite(path, {"name": name})
+        install_fault(self.engine, kind.table, "name", name)
+        try:
+            assert not self._apply_and_check(prune), "the injected fault did not stop the apply"
+        finally:
+            remove_fault(self.engine, kind.table)
+
+
+SyncMachine.TestCase.settings = settings(
+    max_examples=15, stateful_step_count=12, deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+)
+TestSyncStateMachine = SyncMachine.TestCase
