@@ -95,6 +95,10 @@ def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prun
         if row is None:
             changes.append(Change(kind.name, code, CREATE, str(wanted["name"]), None, wanted))
             continue
+        if row.values == wanted:
+            # Fast path: a valid config has the schema's types and the live values are converted
+            # to them, so plain equality cannot confuse True with 1 here.
+            continue
         differences = [
             FieldChange(name, row.values[name], wanted[name])
             for name in kind.field_names

@@ -1,0 +1,187 @@
+"""Benchmark of the sync engine: plan and apply of a 16,000-entry tree, and a no-change plan.
+
+    .venv/bin/python benchmarks/sync_bench.py [--postgres URL] [--mariadb URL] [--keep TREE_DIR]
+
+SQLite always runs (a temporary file); PostgreSQL and MariaDB run when their URL is given (or
+BILLING_BENCH_POSTGRES_URL / BILLING_BENCH_MARIADB_URL is set). EVERY TABLE in those databases
+is dropped first: point it at a scratch database.
+
+Prints, per database: wall time, rows per second, and the number of SQL statements the command
+sent (counted with SQLAlchemy's before_cursor_execute event; an executemany batch counts once).
+Targets (issue 3): apply of the 16,000 creates on PostgreSQL under 5 s; a no-change plan under
+the validate time + 0.5 s; statements per plan independent of the entry count.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlalchemy import event
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tools"))
+
+from billing_config.canonical import dump_entry  # noqa: E402
+from billing_config.cli import main  # noqa: E402
+from billing_config.kinds import KINDS, get_kind  # noqa: E402
+
+SIZES = {"statuses": 10_000, "groups": 5_000, "departments": 1_000}
+
+
+def generate_tree(root: Path) -> int:
+    """A valid tree of 16,000 managed entries plus the sample reference lists."""
+    config = root / "config"
+    if config.exists():
+        shutil.rmtree(config)
+    for kind in KINDS:
+        if not kind.managed:
+            shutil.copytree(REPO / "config" / kind.name, config / kind.name)
+    statuses, groups, departments = (get_kind(n) for n in ("statuses", "groups", "departments"))
+    (config / "statuses").mkdir(parents=True)
+    for number in range(SIZES["statuses"]):
+        data = {
+            "name": f"Status {number:05d}",
+            "short_name": f"S{number:05d}",
+            "availability": ("Headline", "Standard", "Historical")[number % 3],
+            "display_position": number,
+            "is_active": number % 2 == 0,
+            "is_billable": number % 3 == 0,
+            # Chains of ten: each status moves on to the next, the tenth stops.
+            "next_status": f"status-{number + 1:05d}" if number % 10 != 9 else None,
+            "related_number_status": "active",
+            "related_service_status": "active",
+            "related_feature_status": "active",
+            "override_invoice_message": f"Message for status {number}",
+        }
+        (config / "statuses" / f"status-{number:05d}.yaml").write_text(dump_entry(statuses, statuses.with_defaults(data)))
+    (config / "groups").mkdir()
+    for number in range(SIZES["groups"]):
+        data = {"name": f"Group {number:05d}", "display_position": number, "reseller": number % 7 == 0}
+        (config / "groups" / f"group-{number:05d}.yaml").write_text(dump_entry(groups, groups.with_defaults(data)))
+    (config / "departments").mkdir()
+    for number in range(SIZES["departments"]):
+        (config / "departments" / f"dept-{number:05d}.yaml").write_text(dump_entry(departments, {"name": f"Department {number:05d}"}))
+    return sum(SIZES.values())
+
+
+class StatementCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        event.listen(sa.engine.Engine, "before_cursor_execute", self._seen)
+
+    def _seen(self, *_args: object) -> None:
+        self.count += 1
+
+    def close(self) -> None:
+        event.remove(sa.engine.Engine, "before_cursor_execute", self._seen)
+
+
+def timed(counter: StatementCounter, argv: list[str]) -> tuple[float, int, int]:
+    """Run one CLI command in-process: seconds, statements, exit code."""
+    counter.count = 0
+    sink = io.StringIO()
+    started = time.perf_counter()
+    with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+        code = main(argv)
+    elapsed = time.perf_counter() - started
+    if code not in (0, 2):
+        raise SystemExit(f"{' '.join(argv[:1])} failed ({code}):\n{sink.getvalue()[-2000:]}")
+    return elapsed, counter.count, code
+
+
+def reset(url: str) -> None:
+    if url.startswith("sqlite"):
+        path = Path(sa.engine.make_url(url).database or "")
+        path.unlink(missing_ok=True)
+        return
+    engine = sa.create_engine(url)
+    with engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+            connection.exec_driver_sql("CREATE SCHEMA public")
+        else:
+            connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+            for name in sa.inspect(connection).get_table_names():
+                connection.exec_driver_sql(f"DROP TABLE `{name}`")
+    engine.dispose()
+
+
+def cli_seconds(argv: list[str], repeat: int = 3) -> float:
+    """Best wall time of the real command in a fresh process (interpreter and imports included)."""
+    best = float("inf")
+    for _ in range(repeat):
+        started = time.perf_counter()
+        subprocess.run([sys.executable, "-m", "billing_config", *argv], cwd=REPO, capture_output=True, check=False,
+                       env={**os.environ, "PYTHONPATH": str(REPO / "tools")})
+        best = min(best, time.perf_counter() - started)
+    return best
+
+
+def bench(label: str, url: str, big: Path, small: Path, entries: int, report: Callable[[str], None]) -> None:
+    counter = StatementCounter()
+    try:
+        for tree, name in ((small, "sample tree (18 entries)"), (big, f"large tree ({entries} entries)")):
+            reset(url)
+            timed(counter, ["db", "init", "--database", url, "--config-dir", str(tree)])
+            plan_s, plan_n, _ = timed(counter, ["plan", "--database", url, "--config-dir", str(tree), "--format", "json"])
+            apply_s, apply_n, _ = timed(counter, ["apply", "--yes", "--database", url, "--config-dir", str(tree)])
+            same_s, same_n, code = timed(counter, ["plan", "--database", url, "--config-dir", str(tree), "--detailed-exitcode"])
+            assert code == 0, "the plan after apply is not empty"
+            count = entries if tree == big else 18
+            report(f"{label:10} {name:28} plan(all creates) {plan_s:6.2f} s {plan_n:4d} stmts | "
+                   f"apply {apply_s:6.2f} s {apply_n:4d} stmts {count / apply_s:8.0f} rows/s | "
+                   f"no-change plan {same_s:5.2f} s {same_n:4d} stmts")
+        cli = cli_seconds(["plan", "--database", url, "--config-dir", str(big)])
+        report(f"{label:10} no-change plan of the large tree as a fresh process: {cli:.2f} s")
+    finally:
+        counter.close()
+
+
+def main_bench() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--postgres", default=os.environ.get("BILLING_BENCH_POSTGRES_URL"))
+    parser.add_argument("--mariadb", default=os.environ.get("BILLING_BENCH_MARIADB_URL"))
+    parser.add_argument("--keep", type=Path, default=None, help="build the tree here and keep it")
+    args = parser.parse_args()
+
+    work = Path(tempfile.mkdtemp(prefix="billing-sync-bench-"))
+    try:
+        big_root = args.keep or work / "big"
+        entries = generate_tree(big_root)
+        big = big_root / "config"
+        small = work / "small" / "config"
+        shutil.copytree(REPO / "config", small)
+
+        sink = io.StringIO()
+        with contextlib.redirect_stdout(sink), contextlib.redirect_stderr(sink):
+            started = time.perf_counter()
+            main(["validate", "--config-dir", str(big)])
+            validate_in_process = time.perf_counter() - started
+        validate_cli = cli_seconds(["validate", "--config-dir", str(big)])
+        print(f"tree: {entries} managed entries + reference lists in {big}")
+        print(f"validate of the large tree: {validate_in_process:.2f} s in-process, {validate_cli:.2f} s as a fresh process")
+
+        targets = [("sqlite", f"sqlite:///{work / 'bench.db'}")]
+        if args.postgres:
+            targets.append(("postgresql", args.postgres))
+        if args.mariadb:
+            targets.append(("mariadb", args.mariadb))
+        for label, url in targets:
+            bench(label, url, big, small, entries, print)
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main_bench()
