@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import json
 import subprocess
 import sys
@@ -304,3 +305,46 @@ def test_tricky_names_round_trip_literally(
     assert cli("plan", "--database", live, "--config-dir", str(exported), "--detailed-exitcode").code == 0
     plan = json.loads(cli("plan", "--database", live, "--config-dir", str(config_tree), "--format", "json").out)
     assert plan["has_changes"] is False
+
+
+class Terminal(io.StringIO):
+    """Typed answers at what apply takes for a terminal."""
+
+    def isatty(self) -> bool:
+        return True
+
+
+def test_at_a_terminal_apply_asks_and_only_yes_applies(
+    sqlite_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("db", "init", "--database", sqlite_url, "--config-dir", str(config_tree), "--sample-data").code == 0
+    edit(config_tree / "departments" / "sales.yaml", "name: Sales", "name: Sales Team")
+    engine = engine_for(sqlite_url)
+    before = snapshot(engine)
+    monkeypatch.setattr(sys, "stdin", Terminal("y\n"))
+    declined = apply(cli, sqlite_url, config_tree)
+    assert declined.code == 1
+    assert "Only 'yes' will be accepted" in declined.out and "Apply cancelled; nothing changed." in declined.out
+    assert snapshot(engine) == before
+    monkeypatch.setattr(sys, "stdin", Terminal("yes\n"))
+    accepted = apply(cli, sqlite_url, config_tree)
+    assert accepted.code == 0 and "Applied 1 change(s)" in accepted.out
+
+
+def test_a_change_made_while_the_prompt_waits_refuses_the_apply(
+    sqlite_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    assert cli("db", "init", "--database", sqlite_url, "--config-dir", str(config_tree), "--sample-data").code == 0
+    edit(config_tree / "departments" / "sales.yaml", "name: Sales", "name: Sales Team")
+    engine = engine_for(sqlite_url)
+
+    class Meanwhile(Terminal):
+        def readline(self, size: int = -1) -> str:
+            execute(engine, "UPDATE customer_groups SET reseller = :yes WHERE code = 'residential'", {"yes": True})
+            return "yes\n"
+
+    monkeypatch.setattr(sys, "stdin", Meanwhile())
+    result = apply(cli, sqlite_url, config_tree)
+    assert result.code == 1
+    assert "the live database changed since this plan was made" in result.err
+    assert scalar(engine, "SELECT name FROM departments WHERE code = 'sales'") == "Sales"

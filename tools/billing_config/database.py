@@ -178,7 +178,6 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
     import socket
 
     import sqlalchemy as sa
-    from sqlalchemy import event
 
     parsed = parse_url(url)
     backend = parsed.get_backend_name()

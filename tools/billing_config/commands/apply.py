@@ -7,10 +7,14 @@ import json
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from billing_config.commands._shared import add_plan_options
 from billing_config.database import DEFAULT_LOCK_TIMEOUT, add_database_options
 from billing_config.errors import UserError
+
+if TYPE_CHECKING:  # importing it for real would slow down every command
+    from billing_config.plan import Plan
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,7 +37,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(run=run)
 
 
-def _load_saved_plan(path: Path) -> "Plan":
+def _load_saved_plan(path: Path) -> Plan:
     from billing_config.plan import Plan
 
     try:
@@ -45,14 +49,14 @@ def _load_saved_plan(path: Path) -> "Plan":
         raise UserError(f"{path} is not a plan saved by `billing-config plan --out` (format version 1): {error}") from None
 
 
-def _show(plan: "Plan") -> None:
+def _show(plan: Plan) -> None:
     from billing_config.render.plan_text import render_plan_text
 
     sys.stdout.write(render_plan_text(plan, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
     sys.stdout.flush()
 
 
-def _confirm(plan: "Plan") -> bool:
+def _confirm(plan: Plan) -> bool:
     sys.stdout.write(f"\nApply these changes to {plan.database}? Only 'yes' will be accepted: ")
     sys.stdout.flush()
     answer = sys.stdin.readline().strip()
@@ -114,6 +118,3 @@ def run(args: argparse.Namespace) -> int:
         print("Nothing to do.")
     return 0
 
-
-if False:  # for type checkers only; importing the plan package here would slow down every command
-    from billing_config.plan import Plan  # noqa: F401

@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from billing_config.database import add_database_options
+
+if TYPE_CHECKING:  # importing it for real would slow down every command
+    from billing_config.live import LiveState
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,7 +33,7 @@ def run(args: argparse.Namespace) -> int:
 
     engine, url = open_engine(args, purpose="billing-config export")
 
-    def read() -> "LiveState":
+    def read() -> LiveState:
         with engine.connect() as connection, connection.begin():
             return read_live(connection, with_usage=False)
 
@@ -48,6 +52,3 @@ def run(args: argparse.Namespace) -> int:
     )
     return 0
 
-
-if False:  # for type checkers only
-    from billing_config.live import LiveState  # noqa: F401

@@ -57,8 +57,6 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
     for section in extra_sections:
         out += section.rstrip("\n") + "\n\n"
 
-    shown = 0
-    total = len(plan.changes) + (1 if plan.unmanaged else 0)
     truncated = False
     reserve = 400  # for the truncation note and closing tags
     blocks: list[tuple[str, list[str]]] = []
@@ -88,7 +86,6 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
                 truncated = True
                 break
             section += item
-            shown += 1
         out += section + closing
         if truncated:
             break
