@@ -172,6 +172,7 @@ def test_a_saved_plan_for_another_database_is_refused(live: str, config_tree: Pa
     saved = tmp_path / "plan.json"
     assert cli("plan", "--database", live, "--config-dir", str(config_tree), "--out", str(saved)).code == 0
     other = f"sqlite:///{tmp_path / 'other.db'}"
+    assert cli("db", "init", "--database", other, "--config-dir", str(config_tree), "--sample-data").code == 0
     result = cli("apply", "--database", other, "--plan", str(saved))
     assert result.code == 1 and "was made against" in result.err
 
@@ -348,3 +349,17 @@ def test_a_change_made_while_the_prompt_waits_refuses_the_apply(
     assert result.code == 1
     assert "the live database changed since this plan was made" in result.err
     assert scalar(engine, "SELECT name FROM departments WHERE code = 'sales'") == "Sales"
+
+
+def test_a_database_without_the_schema_gets_advice_not_a_driver_error(
+    db_url: str, config_tree: Path, cli: Callable[..., Run], tmp_path: Path
+) -> None:
+    if db_url.startswith("sqlite"):
+        missing = cli("plan", "--database", db_url, "--config-dir", str(config_tree))
+        assert missing.code == 1 and "there is no SQLite database at" in missing.err
+        assert not (tmp_path / "billing.db").exists()  # plan must not create it
+        sa.create_engine(db_url).connect().close()  # an empty file: no tables
+    for argv in (["plan"], ["apply", "--yes"], ["export", "--config-dir", str(tmp_path / "out")]):
+        result = cli(*argv, "--database", db_url, *(["--config-dir", str(config_tree)] if argv[0] != "export" else []))
+        assert result.code == 1, result.text
+        assert "does not have the billing tables" in result.err and "billing-config db init" in result.err

@@ -234,9 +234,22 @@ def connect_check(engine: Engine, url: str) -> None:
         raise UserError(f"cannot connect to {safe_url(url)}: {describe_error(error, url)}") from None
 
 
-def open_engine(args: argparse.Namespace, *, purpose: str = "billing-config") -> tuple[Engine, str]:
-    """The engine the command's --database/--target options name, checked to be reachable."""
+def open_engine(args: argparse.Namespace, *, purpose: str = "billing-config", create: bool = False) -> tuple[Engine, str]:
+    """The engine the command's --database/--target options name, checked to be reachable.
+
+    Only ``db init`` (create=True) may bring a new SQLite file into being; for every other
+    command a missing file is a typo or a wrong folder, and silently creating it would hide that.
+    """
     choice = choose_database(getattr(args, "database", None), getattr(args, "target", None))
+    if not create:
+        parsed = parse_url(choice.url)
+        database = parsed.database or ""
+        if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
+            if not Path(database).expanduser().exists():
+                raise UserError(
+                    f"there is no SQLite database at {database} ({choice.source}); create it with "
+                    f"`billing-config db init --database {safe_url(parsed)}` or check the path"
+                )
     timeout = getattr(args, "lock_timeout", None) or DEFAULT_LOCK_TIMEOUT
     engine = create_engine(choice.url, lock_timeout=timeout, purpose=purpose)
     connect_check(engine, choice.url)
@@ -247,7 +260,14 @@ def run_guarded(url: str, action: Any) -> Any:
     """Run a database action, turning database errors into a clear, password-free UserError."""
     from sqlalchemy.exc import SQLAlchemyError
 
+    from billing_config.live import SchemaMissing
+
     try:
         return action()
+    except SchemaMissing as error:
+        raise UserError(
+            f"{safe_url(url)} does not have the billing tables ({', '.join(error.missing)} missing); "
+            "create them with `billing-config db init`"
+        ) from None
     except SQLAlchemyError as error:
         raise UserError(f"database error on {safe_url(url)}: {describe_error(error, url)}") from None

@@ -75,6 +75,22 @@ def read_usage(connection: sa.Connection, kind: Kind) -> dict[int, int]:
     return {int(id_): int(count) for id_, count in connection.execute(statement) if id_ is not None}
 
 
+class SchemaMissing(Exception):
+    """The database lacks tables of the reference schema (db init has not run)."""
+
+    def __init__(self, missing: list[str]) -> None:
+        super().__init__(", ".join(missing))
+        self.missing = missing
+
+
+def require_schema(connection: sa.Connection) -> None:
+    """One catalogue query, so a database without the schema gets advice, not a driver error."""
+    present = set(sa.inspect(connection).get_table_names())
+    missing = [name for name in schema.metadata().tables if name not in present]
+    if missing:
+        raise SchemaMissing(missing)
+
+
 def read_live(connection: sa.Connection, *, with_usage: bool = True) -> LiveState:
     rows_by_kind: dict[str, dict[str, LiveRow]] = {}
     for kind in KINDS:

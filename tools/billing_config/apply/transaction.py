@@ -21,7 +21,7 @@ from billing_config.apply.audit import write_audit
 from billing_config.apply.writer import write_changes
 from billing_config.database import describe_error, safe_url
 from billing_config.errors import UserError
-from billing_config.live import LiveState, read_live
+from billing_config.live import LiveState, SchemaMissing, read_live, require_schema
 from billing_config.plan.model import DELETE, Blocker, Plan
 
 
@@ -101,6 +101,7 @@ def run_apply(
             raise
         with transaction:
             lock.acquire(connection, lock_timeout)
+            require_schema(connection)
             live = read_live(connection)
             if reviewed is not None:
                 if live.fingerprint != reviewed.fingerprint:
@@ -127,6 +128,11 @@ def run_apply(
     except sa.exc.SQLAlchemyError as error:
         raise UserError(
             f"apply failed and was rolled back, nothing changed: {describe_error(error, url)}"
+        ) from None
+    except SchemaMissing as error:
+        raise UserError(
+            f"{safe_url(url)} does not have the billing tables ({', '.join(error.missing)} missing); "
+            "create them with `billing-config db init`"
         ) from None
     except LookupError as error:
         raise UserError(f"apply failed and was rolled back, nothing changed: {error}") from None

@@ -37,7 +37,7 @@ def run_init(args: argparse.Namespace) -> int:
     from billing_config.db.init import init_database
 
     documents = load_valid_config(args.config_dir) if args.config_dir.is_dir() else []
-    engine, url = open_engine(args, purpose="billing-config db init")
+    engine, url = open_engine(args, purpose="billing-config db init", create=True)
     try:
         report = run_guarded(url, lambda: init_database(engine, documents, args.sample_data))
     finally:

@@ -29,12 +29,13 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     from billing_config.database import open_engine, run_guarded, safe_url
     from billing_config.export import export_tree
-    from billing_config.live import read_live
+    from billing_config.live import read_live, require_schema
 
     engine, url = open_engine(args, purpose="billing-config export")
 
     def read() -> LiveState:
         with engine.connect() as connection, connection.begin():
+            require_schema(connection)
             return read_live(connection, with_usage=False)
 
     try:
