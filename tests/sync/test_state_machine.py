@@ -12,10 +12,11 @@ import shutil
 import tempfile
 from pathlib import Path
 
+import pytest
 import sqlalchemy as sa
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import RuleBasedStateMachine, precondition, rule
+from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
 from billing_config.canonical import dump_entry
 from billing_config.cli import main
@@ -23,6 +24,7 @@ from billing_config.database import create_engine
 from billing_config.kinds import get_kind
 from billing_config.loader import read_entry
 from tests.conftest import CONFIG
+from tests.sync.conftest import reset_database, server_url
 from tests.sync.helpers import execute, install_fault, remove_fault, scalar, snapshot
 
 NAME_PARTS = st.sampled_from(["Plain", "O'Brien", "100%s", ":name", "Rocket 🚀", "x'); DROP TABLE t; --", "Zoë", '"Q"'])
@@ -38,12 +40,18 @@ def run(*argv: str) -> tuple[int, str, str]:
 
 
 class SyncMachine(RuleBasedStateMachine):
+    server_url: str | None = None  # None: a fresh SQLite file per run
+
     def __init__(self) -> None:
         super().__init__()
         self.folder = Path(tempfile.mkdtemp(prefix="billing-sync-machine-"))
         self.config = self.folder / "config"
         shutil.copytree(CONFIG, self.config)
-        self.url = f"sqlite:///{self.folder / 'billing.db'}"
+        if self.server_url:
+            reset_database(self.server_url)
+            self.url = self.server_url
+        else:
+            self.url = f"sqlite:///{self.folder / 'billing.db'}"
         code, _out, err = run("db", "init", "--database", self.url, "--config-dir", str(self.config), "--sample-data")
         assert code == 0, err
         self.engine = create_engine(self.url)
@@ -143,8 +151,19 @@ class SyncMachine(RuleBasedStateMachine):
             remove_fault(self.engine, kind.table)
 
 
-SyncMachine.TestCase.settings = settings(
+MACHINE_SETTINGS = settings(
     max_examples=15, stateful_step_count=12, deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
+SyncMachine.TestCase.settings = MACHINE_SETTINGS
 TestSyncStateMachine = SyncMachine.TestCase
+
+
+@pytest.mark.postgres
+def test_state_machine_on_postgres() -> None:
+    """The same machine against PostgreSQL, fewer runs: its triggers and locks differ from SQLite's."""
+
+    class OnPostgres(SyncMachine):
+        server_url = server_url("postgres")
+
+    run_state_machine_as_test(OnPostgres, settings=settings(MACHINE_SETTINGS, max_examples=6))
