@@ -72,6 +72,17 @@ def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Calla
     assert create["action"] == "create" and create["before"] is None
     assert create["after"] == {"name": "Enterprise", "display_class": "", "display_position": 70, "personal_customer": False, "reseller": False}
     assert document["blockers"] == []
+    check_plan_format(document)
+
+
+def check_plan_format(document: dict[str, object]) -> None:
+    """The published JSON Schema of the plan format accepts what plan prints."""
+    import jsonschema
+
+    import billing_config.plan
+
+    schema_path = Path(billing_config.plan.__file__).parent / "plan-format.schema.json"
+    jsonschema.Draft202012Validator(json.loads(schema_path.read_text())).validate(document)
 
 
 def test_unmanaged_live_entries_are_listed_not_deleted_without_prune(live: str, config_tree: Path, cli: Callable[..., Run]) -> None:
@@ -80,7 +91,9 @@ def test_unmanaged_live_entries_are_listed_not_deleted_without_prune(live: str, 
     document = json.loads(kept.out)
     assert [c for c in document["changes"] if c["action"] == "delete"] == []
     assert [(u["kind"], u["code"]) for u in document["unmanaged"]] == [("groups", "residential")]
+    check_plan_format(document)
     pruned = json.loads(plan(cli, live, config_tree, "--format", "json", "--prune").out)
+    check_plan_format(pruned)
     assert [(c["kind"], c["code"], c["action"]) for c in pruned["changes"]] == [("groups", "residential", "delete")]
 
 
