@@ -78,9 +78,13 @@ def run_apply(
     reviewed: Plan | None = None,
     replan: Callable[[LiveState], Plan] | None = None,
     lock_timeout: float = 30.0,
-    before_write: Callable[[Plan], None] | None = None,
+    show: Callable[[Plan], None] | None = None,
 ) -> ApplyResult:
-    """Apply ``reviewed`` (checked against a fresh read) or ``replan(fresh read)``."""
+    """Apply ``reviewed`` (checked against a fresh read) or ``replan(fresh read)``.
+
+    ``show`` is called with the plan about to be applied (and checked), so a run with ``--yes``
+    prints exactly what it writes, or what it refused to write.
+    """
     assert (reviewed is None) != (replan is None)
     run_id = str(uuid.uuid4())
     connection = engine.connect()
@@ -114,11 +118,11 @@ def run_apply(
             else:
                 assert replan is not None
                 plan = replan(live)
+            if show is not None:
+                show(plan)
             blockers = plan.blockers + _in_use_now(plan, live)
             if blockers:
                 raise ApplyRefused(refusal_text(blockers))
-            if before_write is not None:
-                before_write(plan)
             if not plan.has_changes:
                 return ApplyResult(plan, run_id, 0, 0)
             stamp = _now()

@@ -96,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
             result = run_apply(
                 engine, url,
                 replan=lambda live: compute_plan(documents, live, prune=args.prune, thresholds=limits, database=database, git=git),
-                lock_timeout=args.lock_timeout, before_write=_show,
+                lock_timeout=args.lock_timeout, show=_show,
             )
         else:
             plan = make_plan(args, engine, url, documents)
