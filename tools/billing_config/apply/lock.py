@@ -110,4 +110,4 @@ def _mysql_holder(connection: sa.Connection, name: str) -> str:
     except sa.exc.SQLAlchemyError:
         pass
     label = f", program '{program}'" if program else ""
-    return f"held by connection {row.ID}, user {row.USER}@{row.HOST}{label}, connected {row.TIME} s"
+    return f"held by connection {row.ID}, user {row.USER}@{row.HOST}{label}, in its current state for {row.TIME} s"
