@@ -21,7 +21,7 @@ from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Field, Kind, get_kind
 
 # Text columns without a maxLength in the schema (enums) get this length.
 DEFAULT_STRING_LENGTH = 64
-MYSQL_TABLE_OPTIONS: dict[str, str] = {
+MYSQL_TABLE_OPTIONS: dict[str, Any] = {
     "mysql_engine": "InnoDB",
     "mysql_charset": "utf8mb4",
     "mysql_collate": "utf8mb4_bin",
