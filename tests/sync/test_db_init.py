@@ -31,6 +31,17 @@ def test_db_init_creates_the_schema_and_a_second_run_changes_nothing(
     assert scalar(engine, "SELECT count(*) FROM number_statuses") == len(list((CONFIG / "number-statuses").glob("*.yaml")))
     assert scalar(engine, "SELECT count(DISTINCT customer_status_id) FROM customers") > 3
     assert scalar(engine, "SELECT count(*) FROM tickets") > 100
+    if engine.dialect.name in ("mysql", "mariadb"):
+        # Case- and accent-sensitive, so 'Café' and 'CAFE' stay two different texts.
+        collations = set(
+            engine.connect().execute(
+                sa.text(
+                    "SELECT DISTINCT COLLATION_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = DATABASE() "
+                    "AND COLUMN_NAME IN ('code', 'name')"
+                )
+            ).scalars()
+        )
+        assert collations == {"utf8mb4_bin"}
     before = snapshot(engine)
 
     second = cli("db", "init", "--database", db_url, "--config-dir", str(CONFIG), "--sample-data")
