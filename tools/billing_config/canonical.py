@@ -31,6 +31,13 @@ _NUMBER_LIKE = re.compile(
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 
 
+def _unprintable(ch: str) -> bool:
+    """Characters YAML cannot carry raw in a scalar: controls, DEL, C1 controls (U+0085 is a
+    line break to libyaml, as are U+2028 and U+2029) and the non-characters U+FFFE/U+FFFF."""
+    code = ord(ch)
+    return code < 32 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029, 0xFFFE, 0xFFFF)
+
+
 def modeline(kind: Kind) -> str:
     """The editor hint, with the schema path relative to config/<kind>/<code>.yaml."""
     return f"{MODELINE_PREFIX}../../schemas/{kind.schema_file}"
@@ -45,7 +52,7 @@ def needs_quotes(text: str) -> bool:
         return True
     if ": " in text or " #" in text or text.endswith(":"):
         return True
-    return any(ord(ch) < 32 or ch == "\x7f" for ch in text)
+    return any(_unprintable(ch) for ch in text)
 
 
 def scalar_text(value: Any) -> str:
@@ -61,11 +68,12 @@ def scalar_text(value: Any) -> str:
     text = str(value)
     if not needs_quotes(text):
         return text
-    if "\n" in text or any(ord(ch) < 32 for ch in text):
-        # Control characters cannot appear in single quotes; JSON escapes are valid YAML.
+    if any(_unprintable(ch) for ch in text):
+        # Such characters cannot appear in single quotes; JSON escapes are valid YAML, and the
+        # ones JSON leaves raw are escaped as \uXXXX, which YAML's double quotes read too.
         import json
 
-        return json.dumps(text, ensure_ascii=False)
+        return "".join(f"\\u{ord(ch):04x}" if _unprintable(ch) else ch for ch in json.dumps(text, ensure_ascii=False))
     return "'" + text.replace("'", "''") + "'"
 
 
