@@ -5,4 +5,5 @@ from __future__ import annotations
 
 COMMAND_MODULES = (
     "validate",
+    "fmt",
 )
