@@ -6,4 +6,5 @@ from __future__ import annotations
 COMMAND_MODULES = (
     "validate",
     "fmt",
+    "new",
 )
