@@ -7,4 +7,5 @@ COMMAND_MODULES = (
     "validate",
     "fmt",
     "new",
+    "graph",
 )
