@@ -8,4 +8,5 @@ COMMAND_MODULES = (
     "fmt",
     "new",
     "graph",
+    "docs",
 )
