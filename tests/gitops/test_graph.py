@@ -84,3 +84,14 @@ def test_escaped_labels_hold_no_character_mermaid_reads(text: str) -> None:
     escaped = escape_label(text)
     assert not set(escaped) & set('"<>&`\n\r')
     assert re.sub(r"#\d+;", "", escaped).count("#") == 0
+
+
+def test_the_plan_section_appears_only_when_a_status_changes() -> None:
+    from billing_config.render.mermaid import lifecycle_sections
+
+    documents = [status("active", "Active"), status("ceased", "Ceased", next_status="active")]
+    assert lifecycle_sections(documents, [("groups", "vip"), ("departments", "sales")]) == []
+    (section,) = lifecycle_sections(documents, [("statuses", "ceased"), ("groups", "active")])
+    assert section.startswith("**Status lifecycle**")
+    assert "```mermaid\nflowchart LR\n" in section
+    assert "    class sta_ceased changed\n" in section

@@ -98,6 +98,21 @@ def fenced(source: str) -> str:
     return f"```mermaid\n{source}```\n"
 
 
+def lifecycle_sections(documents: Iterable[Document], changed: Iterable[tuple[str, str]]) -> list[str]:
+    """The markdown plan's lifecycle section, or none when no lifecycle entry changes.
+
+    ``changed`` holds (kind, code) of every planned change; the diagram highlights those of a
+    lifecycle kind. A plan that touches only groups or departments gets no diagram, which keeps
+    the pull-request comment short.
+    """
+    lifecycle = {kind.name for kind, _ in lifecycle_kinds()}
+    highlight = {code for kind, code in changed if kind in lifecycle}
+    if not highlight:
+        return []
+    title = "**Status lifecycle** (changed statuses highlighted; arrows lead to the next status)"
+    return [f"{title}\n\n{fenced(status_lifecycle(documents, highlight))}"]
+
+
 def _names_by_kind(documents: list[Document]) -> dict[str, dict[str, str]]:
     names: dict[str, dict[str, str]] = {}
     for document in documents:
