@@ -113,12 +113,17 @@ def test_a_duplicate_key_is_refused_rather_than_one_value_dropped(tmp_path: Path
     assert path.read_text() == "name: Sales\nname: Selling\n"
 
 
-def test_a_file_outside_a_kind_folder_is_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    path = tmp_path / "misc" / "x.yaml"
-    path.parent.mkdir()
-    path.write_text("name: X\n")
-    assert main(["fmt", str(path)]) == 1
-    assert "fmt cannot tell which schema this file follows" in capsys.readouterr().err
+def test_a_file_outside_a_kind_folder_is_reported_and_the_others_formatted(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    stray = config_tree / "x.yaml"
+    stray.write_text("name: X\n")
+    sales = config_tree / "departments" / "sales.yaml"
+    sales.write_text("name: Sales\n")
+    assert main(["fmt", str(stray), str(sales)]) == 1
+    out = capsys.readouterr().out
+    assert f"{stray}:1:1: error fmt entry files live in a kind folder" in out
+    assert "fmt cannot tell which schema this file follows" in out
+    assert sales.read_text().startswith("# yaml-language-server")
+    assert stray.read_text() == "name: X\n"
 
 
 def test_floats_and_lists_keep_their_spelling_and_text_gets_the_canonical_quotes(tmp_path: Path) -> None:

@@ -5,8 +5,13 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from billing_config.errors import UserError
+from billing_config.findings import Finding
+
+if TYPE_CHECKING:
+    from billing_config.kinds import Kind
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,6 +38,10 @@ def run(args: argparse.Namespace) -> int:
     changed: list[str] = []
     failed = 0
     for path, display, kind, code in targets:
+        if kind is None:
+            failed += 1
+            sys.stdout.write(render_text([_not_an_entry(path, display)]))
+            continue
         outcome = format_file(path, display, kind, code)
         if outcome.problems:
             failed += 1
@@ -51,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
     return 1 if args.check and changed else 0
 
 
-def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, object, str]]:
+def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, "Kind | None", str]]:
     from billing_config.kinds import KINDS_BY_NAME
     from billing_config.loader import discover
     from billing_config.loader.tree import display_path
@@ -64,17 +73,28 @@ def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, objec
     targets = []
     for path in files:
         kind = KINDS_BY_NAME.get(path.parent.name)
-        if kind is None:
-            raise UserError(
-                f"{path}: entry files live in a kind folder (config/<kind>/<code>.yaml, kinds: {', '.join(KINDS_BY_NAME)}); "
-                "fmt cannot tell which schema this file follows"
-            )
-        if path.suffix != ".yaml":
-            raise UserError(f"{path}: entry files are named <code>.yaml")
-        if not path.is_file():
-            raise UserError(f"{path}: no such file")
-        targets.append((path, display_path(path), kind, path.stem))
+        if kind is None or path.suffix != ".yaml" or not path.is_file():
+            targets.append((path, display_path(path), None, path.stem))
+        else:
+            targets.append((path, display_path(path), kind, path.stem))
     return targets
+
+
+def _not_an_entry(path: Path, display: str) -> Finding:
+    """Why a file given on the command line is not formatted; the other files still are."""
+    from billing_config.findings import Severity
+    from billing_config.kinds import KINDS_BY_NAME
+
+    if not path.is_file():
+        message = "no such file"
+    elif path.suffix != ".yaml":
+        message = "entry files are named <code>.yaml"
+    else:
+        message = (
+            f"entry files live in a kind folder, config/<kind>/<code>.yaml (kinds: {', '.join(KINDS_BY_NAME)}); "
+            "fmt cannot tell which schema this file follows"
+        )
+    return Finding(display, 1, 1, Severity.ERROR, "fmt", message)
 
 
 def _summary(total: int, changed: int, failed: int, check: bool) -> str:
