@@ -141,6 +141,14 @@ def test_floats_and_lists_keep_their_spelling_and_text_gets_the_canonical_quotes
     assert before is not None and after is not None and before.data == after.data
 
 
+def test_a_flow_mapping_becomes_block_style(tmp_path: Path) -> None:
+    flow = write_entry(tmp_path, "groups", "vip", "{reseller: false, name: 'VIP'}\n")
+    empty = write_entry(tmp_path, "departments", "none", "{}\n")
+    assert main(["fmt", str(flow), str(empty)]) == 0
+    assert flow.read_text() == f"{modeline(get_kind('groups'))}\nname: VIP\nreseller: false\n"
+    assert empty.read_text() == f"{modeline(get_kind('departments'))}\n{{}}\n"
+
+
 # --- property: idempotent, and the loaded values never change ---------------------------------
 
 _TEXT = st.text(

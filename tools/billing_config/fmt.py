@@ -190,6 +190,8 @@ def _format_flow_mapping(text: str, root: yaml.MappingNode, lines: list[str], do
     keys = sorted(document.data, key=lambda k: (0, known[k]) if k in known else (1, 0))
     out = [modeline(kind), *_header_lines(header)]
     out.extend(f"{scalar_text(k)}: {scalar_text(document.data[k])}" for k in keys)
+    if not keys:
+        out.append("{}")  # still an (empty) entry, not an empty file
     out.extend(line.rstrip() for line in trailer)
     while out and out[-1] == "":
         out.pop()
