@@ -31,11 +31,9 @@ _NUMBER_LIKE = re.compile(
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 
 
-def _unprintable(ch: str) -> bool:
-    """Characters YAML cannot carry raw in a scalar: controls, DEL, C1 controls (U+0085 is a
-    line break to libyaml, as are U+2028 and U+2029) and the non-characters U+FFFE/U+FFFF."""
-    code = ord(ch)
-    return code < 32 or 0x7F <= code <= 0x9F or code in (0x2028, 0x2029, 0xFFFE, 0xFFFF)
+# Characters YAML cannot carry raw in a scalar: controls, DEL, C1 controls (U+0085 is a line
+# break to libyaml, as are U+2028 and U+2029) and the non-characters U+FFFE and U+FFFF.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
 def modeline(kind: Kind) -> str:
@@ -52,7 +50,7 @@ def needs_quotes(text: str) -> bool:
         return True
     if ": " in text or " #" in text or text.endswith(":"):
         return True
-    return any(_unprintable(ch) for ch in text)
+    return _UNPRINTABLE.search(text) is not None
 
 
 def scalar_text(value: Any) -> str:
@@ -68,12 +66,12 @@ def scalar_text(value: Any) -> str:
     text = str(value)
     if not needs_quotes(text):
         return text
-    if any(_unprintable(ch) for ch in text):
+    if _UNPRINTABLE.search(text):
         # Such characters cannot appear in single quotes; JSON escapes are valid YAML, and the
         # ones JSON leaves raw are escaped as \uXXXX, which YAML's double quotes read too.
         import json
 
-        return "".join(f"\\u{ord(ch):04x}" if _unprintable(ch) else ch for ch in json.dumps(text, ensure_ascii=False))
+        return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
     return "'" + text.replace("'", "''") + "'"
 
 
