@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import re
-import unicodedata
 from pathlib import Path
 
 from billing_config.errors import UserError
@@ -29,6 +28,8 @@ def kind_aliases() -> dict[str, Kind]:
 
 def code_from_name(name: str) -> str:
     """A code for a name: ASCII-folded, lower-case words joined by hyphens, at most 64 long."""
+    import unicodedata
+
     kept = []
     for char in unicodedata.normalize("NFKD", name):
         if char.isascii():
