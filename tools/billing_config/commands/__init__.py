@@ -9,4 +9,8 @@ COMMAND_MODULES = (
     "new",
     "graph",
     "docs",
+    "db",
+    "plan",
+    "apply",
+    "export",
 )

@@ -1,0 +1,80 @@
+"""What the sync tests share: whole-database snapshots, SQL by hand, and injected faults."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from billing_config.db import schema
+
+
+def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
+    """Every row of every table of the reference schema, in primary-key order."""
+    result: dict[str, list[tuple[Any, ...]]] = {}
+    with engine.connect() as connection:
+        for table in schema.metadata().sorted_tables:
+            order = list(table.primary_key.columns)
+            result[table.name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
+    return result
+
+
+def execute(engine: sa.Engine, sql: str, params: dict[str, Any] | None = None) -> None:
+    with engine.begin() as connection:
+        connection.execute(sa.text(sql), params or {})
+
+
+def scalar(engine: sa.Engine, sql: str, params: dict[str, Any] | None = None) -> Any:
+    with engine.connect() as connection:
+        return connection.execute(sa.text(sql), params or {}).scalar()
+
+
+def install_fault(engine: sa.Engine, table: str, column: str, value: str) -> None:
+    """A trigger that makes the database itself reject writing `value` into table.column.
+
+    The fault comes from the server, as a real failure would, in the middle of the apply's
+    statements: rows before it have been written when it fires.
+    """
+    dialect = engine.dialect.name
+    with engine.begin() as connection:
+        for event in ("INSERT", "UPDATE"):
+            name = f"fault_{event.lower()}_{table}"
+            if dialect == "sqlite":
+                connection.exec_driver_sql(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} "
+                    f"WHEN NEW.{column} = '{value}' BEGIN SELECT RAISE(ABORT, 'injected fault'); END"
+                )
+            elif dialect == "postgresql":
+                connection.exec_driver_sql(
+                    f"CREATE OR REPLACE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+                    f"IF NEW.{column} = '{value}' THEN RAISE EXCEPTION 'injected fault'; END IF; RETURN NEW; END $$"
+                )
+                connection.exec_driver_sql(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW EXECUTE FUNCTION {name}()"
+                )
+            else:
+                connection.exec_driver_sql(
+                    f"CREATE TRIGGER {name} BEFORE {event} ON {table} FOR EACH ROW BEGIN "
+                    f"IF NEW.{column} = '{value}' THEN SIGNAL SQLSTATE '45000' SET MESSAGE_TEXT = 'injected fault'; "
+                    "END IF; END"
+                )
+
+
+def remove_fault(engine: sa.Engine, table: str) -> None:
+    with engine.begin() as connection:
+        for event in ("insert", "update"):
+            connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS fault_{event}_{table}" + (f" ON {table}" if engine.dialect.name == "postgresql" else ""))
+
+
+def write_entry(config_dir: Path, kind: str, code: str, text: str) -> Path:
+    path = config_dir / kind / f"{code}.yaml"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path}"
+    path.write_text(text.replace(old, new), encoding="utf-8")

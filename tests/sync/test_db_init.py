@@ -1,0 +1,59 @@
+"""db init on every backend: the contract's tables, reference lists, sample data, idempotence."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tests.conftest import CONFIG
+from tests.sync.conftest import Run
+from tests.sync.helpers import scalar, snapshot
+
+CONTRACT_TABLES = {
+    "customer_statuses", "customer_groups", "departments", "number_statuses", "service_statuses",
+    "feature_statuses", "customers", "customer_group_members", "tickets", "config_audit_log",
+}
+
+
+def test_db_init_creates_the_schema_and_a_second_run_changes_nothing(
+    db_url: str, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    first = cli("db", "init", "--database", db_url, "--config-dir", str(CONFIG), "--sample-data")
+    assert first.code == 0, first.text
+    assert "Added sample data: 300 customers" in first.out
+    engine = engine_for(db_url)
+    tables = set(sa.inspect(engine).get_table_names())
+    assert CONTRACT_TABLES <= tables
+    columns = {c["name"] for c in sa.inspect(engine).get_columns("customer_statuses")}
+    assert {"id", "code", "name", "next_status_id", "related_number_status_id", "is_billable", "created", "last_modified"} <= columns
+    assert scalar(engine, "SELECT count(*) FROM number_statuses") == len(list((CONFIG / "number-statuses").glob("*.yaml")))
+    assert scalar(engine, "SELECT count(DISTINCT customer_status_id) FROM customers") > 3
+    assert scalar(engine, "SELECT count(*) FROM tickets") > 100
+    before = snapshot(engine)
+
+    second = cli("db", "init", "--database", db_url, "--config-dir", str(CONFIG), "--sample-data")
+    assert second.code == 0, second.text
+    assert "All tables already exist" in second.out
+    assert "Sample data skipped" in second.err
+    assert snapshot(engine) == before
+
+
+def test_foreign_keys_are_enforced_on_sqlite(sqlite_url: str, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]) -> None:
+    assert cli("db", "init", "--database", sqlite_url, "--config-dir", str(CONFIG)).code == 0
+    engine = engine_for(sqlite_url)
+    try:
+        with engine.begin() as connection:
+            connection.execute(sa.text("INSERT INTO customers (name, customer_status_id) VALUES ('x', 999)"))
+    except sa.exc.IntegrityError as error:
+        assert "FOREIGN KEY" in str(error)
+    else:
+        raise AssertionError("SQLite accepted a customer with a status that does not exist")
+
+
+def test_db_init_into_a_missing_folder_is_a_clear_error(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    result = cli("db", "init", "--database", f"sqlite:///{tmp_path}/nope/billing.db", "--config-dir", str(CONFIG))
+    assert result.code == 1
+    assert "folder" in result.err and "does not exist" in result.err
+    assert "Traceback" not in result.err

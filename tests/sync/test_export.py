@@ -1,0 +1,56 @@
+"""export: live state to canonical files; the result validates and plans empty."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tests.sync.conftest import Run
+from tests.sync.helpers import execute, write_entry
+
+
+def test_export_round_trip_validates_and_plans_empty(
+    db_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine], tmp_path: Path
+) -> None:
+    assert cli("db", "init", "--database", db_url, "--config-dir", str(config_tree), "--sample-data").code == 0
+    # Drift made outside the repository, the way a platform that predates the tool looks.
+    execute(
+        engine_for(db_url),
+        "INSERT INTO customer_statuses (code, name, short_name, display_position, is_billable, override_invoice_message) "
+        "VALUES ('winback', 'Win-back: \"Come home\"', 'WB', 5, :yes, 'true')",
+        {"yes": True},
+    )
+    exported = tmp_path / "adopted"
+    result = cli("export", "--database", db_url, "--config-dir", str(exported))
+    assert result.code == 0, result.text
+    assert "32 written, 0 unchanged, 0 removed" in result.out
+    text = (exported / "statuses" / "winback.yaml").read_text()
+    assert "override_invoice_message: 'true'" in text  # text, not a boolean
+    assert "is_billable: true" in text and "next_status: null" in text
+    assert cli("validate", "--config-dir", str(exported)).code == 0
+    assert cli("plan", "--database", db_url, "--config-dir", str(exported), "--prune", "--detailed-exitcode").code == 0
+
+
+def test_export_keeps_comments_leaves_equal_files_and_removes_entries_gone_live(
+    sqlite_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    assert cli("db", "init", "--database", sqlite_url, "--config-dir", str(config_tree), "--sample-data").code == 0
+    stale = write_entry(config_tree, "groups", "dissolved", "name: Dissolved\n")
+    notes = config_tree / "groups" / "README.txt"
+    notes.write_text("not an entry\n")
+    execute(engine_for(sqlite_url), "UPDATE customer_statuses SET display_position = 41 WHERE code = 'suspended'")
+    suspended = config_tree / "statuses" / "suspended.yaml"
+    untouched = config_tree / "statuses" / "active.yaml"
+    mtime = untouched.stat().st_mtime_ns
+
+    result = cli("export", "--database", sqlite_url, "--config-dir", str(config_tree))
+    assert result.code == 0, result.text
+    assert f"removed {stale} (not in the live database)" in result.out
+    assert not stale.exists() and notes.exists()
+    assert "display_position: 41" in suspended.read_text()
+    assert "# Services barred, usually for non-payment." in suspended.read_text()
+    assert untouched.stat().st_mtime_ns == mtime
+    notes.unlink()
+    assert cli("plan", "--database", sqlite_url, "--config-dir", str(config_tree), "--detailed-exitcode").code == 0

@@ -1,0 +1,76 @@
+"""A password in a database URL never appears in anything the tool prints or saves."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from tests.conftest import REPO
+from tests.sync.conftest import server_url
+
+SECRET = "Pa55w0rd-Sup3rS3cret"
+
+
+def run(*argv: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "billing_config", *argv], cwd=REPO, capture_output=True, text=True, timeout=60,
+        env={**os.environ, **(env or {})},
+    )
+
+
+def with_password(url: str, password: str = SECRET, port: int | None = None) -> str:
+    parsed = sa.engine.make_url(url).set(password=password)
+    if port is not None:
+        parsed = parsed.set(port=port)
+    return parsed.render_as_string(hide_password=False)
+
+
+def assert_hidden(result: subprocess.CompletedProcess[str]) -> None:
+    everything = result.stdout + result.stderr
+    assert SECRET not in everything
+    assert "Traceback" not in everything
+
+
+def test_a_wrong_password_is_reported_without_it(tmp_path: Path) -> None:
+    url = with_password(server_url("mariadb"))
+    for argv in (["plan"], ["apply", "--yes"], ["db", "init"], ["export", "--config-dir", str(tmp_path / "out")]):
+        result = run(*argv, "--database", url)
+        assert result.returncode == 1
+        assert_hidden(result)
+        assert "cannot connect to mysql+pymysql://root:***@" in result.stderr
+        assert "Access denied" in result.stderr
+
+
+def test_an_unreachable_server_is_reported_without_the_password() -> None:
+    url = with_password(server_url("postgres"), port=1)
+    result = run("plan", "--database", url)
+    assert result.returncode == 1
+    assert_hidden(result)
+    assert "cannot connect to postgresql+psycopg://postgres:***@127.0.0.1:1/" in result.stderr
+
+
+def test_a_password_from_the_environment_stays_out_of_plans_and_saved_files(tmp_path: Path) -> None:
+    # The test server trusts local connections, so the password is accepted and ignored: the
+    # commands succeed and print the URL, which must show *** instead.
+    url = with_password(server_url("postgres"))
+    from tests.sync.conftest import reset_database
+
+    reset_database(server_url("postgres"))
+    env = {"BILLING_DATABASE_URL": url}
+    saved = tmp_path / "plan.json"
+    outputs = [
+        run("db", "init", "--sample-data", env=env),
+        run("plan", "--format", "json", "--out", str(saved), env=env),
+        run("plan", "--format", "markdown", env=env),
+        run("apply", "--plan", str(saved), env=env),
+        run("export", "--config-dir", str(tmp_path / "exported"), env=env),
+    ]
+    for result in outputs:
+        assert result.returncode == 0, result.stderr
+        assert_hidden(result)
+    assert "postgres:***@" in outputs[1].stdout
+    assert SECRET not in saved.read_text()

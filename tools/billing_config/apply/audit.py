@@ -1,0 +1,45 @@
+"""The audit trail: one config_audit_log row per change, written in the apply's own transaction,
+so the log can never claim a change that was rolled back, nor miss one that was committed."""
+
+from __future__ import annotations
+
+import getpass
+import socket
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+
+from billing_config import __version__
+from billing_config.db import schema
+from billing_config.plan.model import Plan
+
+
+def applied_by() -> str:
+    try:
+        user = getpass.getuser()
+    except Exception:
+        user = "unknown"
+    return f"{user}@{socket.gethostname()}"[:255]
+
+
+def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datetime) -> int:
+    rows: list[dict[str, Any]] = [
+        {
+            "applied_at": stamp,
+            "run_id": run_id,
+            "kind": change.kind,
+            "code": change.code,
+            "action": change.action,
+            "before": change.before,
+            "after": change.after,
+            "git_commit": plan.git.commit,
+            "git_author": plan.git.author,
+            "tool_version": __version__,
+            "applied_by": applied_by(),
+        }
+        for change in plan.changes
+    ]
+    if rows:
+        connection.execute(schema.table(schema.AUDIT_LOG).insert(), rows)
+    return len(rows)

@@ -1,0 +1,119 @@
+"""billing-config apply: carry out the plan in one transaction, after confirmation."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from billing_config.commands._shared import add_plan_options
+from billing_config.database import DEFAULT_LOCK_TIMEOUT, add_database_options
+from billing_config.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "apply",
+        help="apply the configuration to the live database (one transaction)",
+        description=(
+            "Apply the diff between the configuration and the live database in one transaction, all or "
+            "nothing. Confirm at the prompt, with --yes, or by passing a reviewed plan file (--plan)."
+        ),
+    )
+    add_database_options(parser)
+    add_plan_options(parser)
+    parser.add_argument("--plan", type=Path, default=None, metavar="FILE", help="apply exactly this saved plan (from `plan --out FILE`)")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument(
+        "--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, metavar="SECONDS",
+        help=f"how long to wait for another apply to finish (default: {DEFAULT_LOCK_TIMEOUT:g})",
+    )
+    parser.set_defaults(run=run)
+
+
+def _load_saved_plan(path: Path) -> "Plan":
+    from billing_config.plan import Plan
+
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        return Plan.from_dict(data)
+    except OSError as error:
+        raise UserError(f"cannot read the plan file {path}: {error.strerror or error}") from None
+    except (ValueError, KeyError, TypeError) as error:
+        raise UserError(f"{path} is not a plan saved by `billing-config plan --out` (format version 1): {error}") from None
+
+
+def _show(plan: "Plan") -> None:
+    from billing_config.render.plan_text import render_plan_text
+
+    sys.stdout.write(render_plan_text(plan, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    sys.stdout.flush()
+
+
+def _confirm(plan: "Plan") -> bool:
+    sys.stdout.write(f"\nApply these changes to {plan.database}? Only 'yes' will be accepted: ")
+    sys.stdout.flush()
+    answer = sys.stdin.readline().strip()
+    return answer == "yes"
+
+
+def run(args: argparse.Namespace) -> int:
+    from billing_config.apply import run_apply
+    from billing_config.apply.transaction import refusal_text
+    from billing_config.commands._shared import load_valid_config, make_plan, thresholds_from
+    from billing_config.database import open_engine, safe_url
+    from billing_config.plan.diff import compute_plan
+    from billing_config.plan.source import git_info
+
+    saved = _load_saved_plan(args.plan) if args.plan is not None else None
+    if saved is None and not args.yes and not sys.stdin.isatty():
+        raise UserError(
+            "apply needs confirmation and there is no terminal to ask at: pass --yes, or a reviewed plan "
+            "with --plan FILE (from `billing-config plan --out FILE`). Nothing was changed"
+        )
+    documents = load_valid_config(args.config_dir) if saved is None else []
+    engine, url = open_engine(args, purpose="billing-config apply")
+    try:
+        if saved is not None:
+            if saved.database != safe_url(url):
+                raise UserError(
+                    f"the plan in {args.plan} was made against {saved.database}, not {safe_url(url)}; "
+                    "make a plan against this database. Nothing was changed"
+                )
+            if args.prune and not saved.prune:
+                raise UserError(f"the plan in {args.plan} was made without --prune; make a new plan with --prune")
+            _show(saved)
+            result = run_apply(engine, url, reviewed=saved, lock_timeout=args.lock_timeout)
+        elif args.yes:
+            limits, git = thresholds_from(args), git_info(args.config_dir)
+            database = safe_url(url)
+            result = run_apply(
+                engine, url,
+                replan=lambda live: compute_plan(documents, live, prune=args.prune, thresholds=limits, database=database, git=git),
+                lock_timeout=args.lock_timeout, before_write=_show,
+            )
+        else:
+            plan = make_plan(args, engine, url, documents)
+            _show(plan)
+            if plan.blockers:
+                raise UserError(refusal_text(plan.blockers))
+            if not plan.has_changes:
+                print("Nothing to do.")
+                return 0
+            if not _confirm(plan):
+                print("Apply cancelled; nothing changed.")
+                return 1
+            result = run_apply(engine, url, reviewed=plan, lock_timeout=args.lock_timeout)
+    finally:
+        engine.dispose()
+    if result.changes:
+        print(f"Applied {result.changes} change(s) in one transaction (run {result.run_id}); {result.audit_rows} audit row(s) written.")
+    else:
+        print("Nothing to do.")
+    return 0
+
+
+if False:  # for type checkers only; importing the plan package here would slow down every command
+    from billing_config.plan import Plan  # noqa: F401

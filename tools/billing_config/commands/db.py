@@ -1,0 +1,56 @@
+"""billing-config db init: the reference billing schema, reference lists and sample data."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from billing_config.database import add_database_options
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser("db", help="set up a billing database", description="Set up a billing database.")
+    actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
+    init = actions.add_parser(
+        "init",
+        help="create the reference billing schema (idempotent)",
+        description=(
+            "Create the tables of the reference billing schema where missing and fill the number, "
+            "service and feature status tables from config/ where they are empty. Running it again "
+            "changes nothing."
+        ),
+    )
+    add_database_options(init)
+    init.add_argument("--config-dir", type=Path, default=Path("config"), help="the config tree (default: ./config)")
+    init.add_argument(
+        "--sample-data", action="store_true",
+        help="also add a few hundred sample customers and tickets (and the config's statuses, groups and "
+        "departments where their tables are empty), only while there are no customers",
+    )
+    init.set_defaults(run=run_init)
+
+
+def run_init(args: argparse.Namespace) -> int:
+    from billing_config.commands._shared import load_valid_config
+    from billing_config.database import open_engine, safe_url, run_guarded
+    from billing_config.db.init import init_database
+
+    documents = load_valid_config(args.config_dir) if args.config_dir.is_dir() else []
+    engine, url = open_engine(args, purpose="billing-config db init")
+    try:
+        report = run_guarded(url, lambda: init_database(engine, documents, args.sample_data))
+    finally:
+        engine.dispose()
+    where = safe_url(url)
+    if report.created_tables:
+        print(f"Created {len(report.created_tables)} table(s) in {where}: {', '.join(report.created_tables)}")
+    else:
+        print(f"All tables already exist in {where}.")
+    for table, count in report.filled.items():
+        print(f"Filled {table} with {count} row(s) from {args.config_dir}.")
+    if report.sample:
+        print("Added sample data: " + ", ".join(f"{count} {table}" for table, count in report.sample.items()) + ".")
+    elif args.sample_data:
+        print("Sample data skipped: the database already has customers.", file=sys.stderr)
+    return 0

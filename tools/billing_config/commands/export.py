@@ -1,0 +1,53 @@
+"""billing-config export: write the live state out as config files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+from billing_config.database import add_database_options
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "export",
+        help="write the live database out as config files",
+        description=(
+            "Write every live entry as a config file in the canonical format and remove entry files "
+            "whose code is not live, so the config tree mirrors the database and a following plan is empty."
+        ),
+    )
+    add_database_options(parser)
+    parser.add_argument("--config-dir", type=Path, default=Path("config"), help="where to write (default: ./config)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from billing_config.database import open_engine, run_guarded, safe_url
+    from billing_config.export import export_tree
+    from billing_config.live import read_live
+
+    engine, url = open_engine(args, purpose="billing-config export")
+
+    def read() -> "LiveState":
+        with engine.connect() as connection, connection.begin():
+            return read_live(connection, with_usage=False)
+
+    try:
+        live = run_guarded(url, read)
+    finally:
+        engine.dispose()
+    report = export_tree(live, args.config_dir)
+    for path in report.written:
+        print(f"wrote {path}")
+    for path in report.removed:
+        print(f"removed {path} (not in the live database)")
+    print(
+        f"Exported {safe_url(url)} to {args.config_dir}: {len(report.written)} written, "
+        f"{report.unchanged} unchanged, {len(report.removed)} removed."
+    )
+    return 0
+
+
+if False:  # for type checkers only
+    from billing_config.live import LiveState  # noqa: F401

@@ -1,0 +1,61 @@
+"""billing-config plan: what apply would change in the live database; writes nothing."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+from billing_config.commands._shared import add_plan_options
+from billing_config.database import add_database_options
+from billing_config.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "plan",
+        help="show what apply would change in the live database",
+        description="Diff the configuration against the live database and show every change and its impact. Writes nothing.",
+    )
+    add_database_options(parser)
+    add_plan_options(parser)
+    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
+    parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="also save the plan (JSON) for `apply --plan FILE`")
+    parser.add_argument(
+        "--detailed-exitcode", action="store_true",
+        help="exit 0 when there are no changes, 2 when there are, 1 on error",
+    )
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from billing_config.commands._shared import load_valid_config, make_plan
+    from billing_config.database import open_engine
+    from billing_config.render.plan_json import render_plan_json
+
+    documents = load_valid_config(args.config_dir)
+    engine, url = open_engine(args, purpose="billing-config plan")
+    try:
+        plan = make_plan(args, engine, url, documents)
+    finally:
+        engine.dispose()
+    if args.format == "json":
+        sys.stdout.write(render_plan_json(plan))
+    elif args.format == "markdown":
+        from billing_config.render.plan_markdown import render_plan_markdown
+
+        sys.stdout.write(render_plan_markdown(plan))
+    else:
+        from billing_config.render.plan_text import render_plan_text
+
+        sys.stdout.write(render_plan_text(plan, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    if args.out is not None:
+        try:
+            args.out.write_text(render_plan_json(plan), encoding="utf-8")
+        except OSError as error:
+            raise UserError(f"cannot write the plan to {args.out}: {error.strerror or error}") from None
+        print(f"Saved the plan to {args.out}; apply exactly this plan with `billing-config apply --plan {args.out}`.", file=sys.stderr)
+    if args.detailed_exitcode:
+        return 2 if plan.has_changes else 0
+    return 0

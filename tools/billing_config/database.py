@@ -1,0 +1,254 @@
+"""Which database, and how to connect to it: the one place every database command goes through.
+
+The URL comes from ``--database``, else a named target of ``billing-config.toml`` (whose URL
+lives in an environment variable, never in the file), else ``BILLING_DATABASE_URL``, else the
+embedded SQLite default. Whatever the source, a password in it is never shown: messages use
+:func:`safe_url` and driver errors pass through :func:`scrub`.
+
+SQLAlchemy is imported inside the functions that need it, so importing this module (which the
+argument parser does) costs nothing for ``validate``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from billing_config.errors import UserError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import URL, Engine
+
+DEFAULT_URL = "sqlite:///billing.db"
+URL_ENV = "BILLING_DATABASE_URL"
+TARGETS_FILE = "billing-config.toml"
+DEFAULT_LOCK_TIMEOUT = 30.0
+
+_SUPPORTED = ("sqlite", "postgresql", "mysql", "mariadb")
+
+
+@dataclass(frozen=True, slots=True)
+class DatabaseChoice:
+    url: str
+    source: str  # how it was chosen, for messages: "--database", "target 'live'", ...
+
+
+def add_database_options(parser: argparse.ArgumentParser) -> None:
+    """--database and --target, shared by every command that talks to the database."""
+    group = parser.add_mutually_exclusive_group()
+    group.add_argument(
+        "--database", metavar="URL", default=None,
+        help=f"SQLAlchemy database URL (default: ${URL_ENV}, else {DEFAULT_URL})",
+    )
+    group.add_argument(
+        "--target", metavar="NAME", default=None,
+        help=f"a target named in {TARGETS_FILE}; its URL is read from the environment variable the target names",
+    )
+
+
+def choose_database(database: str | None, target: str | None, start: Path | None = None) -> DatabaseChoice:
+    if database:
+        return DatabaseChoice(database, "--database")
+    if target:
+        return DatabaseChoice(_target_url(target, start or Path.cwd()), f"target '{target}'")
+    from_env = os.environ.get(URL_ENV)
+    if from_env:
+        return DatabaseChoice(from_env, URL_ENV)
+    return DatabaseChoice(DEFAULT_URL, "the default")
+
+
+def find_targets_file(start: Path) -> Path | None:
+    for folder in (start.resolve(), *start.resolve().parents):
+        candidate = folder / TARGETS_FILE
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _target_url(name: str, start: Path) -> str:
+    import tomllib
+
+    path = find_targets_file(start)
+    if path is None:
+        raise UserError(
+            f"--target {name}: no {TARGETS_FILE} found here or in any parent folder; "
+            f"add one with a [targets.{name}] table naming the environment variable that holds its URL"
+        )
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except tomllib.TOMLDecodeError as error:
+        raise UserError(f"{path}: not valid TOML: {error}") from None
+    targets = document.get("targets", {})
+    if not isinstance(targets, dict) or name not in targets:
+        known = ", ".join(sorted(targets)) if isinstance(targets, dict) and targets else "none"
+        raise UserError(f"--target {name}: {path} has no [targets.{name}] table (targets: {known})")
+    spec = targets[name]
+    variable = spec.get("url_env") if isinstance(spec, dict) else None
+    if not isinstance(variable, str) or not variable:
+        raise UserError(
+            f"{path}: [targets.{name}] needs url_env = \"SOME_VARIABLE\", the environment variable that holds "
+            "the database URL (URLs are never written in the file)"
+        )
+    url = os.environ.get(variable)
+    if not url:
+        raise UserError(
+            f"--target {name}: the environment variable {variable} is not set; "
+            f"export it with the database URL of '{name}' (in CI, from a secret)"
+        )
+    return url
+
+
+def parse_url(url: str) -> URL:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise UserError(
+            "the database URL is not a valid SQLAlchemy URL; expected for example sqlite:///billing.db, "
+            "postgresql+psycopg://user@host/db or mysql+pymysql://user@host/db"
+        ) from None
+    if parsed.get_backend_name() not in _SUPPORTED:
+        raise UserError(
+            f"unsupported database '{parsed.get_backend_name()}' in {safe_url(url)}; "
+            "use sqlite, postgresql+psycopg or mysql+pymysql"
+        )
+    return parsed
+
+
+def safe_url(url: str | URL) -> str:
+    """The URL as it may be shown: password replaced by ***."""
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except Exception:
+        return "<unparseable database URL>"
+    return parsed.render_as_string(hide_password=True)
+
+
+def secrets_of(url: str | URL) -> list[str]:
+    from urllib.parse import quote, quote_plus
+
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(url) if isinstance(url, str) else url
+    except Exception:
+        return []
+    password = parsed.password
+    if not password:
+        return []
+    text = str(password)
+    return sorted({text, quote(text, safe=""), quote_plus(text)}, key=len, reverse=True)
+
+
+def scrub(text: str, url: str | URL | None) -> str:
+    """Remove the URL's password from any text (driver messages sometimes echo conninfo)."""
+    if url is None:
+        return text
+    for secret in secrets_of(url):
+        text = text.replace(secret, "***")
+    text = re.sub(r"password=\S+", "password=***", text)
+    return text
+
+
+def describe_error(error: BaseException, url: str | URL) -> str:
+    """A driver or SQLAlchemy error as one readable line, without the password or SQLAlchemy's link."""
+    original = getattr(error, "orig", None) or error
+    text = str(original).strip()
+    text = text.split("\n(Background on this error", 1)[0]
+    lines = [line.strip() for line in text.splitlines() if line.strip()]
+    return scrub("; ".join(lines)[:500], url) or type(error).__name__
+
+
+def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpose: str = "billing-config") -> Engine:
+    """An engine for any of the three databases, with the settings the sync engine relies on.
+
+    SQLite: foreign keys on for every connection, a busy timeout, and transactions begun by us
+    (``BEGIN`` or ``BEGIN IMMEDIATE``) instead of by the driver. PostgreSQL and MariaDB: an
+    application name / program name so a waiting apply can say who holds the lock.
+    """
+    import socket
+
+    import sqlalchemy as sa
+    from sqlalchemy import event
+
+    parsed = parse_url(url)
+    backend = parsed.get_backend_name()
+    label = f"{purpose} pid {os.getpid()} on {socket.gethostname()}"[:60]
+    connect_args: dict[str, Any] = {}
+    options: dict[str, Any] = {"future": True}
+    if backend == "sqlite":
+        connect_args["timeout"] = lock_timeout
+        connect_args["check_same_thread"] = False
+        database = parsed.database or ""
+        if database and database != ":memory:" and not database.startswith("file:"):
+            folder = Path(database).expanduser().resolve().parent
+            if not folder.is_dir():
+                raise UserError(f"cannot create the SQLite database {safe_url(parsed)}: folder {folder} does not exist")
+    elif backend == "postgresql":
+        connect_args["application_name"] = label
+        connect_args["connect_timeout"] = 10
+    else:
+        connect_args["program_name"] = label
+        connect_args["connect_timeout"] = 10
+        connect_args["charset"] = "utf8mb4"
+        options["pool_pre_ping"] = False
+    engine = sa.create_engine(parsed, connect_args=connect_args, **options)
+    if backend == "sqlite":
+        _prepare_sqlite(engine)
+    return engine
+
+
+def _prepare_sqlite(engine: Engine) -> None:
+    from sqlalchemy import event
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy's begin() decide when a transaction starts (see _on_begin).
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA foreign_keys = ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def connect_check(engine: Engine, url: str) -> None:
+    """Open and close one connection, turning a failure into a clear, password-free message."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        with engine.connect():
+            pass
+    except SQLAlchemyError as error:
+        raise UserError(f"cannot connect to {safe_url(url)}: {describe_error(error, url)}") from None
+
+
+def open_engine(args: argparse.Namespace, *, purpose: str = "billing-config") -> tuple[Engine, str]:
+    """The engine the command's --database/--target options name, checked to be reachable."""
+    choice = choose_database(getattr(args, "database", None), getattr(args, "target", None))
+    timeout = getattr(args, "lock_timeout", None) or DEFAULT_LOCK_TIMEOUT
+    engine = create_engine(choice.url, lock_timeout=timeout, purpose=purpose)
+    connect_check(engine, choice.url)
+    return engine, choice.url
+
+
+def run_guarded(url: str, action: Any) -> Any:
+    """Run a database action, turning database errors into a clear, password-free UserError."""
+    from sqlalchemy.exc import SQLAlchemyError
+
+    try:
+        return action()
+    except SQLAlchemyError as error:
+        raise UserError(f"database error on {safe_url(url)}: {describe_error(error, url)}") from None

@@ -1,0 +1,157 @@
+"""``db init``: the reference schema, the platform's reference lists and optional sample data.
+
+Every step only fills what is empty, so running it again changes nothing: tables are created
+when missing, a reference list is copied from ``config/`` only into an empty table, and sample
+customers are added only while there are none.
+"""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from billing_config.db import schema
+from billing_config.errors import UserError
+from billing_config.kinds import KINDS, Kind
+from billing_config.loader import Document
+
+SAMPLE_CUSTOMERS = 300
+SAMPLE_TICKETS = 240
+_SEED = 20240601
+
+
+@dataclass(slots=True)
+class InitReport:
+    created_tables: list[str] = field(default_factory=list)
+    filled: dict[str, int] = field(default_factory=dict)  # table -> rows inserted
+    sample: dict[str, int] = field(default_factory=dict)
+
+
+def now() -> datetime:
+    """Naive UTC to the second: every backend stores it the same way."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
+def create_schema(connection: sa.Connection) -> list[str]:
+    existing = set(sa.inspect(connection).get_table_names())
+    metadata = schema.metadata()
+    missing = [name for name in metadata.tables if name not in existing]
+    metadata.create_all(connection, checkfirst=True)
+    return missing
+
+
+def _is_empty(connection: sa.Connection, table: sa.Table) -> bool:
+    return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
+
+
+def _rows_for(kind: Kind, documents: list[Document], ids: dict[str, dict[str, int]], stamp: datetime) -> list[dict[str, Any]]:
+    rows = []
+    for document in sorted(documents, key=lambda d: d.code):
+        values = kind.with_defaults(document.data)
+        row: dict[str, Any] = {"code": document.code, "created": stamp, "last_modified": stamp}
+        for spec in kind.fields:
+            value = values[spec.name]
+            if spec.references:
+                row[schema.column_name(spec)] = ids.get(spec.references, {}).get(value) if value else None
+            else:
+                row[spec.name] = value
+        rows.append(row)
+    return rows
+
+
+def _id_map(connection: sa.Connection, kind: Kind) -> dict[str, int]:
+    table = schema.kind_table(kind)
+    return {code: id_ for id_, code in connection.execute(sa.select(table.c.id, table.c.code))}
+
+
+def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, list[Document]], report: InitReport) -> None:
+    """Copy config entries into the empty tables of the given kinds, references included."""
+    stamp = now()
+    ids = {kind.name: _id_map(connection, kind) for kind in KINDS}
+    pending: list[tuple[Kind, list[dict[str, Any]]]] = []
+    for kind in kinds:
+        table = schema.kind_table(kind)
+        documents = by_kind.get(kind.name, [])
+        if not documents or not _is_empty(connection, table):
+            continue
+        rows = _rows_for(kind, documents, ids, stamp)
+        # References to the same kind (next_status) are set once every row has an id.
+        self_refs = [f for f in kind.fields if f.references == kind.name]
+        for row in rows:
+            for spec in self_refs:
+                row[schema.column_name(spec)] = None
+        connection.execute(table.insert(), rows)
+        ids[kind.name] = _id_map(connection, kind)
+        report.filled[table.name] = len(rows)
+        if self_refs:
+            pending.append((kind, [{"code": d.code, **{s.name: kind.with_defaults(d.data)[s.name] for s in self_refs}} for d in documents]))
+    for kind, wanted in pending:
+        table = schema.kind_table(kind)
+        self_refs = [f for f in kind.fields if f.references == kind.name]
+        updates = [
+            {"b_code": item["code"], **{f"b_{s.name}": ids[kind.name].get(item[s.name]) for s in self_refs}}
+            for item in wanted if any(item[s.name] for s in self_refs)
+        ]
+        if updates:
+            statement = table.update().where(table.c.code == sa.bindparam("b_code")).values(
+                {schema.column_name(s): sa.bindparam(f"b_{s.name}") for s in self_refs}
+            )
+            connection.execute(statement, updates)
+
+
+def add_sample_data(connection: sa.Connection, report: InitReport) -> None:
+    """Customers spread over statuses and groups, tickets over departments; deterministic."""
+    customers, members, tickets = (schema.table(n) for n in (schema.CUSTOMERS, schema.GROUP_MEMBERS, schema.TICKETS))
+    if not _is_empty(connection, customers):
+        return
+    by_usage = {kind.usage.table: sorted(_id_map(connection, kind).items()) for kind in KINDS if kind.usage}
+    statuses = by_usage.get(schema.CUSTOMERS, [])
+    groups = by_usage.get(schema.GROUP_MEMBERS, [])
+    departments = by_usage.get(schema.TICKETS, [])
+    if not statuses:
+        raise UserError("sample data needs customer statuses; add config/statuses/ entries first")
+    chooser = random.Random(_SEED)
+    # Earlier statuses (alphabetically) get more customers, so impact counts differ visibly.
+    weights = [len(statuses) - index for index in range(len(statuses))]
+    customer_rows = [
+        {"id": number, "name": f"Sample Customer {number:04d}", "customer_status_id": chooser.choices(statuses, weights)[0][1]}
+        for number in range(1, SAMPLE_CUSTOMERS + 1)
+    ]
+    connection.execute(customers.insert(), customer_rows)
+    member_rows = []
+    for row in customer_rows:
+        for _code, group_id in chooser.sample(groups, k=min(len(groups), chooser.randint(0, 2))):
+            member_rows.append({"customer_id": row["id"], "customer_group_id": group_id})
+    if member_rows:
+        connection.execute(members.insert(), member_rows)
+    ticket_rows = [
+        {"id": number, "subject": f"Sample ticket {number:04d}", "department_id": chooser.choice(departments)[1]}
+        for number in range(1, SAMPLE_TICKETS + 1)
+    ] if departments else []
+    if ticket_rows:
+        connection.execute(tickets.insert(), ticket_rows)
+    report.sample = {schema.CUSTOMERS: len(customer_rows), schema.GROUP_MEMBERS: len(member_rows), schema.TICKETS: len(ticket_rows)}
+
+
+def init_database(engine: sa.Engine, documents: list[Document], sample_data: bool) -> InitReport:
+    """Create what is missing, in one transaction per step so a failure leaves a usable state."""
+    report = InitReport()
+    by_kind: dict[str, list[Document]] = {}
+    for document in documents:
+        by_kind.setdefault(document.kind, []).append(document)
+    with engine.begin() as connection:
+        report.created_tables = create_schema(connection)
+    with engine.begin() as connection:
+        fill_kinds(connection, [k for k in KINDS if not k.managed], by_kind, report)
+    if sample_data:
+        with engine.begin() as connection:
+            # A platform in use already has its statuses, groups and departments: seed them from
+            # config/ where the tables are empty, then customers and tickets that use them.
+            fill_kinds(connection, [k for k in KINDS if k.managed], by_kind, report)
+            add_sample_data(connection, report)
+    return report

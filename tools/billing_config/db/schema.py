@@ -1,0 +1,154 @@
+"""SQLAlchemy Core metadata of the reference billing schema, derived from the kinds registry.
+
+Every kind becomes a table with an integer ``id``, a unique ``code``, one column per field of
+its JSON Schema (a reference field ``x`` becomes ``x_id``, a foreign key to the target kind's
+table) and the platform's ``created``/``last_modified`` timestamps. Adding a kind or a field to
+the registry and its schema adds the table or column here without touching this module.
+
+One definition serves SQLite, PostgreSQL and MariaDB. On MariaDB every table uses utf8mb4 with
+the binary collation, so codes and names compare exactly as written (case and accents count)
+and any text, emoji included, round-trips literally.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from typing import Any
+
+import sqlalchemy as sa
+
+from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Field, Kind, get_kind
+
+# Text columns without a maxLength in the schema (enums) get this length.
+DEFAULT_STRING_LENGTH = 64
+MYSQL_TABLE_OPTIONS: dict[str, str] = {
+    "mysql_engine": "InnoDB",
+    "mysql_charset": "utf8mb4",
+    "mysql_collate": "utf8mb4_bin",
+    "mariadb_engine": "InnoDB",
+    "mariadb_charset": "utf8mb4",
+    "mariadb_collate": "utf8mb4_bin",
+}
+
+CUSTOMERS = "customers"
+GROUP_MEMBERS = "customer_group_members"
+TICKETS = "tickets"
+AUDIT_LOG = "config_audit_log"
+
+
+def column_name(field: Field) -> str:
+    """A reference field holds a code in the config and an id in the database."""
+    return f"{field.name}_id" if field.references else field.name
+
+
+def _string_length(field: Field) -> int:
+    if field.max_length:
+        return field.max_length
+    if field.enum:
+        return max(DEFAULT_STRING_LENGTH, *(len(value) for value in field.enum))
+    return DEFAULT_STRING_LENGTH
+
+
+def _server_default(field: Field) -> Any:
+    """The schema's default, so rows the platform inserts itself get the same values."""
+    if field.default is None:
+        return None
+    if field.type == "boolean":
+        return sa.true() if field.default else sa.false()
+    return str(field.default) if field.type == "string" else sa.text(str(int(field.default)))
+
+
+def _field_column(kind: Kind, field: Field) -> sa.Column[Any]:
+    if field.references:
+        target = get_kind(field.references)
+        return sa.Column(column_name(field), sa.Integer, sa.ForeignKey(f"{target.table}.id"), nullable=True)
+    nullable = field.nullable or (not field.required and field.default is None)
+    column_type: sa.types.TypeEngine[Any]
+    if field.type == "boolean":
+        column_type = sa.Boolean(create_constraint=False)
+    elif field.type == "integer":
+        column_type = sa.Integer()
+    else:
+        column_type = sa.String(_string_length(field))
+    return sa.Column(field.name, column_type, nullable=nullable, server_default=_server_default(field))
+
+
+def _timestamps() -> list[sa.Column[Any]]:
+    return [
+        sa.Column("created", sa.DateTime(), nullable=False, server_default=sa.func.current_timestamp()),
+        sa.Column("last_modified", sa.DateTime(), nullable=False, server_default=sa.func.current_timestamp()),
+    ]
+
+
+def _kind_table(metadata: sa.MetaData, kind: Kind) -> sa.Table:
+    return sa.Table(
+        kind.table,
+        metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("code", sa.String(CODE_MAX_LENGTH), nullable=False, unique=True),
+        *(_field_column(kind, field) for field in kind.fields),
+        *_timestamps(),
+        **MYSQL_TABLE_OPTIONS,
+    )
+
+
+def _usage_tables(metadata: sa.MetaData) -> None:
+    """The platform's tables that point at config entries; the registry's Usage names them."""
+    statuses, groups, departments = (get_kind(name).table for name in ("statuses", "groups", "departments"))
+    sa.Table(
+        CUSTOMERS, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("customer_status_id", sa.Integer, sa.ForeignKey(f"{statuses}.id"), nullable=False, index=True),
+        **MYSQL_TABLE_OPTIONS,
+    )
+    sa.Table(
+        GROUP_MEMBERS, metadata,
+        sa.Column("customer_id", sa.Integer, sa.ForeignKey(f"{CUSTOMERS}.id"), primary_key=True),
+        sa.Column("customer_group_id", sa.Integer, sa.ForeignKey(f"{groups}.id"), primary_key=True, index=True),
+        **MYSQL_TABLE_OPTIONS,
+    )
+    sa.Table(
+        TICKETS, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("subject", sa.String(200), nullable=False),
+        sa.Column("department_id", sa.Integer, sa.ForeignKey(f"{departments}.id"), nullable=False, index=True),
+        **MYSQL_TABLE_OPTIONS,
+    )
+
+
+def _audit_table(metadata: sa.MetaData) -> None:
+    sa.Table(
+        AUDIT_LOG, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("applied_at", sa.DateTime(), nullable=False),
+        sa.Column("run_id", sa.String(36), nullable=False, index=True),
+        sa.Column("kind", sa.String(64), nullable=False),
+        sa.Column("code", sa.String(CODE_MAX_LENGTH), nullable=False),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("before", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("after", sa.JSON(none_as_null=True), nullable=True),
+        sa.Column("git_commit", sa.String(64), nullable=True),
+        sa.Column("git_author", sa.String(255), nullable=True),
+        sa.Column("tool_version", sa.String(32), nullable=False),
+        sa.Column("applied_by", sa.String(255), nullable=True),
+        **MYSQL_TABLE_OPTIONS,
+    )
+
+
+@lru_cache(maxsize=1)
+def metadata() -> sa.MetaData:
+    result = sa.MetaData()
+    for kind in KINDS:
+        _kind_table(result, kind)
+    _usage_tables(result)
+    _audit_table(result)
+    return result
+
+
+def kind_table(kind: Kind) -> sa.Table:
+    return metadata().tables[kind.table]
+
+
+def table(name: str) -> sa.Table:
+    return metadata().tables[name]

@@ -1,0 +1,64 @@
+"""Live state -> config files in the canonical format: how a team adopts the tool on a running
+platform, and how drift made outside the repository is brought back into it.
+
+The config directory is made to mirror the live database, so that a following ``plan`` shows
+no changes:
+- every live entry of every kind (reference lists included) is written with all its fields,
+  in the canonical text ``fmt`` and ``new`` also produce; a file whose text would not change
+  is left untouched, and the comment lines under an existing file's modeline are kept;
+- an entry file (``<code>.yaml``) whose code is not live any more is removed, since keeping it
+  would make the next plan create that entry again. Nothing else is touched: other files and
+  folders stay, and ``validate`` reports them as usual.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from billing_config.canonical import MODELINE_PREFIX, dump_entry
+from billing_config.kinds import KINDS, is_valid_code
+from billing_config.live import LiveState
+
+ENTRY_SUFFIX = ".yaml"
+
+
+@dataclass(slots=True)
+class ExportReport:
+    written: list[Path] = field(default_factory=list)
+    unchanged: int = 0
+    removed: list[Path] = field(default_factory=list)
+
+
+def _kept_comments(text: str) -> tuple[str, ...]:
+    """The comment lines a person wrote at the top of the file, below the modeline."""
+    comments = []
+    for line in text.splitlines():
+        if line.startswith(MODELINE_PREFIX):
+            continue
+        if not line.startswith("#"):
+            break
+        comments.append(line[1:].removeprefix(" "))
+    return tuple(comments)
+
+
+def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
+    report = ExportReport()
+    for kind in KINDS:
+        folder = config_dir / kind.name
+        folder.mkdir(parents=True, exist_ok=True)
+        rows = live.rows[kind.name]
+        for code in sorted(rows):
+            path = folder / f"{code}{ENTRY_SUFFIX}"
+            old = path.read_text(encoding="utf-8") if path.is_file() else None
+            text = dump_entry(kind, kind.with_defaults(rows[code].values), _kept_comments(old) if old else ())
+            if text == old:
+                report.unchanged += 1
+                continue
+            path.write_text(text, encoding="utf-8")
+            report.written.append(path)
+        for path in sorted(folder.glob(f"*{ENTRY_SUFFIX}")):
+            if path.is_file() and not path.is_symlink() and is_valid_code(path.stem) and path.stem not in rows:
+                path.unlink()
+                report.removed.append(path)
+    return report

@@ -1,0 +1,210 @@
+"""The plan as plain values, and its stable JSON form (``format_version`` 1).
+
+The JSON form is what ``plan --format json`` prints and ``plan --out`` saves; ``apply --plan``
+reads it back with :meth:`Plan.from_dict`. Fields are only ever added to version 1; a change
+of meaning gets a new version, and apply refuses versions it does not know.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+FORMAT_VERSION = 1
+CREATE, UPDATE, DELETE = "create", "update", "delete"
+ACTIONS = (CREATE, UPDATE, DELETE)
+
+
+def show(value: Any) -> str:
+    """A value as a reviewer reads it: true/false/null, numbers bare, text in double quotes."""
+    return json.dumps(value, ensure_ascii=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FieldChange:
+    field: str
+    old: Any
+    new: Any
+
+    def describe(self) -> str:
+        return f"{self.field} {show(self.old)} → {show(self.new)}"
+
+
+@dataclass(slots=True)
+class Change:
+    kind: str
+    code: str
+    action: str  # create | update | delete
+    name: str  # the entry's name as reviewers know it (the new name when it changes)
+    before: dict[str, Any] | None  # every field, live (None for a create)
+    after: dict[str, Any] | None  # every field, from config (None for a delete)
+    fields: list[FieldChange] = field(default_factory=list)
+    impact: int | None = None  # rows of the usage table pointing at the live entry
+    impact_noun: str | None = None  # "customers", "tickets"
+
+    @property
+    def address(self) -> str:
+        return f"{self.kind}/{self.code}"
+
+    def impact_sentence(self) -> str | None:
+        """'is_billable true → false on Suspended affects 312 customers' (None if nothing uses it)."""
+        if self.impact is None or self.impact_noun is None or self.action == CREATE:
+            return None
+        if self.action == DELETE:
+            return f"deleting {self.name} affects {self.impact} {self.impact_noun}"
+        what = ", ".join(change.describe() for change in self.fields[:2])
+        if len(self.fields) > 2:
+            what += f" and {len(self.fields) - 2} more field(s)"
+        return f"{what} on {self.name} affects {self.impact} {self.impact_noun}"
+
+
+@dataclass(frozen=True, slots=True)
+class Unmanaged:
+    """A live entry with no config file; deleted only with --prune."""
+
+    kind: str
+    code: str
+    name: str
+    impact: int | None = None
+    impact_noun: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Blocker:
+    """A reason apply must refuse this plan, with what to do about it."""
+
+    rule: str  # "in-use", "max-update-percent", "max-delete-percent", "max-deletes"
+    kind: str
+    code: str | None
+    message: str
+    hint: str
+
+
+@dataclass(frozen=True, slots=True)
+class Thresholds:
+    """Safety limits per kind (octoDNS style): above min_entries live entries, refuse a plan
+    that updates or deletes more than the given share of them; never delete more than
+    max_deletes entries of a kind at once."""
+
+    max_update_percent: float = 30.0
+    max_delete_percent: float = 30.0
+    max_deletes: int = 25
+    min_entries: int = 10
+
+
+@dataclass(frozen=True, slots=True)
+class GitInfo:
+    commit: str | None
+    author: str | None
+
+
+@dataclass(slots=True)
+class Plan:
+    changes: list[Change]
+    unmanaged: list[Unmanaged]
+    blockers: list[Blocker]
+    fingerprint: str  # of the live rows the plan was computed from
+    live_counts: dict[str, int]  # live entries per managed kind
+    prune: bool
+    thresholds: Thresholds
+    database: str  # password-free URL
+    created_at: str
+    tool_version: str
+    git: GitInfo = field(default_factory=lambda: GitInfo(None, None))
+
+    @property
+    def has_changes(self) -> bool:
+        return bool(self.changes)
+
+    def count(self, action: str, kind: str | None = None) -> int:
+        return sum(1 for c in self.changes if c.action == action and (kind is None or c.kind == kind))
+
+    def kinds(self) -> list[str]:
+        """Managed kinds in registry order (the order apply writes them)."""
+        from billing_config.kinds import KINDS
+
+        return [kind.name for kind in KINDS if kind.managed]
+
+    def summary(self) -> dict[str, dict[str, int]]:
+        result = {}
+        for kind in self.kinds():
+            result[kind] = {
+                "create": self.count(CREATE, kind),
+                "update": self.count(UPDATE, kind),
+                "delete": self.count(DELETE, kind),
+                "unmanaged": sum(1 for u in self.unmanaged if u.kind == kind),
+                "live": self.live_counts.get(kind, 0),
+            }
+        return result
+
+    def headline(self) -> str:
+        return (
+            f"{self.count(CREATE)} to create, {self.count(UPDATE)} to update, {self.count(DELETE)} to delete"
+        )
+
+    def to_dict(self) -> dict[str, Any]:
+        changes = []
+        for change in self.changes:
+            item: dict[str, Any] = {
+                "kind": change.kind,
+                "code": change.code,
+                "action": change.action,
+                "name": change.name,
+                "fields": [{"field": f.field, "old": f.old, "new": f.new} for f in change.fields],
+                "before": change.before,
+                "after": change.after,
+                "impact": None if change.impact is None else {"count": change.impact, "noun": change.impact_noun},
+            }
+            sentence = change.impact_sentence()
+            if sentence:
+                item["impact"]["sentence"] = sentence
+            changes.append(item)
+        return {
+            "format_version": FORMAT_VERSION,
+            "tool_version": self.tool_version,
+            "created_at": self.created_at,
+            "database": self.database,
+            "fingerprint": self.fingerprint,
+            "prune": self.prune,
+            "thresholds": asdict(self.thresholds),
+            "git": asdict(self.git),
+            "has_changes": self.has_changes,
+            "summary": self.summary(),
+            "changes": changes,
+            "unmanaged": [asdict(u) for u in self.unmanaged],
+            "blockers": [asdict(b) for b in self.blockers],
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        version = data.get("format_version")
+        if version != FORMAT_VERSION:
+            raise ValueError(f"plan format_version {version!r} is not {FORMAT_VERSION}")
+        changes = []
+        for item in data["changes"]:
+            impact = item.get("impact") or None
+            changes.append(
+                Change(
+                    kind=item["kind"], code=item["code"], action=item["action"], name=item["name"],
+                    before=item.get("before"), after=item.get("after"),
+                    fields=[FieldChange(f["field"], f["old"], f["new"]) for f in item.get("fields", [])],
+                    impact=None if impact is None else impact["count"],
+                    impact_noun=None if impact is None else impact["noun"],
+                )
+            )
+            if changes[-1].action not in ACTIONS:
+                raise ValueError(f"unknown action {changes[-1].action!r}")
+        return cls(
+            changes=changes,
+            unmanaged=[Unmanaged(**u) for u in data.get("unmanaged", [])],
+            blockers=[Blocker(**b) for b in data.get("blockers", [])],
+            fingerprint=data["fingerprint"],
+            live_counts={k: v["live"] for k, v in data.get("summary", {}).items()},
+            prune=bool(data["prune"]),
+            thresholds=Thresholds(**data["thresholds"]),
+            database=data["database"],
+            created_at=data["created_at"],
+            tool_version=data["tool_version"],
+            git=GitInfo(**data.get("git", {"commit": None, "author": None})),
+        )

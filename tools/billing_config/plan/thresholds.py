@@ -1,0 +1,48 @@
+"""Safety thresholds: a plan that changes too much of a kind at once is refused by apply.
+
+A mass update or delete is more often a mistake (a bad merge, a wrong --config-dir, a script
+gone wrong) than an intention; when it is intended, the flags raise the limit for that run.
+"""
+
+from __future__ import annotations
+
+import math
+
+from billing_config.kinds import KINDS
+from billing_config.plan.model import DELETE, UPDATE, Blocker, Change, Thresholds
+
+
+def check_thresholds(changes: list[Change], live_counts: dict[str, int], limits: Thresholds) -> list[Blocker]:
+    blockers: list[Blocker] = []
+    for kind in KINDS:
+        if not kind.managed:
+            continue
+        live = live_counts.get(kind.name, 0)
+        updates = sum(1 for c in changes if c.kind == kind.name and c.action == UPDATE)
+        deletes = sum(1 for c in changes if c.kind == kind.name and c.action == DELETE)
+        if live > limits.min_entries:
+            for action, count, limit, flag in (
+                (UPDATE, updates, limits.max_update_percent, "--max-update-percent"),
+                (DELETE, deletes, limits.max_delete_percent, "--max-delete-percent"),
+            ):
+                share = 100.0 * count / live
+                if share > limit:
+                    blockers.append(
+                        Blocker(
+                            rule=flag.lstrip("-"), kind=kind.name, code=None,
+                            message=(
+                                f"{count} of {live} live {kind.name} would be {action}d ({share:.0f}%), "
+                                f"above the {limit:g}% threshold"
+                            ),
+                            hint=f"check the change is intended, then re-run with {flag} {math.ceil(share)}",
+                        )
+                    )
+        if deletes > limits.max_deletes:
+            blockers.append(
+                Blocker(
+                    rule="max-deletes", kind=kind.name, code=None,
+                    message=f"{deletes} {kind.name} would be deleted, more than the cap of {limits.max_deletes}",
+                    hint=f"check the deletes are intended, then re-run with --max-deletes {deletes}",
+                )
+            )
+    return blockers

@@ -1,0 +1,60 @@
+"""A plan as a reviewer reads it in a terminal: Terraform-like, ``+`` create, ``~`` update, ``-`` delete."""
+
+from __future__ import annotations
+
+from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show
+
+_SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
+_COLOURS = {CREATE: "\033[32m", UPDATE: "\033[33m", DELETE: "\033[31m"}
+_RESET = "\033[0m"
+
+
+def _change_lines(change: Change, colour: bool) -> list[str]:
+    sign = _SIGNS[change.action]
+    head = f"  {sign} {change.address} ({show(change.name)})"
+    if colour:
+        head = f"{_COLOURS[change.action]}{head}{_RESET}"
+    lines = [head]
+    sentence = change.impact_sentence()
+    if change.action == CREATE and change.after is not None:
+        from billing_config.kinds import get_kind
+
+        defaults = get_kind(change.kind).defaults
+        shown = {n: v for n, v in change.after.items() if n not in defaults or defaults[n] != v or type(defaults[n]) is not type(v)}
+        lines.extend(f"      {name}: {show(value)}" for name, value in shown.items())
+        if len(shown) < len(change.after):
+            lines.append(f"      (other {len(change.after) - len(shown)} field(s) at their defaults)")
+    elif change.action == UPDATE:
+        width = max(len(f.field) for f in change.fields)
+        lines.extend(f"      {f.field.ljust(width)}: {show(f.old)} → {show(f.new)}" for f in change.fields)
+    if sentence:
+        lines.append(f"      impact: {sentence}")
+    return lines
+
+
+def render_plan_text(plan: Plan, colour: bool = False) -> str:
+    lines = [f"Plan for {plan.database} (live state {plan.fingerprint[:19]}…)", ""]
+    if not plan.has_changes:
+        lines.append("No changes. The live database matches the configuration.")
+    for kind in plan.kinds():
+        kind_changes = [c for c in plan.changes if c.kind == kind]
+        if not kind_changes:
+            continue
+        lines.append(f"{kind}:")
+        for change in kind_changes:
+            lines.extend(_change_lines(change, colour))
+        lines.append("")
+    if plan.unmanaged:
+        lines.append("Unmanaged (live, no config file; kept unless you plan with --prune):")
+        for entry in plan.unmanaged:
+            used = f", used by {entry.impact} {entry.impact_noun}" if entry.impact_noun else ""
+            lines.append(f"  ? {entry.kind}/{entry.code} ({show(entry.name)}{used})")
+        lines.append("")
+    if plan.blockers:
+        lines.append("Apply will refuse this plan:")
+        for blocker in plan.blockers:
+            lines.append(f"  ! {blocker.message}")
+            lines.append(f"    {blocker.hint}")
+        lines.append("")
+    lines.append(f"Plan: {plan.headline()}.")
+    return "\n".join(lines) + "\n"
