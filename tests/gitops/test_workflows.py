@@ -110,3 +110,16 @@ def test_drift_runs_on_a_schedule_and_opens_a_pull_request_from_an_export() -> N
     assert "plan --target live --detailed-exitcode" in runs
     assert "billing-config export --target live" in runs
     assert "gh pr create" in runs and "gh pr edit" in runs
+
+
+def test_gitlab_has_the_same_jobs_with_live_behind_a_person() -> None:
+    gitlab = load(GITLAB)
+    assert {"validate", "plan", "apply-test", "apply-live", "drift"} <= set(gitlab)
+    assert gitlab["apply-live"]["environment"]["name"] == "live"
+    assert gitlab["apply-live"]["needs"] == ["apply-test"]
+    assert gitlab["apply-live"]["rules"][0]["when"] == "manual"
+    assert gitlab["apply-live"]["rules"][0]["allow_failure"] is False
+    plan_script = "\n".join(gitlab["plan"]["script"])
+    assert "PLAN_MARKER" in plan_script and '"PUT"' in plan_script and '"POST"' in plan_script
+    assert gitlab["variables"]["PLAN_MARKER"] == "<!-- billing-config-plan -->"
+    assert "--detailed-exitcode" in "\n".join(gitlab["drift"]["script"])
