@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from billing_config.cli import main
@@ -71,3 +71,19 @@ def test_a_name_without_letters_needs_an_explicit_code(config_tree: Path, capsys
     assert "pass --code" in capsys.readouterr().err
     assert main(["new", "group", "😀😀", "--code", "smiles", "--config-dir", str(config_tree)]) == 0
     assert main(["validate", "--config-dir", str(config_tree)]) == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=100).filter(lambda n: n.strip() and code_from_name(n)))
+def test_any_name_gives_a_file_that_validates_and_keeps_the_name(config_tree: Path, name: str) -> None:
+    from billing_config.loader import read_entry
+
+    path = config_tree / "departments" / f"{code_from_name(name)}.yaml"
+    assume(not path.exists() and name.strip().casefold() not in {"accounts", "sales", "provisioning", "customer service", "technical support"})
+    try:
+        assert main(["new", "department", name, "--config-dir", str(config_tree)]) == 0
+        assert main(["validate", "--config-dir", str(config_tree)]) == 0
+        document, problems = read_entry(path, str(path), "departments", path.stem)
+        assert document is not None and not problems and document.data["name"] == name.strip()
+    finally:
+        path.unlink(missing_ok=True)
