@@ -95,3 +95,19 @@ def test_the_plan_section_appears_only_when_a_status_changes() -> None:
     assert section.startswith("**Status lifecycle**")
     assert "```mermaid\nflowchart LR\n" in section
     assert "    class sta_ceased changed\n" in section
+
+
+def test_on_a_big_tree_the_plan_shows_only_the_changes_and_their_neighbours() -> None:
+    from billing_config.render.mermaid import lifecycle_sections
+
+    documents = [status(f"s-{i}", f"Status {i}", next_status=f"s-{i + 1}" if i < 1999 else None) for i in range(2000)]
+    (section,) = lifecycle_sections(documents, [("statuses", "s-500")])
+    assert section.startswith("**Status lifecycle around the changes**")
+    assert len(section) < 20_000
+    assert {"sta_s_499 --> sta_s_500", "sta_s_500 --> sta_s_501"} <= set(line.strip() for line in section.splitlines())
+    assert "sta_s_502[" not in section and "sta_s_498[" not in section
+
+    many = [("statuses", f"s-{i}") for i in range(0, 2000, 2)]
+    (note,) = lifecycle_sections(documents, many)
+    assert "too large for a comment" in note and "billing-config graph --highlight s-0 s-10" in note
+    assert "```mermaid" not in note

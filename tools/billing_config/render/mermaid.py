@@ -98,19 +98,70 @@ def fenced(source: str) -> str:
     return f"```mermaid\n{source}```\n"
 
 
-def lifecycle_sections(documents: Iterable[Document], changed: Iterable[tuple[str, str]]) -> list[str]:
+# GitHub's Mermaid refuses diagrams over 50,000 characters, and the whole plan comment must stay
+# under 65,536; the diagram gets at most this much of it.
+SECTION_LIMIT = 20_000
+
+
+def lifecycle_sections(
+    documents: Iterable[Document], changed: Iterable[tuple[str, str]], limit: int = SECTION_LIMIT
+) -> list[str]:
     """The markdown plan's lifecycle section, or none when no lifecycle entry changes.
 
     ``changed`` holds (kind, code) of every planned change; the diagram highlights those of a
     lifecycle kind. A plan that touches only groups or departments gets no diagram, which keeps
-    the pull-request comment short.
+    the pull-request comment short. On a big tree the diagram shrinks to the changed entries and
+    their neighbours, and if even that is too long, to a note saying how to draw it.
     """
+    docs = list(documents)
     lifecycle = {kind.name for kind, _ in lifecycle_kinds()}
     highlight = {code for kind, code in changed if kind in lifecycle}
     if not highlight:
         return []
     title = "**Status lifecycle** (changed statuses highlighted; arrows lead to the next status)"
-    return [f"{title}\n\n{fenced(status_lifecycle(documents, highlight))}"]
+    source = status_lifecycle(docs, highlight)
+    if len(source) > limit:
+        title = (
+            "**Status lifecycle around the changes** (changed statuses highlighted, with the statuses "
+            "just before and after them; `billing-config graph` draws the whole lifecycle)"
+        )
+        source = status_lifecycle(_neighbourhood(docs, highlight), highlight)
+    if len(source) > limit:
+        codes = " ".join(sorted(highlight)[:20])
+        return [
+            f"**Status lifecycle**: {len(highlight)} changed statuses make the diagram too large for a comment; "
+            f"draw it with `billing-config graph --highlight {codes}{' ...' if len(highlight) > 20 else ''}`."
+        ]
+    return [f"{title}\n\n{fenced(source)}"]
+
+
+def _neighbourhood(documents: list[Document], codes: set[str]) -> list[Document]:
+    """The lifecycle entries in ``codes`` and those one step before or after them."""
+    lifecycle = {kind.name: next_field for kind, next_field in lifecycle_kinds()}
+    kept: set[tuple[str, str]] = set()
+    for document in documents:
+        next_field = lifecycle.get(document.kind)
+        if next_field is None:
+            continue
+        target = document.data.get(next_field)
+        if document.code in codes:
+            kept.add((document.kind, document.code))
+            if isinstance(target, str):
+                kept.add((document.kind, target))
+        elif isinstance(target, str) and target in codes:
+            kept.add((document.kind, document.code))
+    result = []
+    for document in documents:
+        next_field = lifecycle.get(document.kind)
+        if next_field is None:
+            result.append(document)  # related kinds: names for the labels
+        elif (document.kind, document.code) in kept:
+            if (document.kind, document.data.get(next_field)) not in kept:
+                # The chain goes on beyond the drawing; cut it here rather than draw a "missing" node.
+                data = {k: v for k, v in document.data.items() if k != next_field}
+                document = Document(document.kind, document.code, document.path, data, document.spans)
+            result.append(document)
+    return result
 
 
 def _names_by_kind(documents: list[Document]) -> dict[str, dict[str, str]]:
