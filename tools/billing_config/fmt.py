@@ -10,12 +10,13 @@ and blank lines directly above it, the key line itself with its end-of-line comm
 continuation lines of its value. When keys are put in order the blocks move whole, so a comment
 written above a key stays above that key. The header stays at the top (minus any old modeline).
 
-Why not a round-trip YAML library's dumper: ruamel.yaml attaches a comment to the key *before*
-it (so a moved key would leave its comment behind and take its neighbour's), and it reads
-scalars by its own rules (``2001-12-14`` as a date, ``0o17`` as 15), where the rest of this tool
-reads them by the loader's. Here the values come from the loader's ``Document`` and the extents
-from the same libyaml composer the loader uses, so formatting can never change what validate,
-plan and apply see; the hypothesis tests hold it to that.
+Why not ruamel.yaml's round-trip dumper: its emitter makes its own quoting, escaping and
+line-wrapping choices, so its output is not byte-for-byte ``canonical.scalar_text``; its comment
+model attaches a comment to the key *before* it, so a moved key would leave its comment behind
+and take its neighbour's; and it types scalars by its own YAML 1.2 rules (``2001-12-14`` a date,
+``0o17`` the number 15) where the loader reads text. Here the values come from the loader's
+``Document`` and the extents from the same libyaml composer the loader uses, so formatting can
+never change what validate, plan and apply see; the hypothesis tests hold it to that.
 """
 
 from __future__ import annotations
