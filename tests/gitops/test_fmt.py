@@ -239,3 +239,55 @@ def test_fmt_is_idempotent_and_never_changes_the_loaded_values(tmp_path: Path, t
             assert line.rstrip() in first.formatted.splitlines()
         elif comment.strip() and " # " in line:
             assert "# " + comment.rstrip() in first.formatted
+
+
+# --- rewriting an entry with new values (what export does), comments kept ------------------------
+
+
+def test_rewrite_keeps_comments_of_kept_keys_and_writes_exactly_the_values(tmp_path: Path) -> None:
+    from billing_config.fmt import rewrite_entry
+
+    path = write_entry(
+        tmp_path, "groups", "vip",
+        "# Our best customers.\n"
+        "reseller: false  # never resellers\n"
+        "# shown first\n"
+        "display_position: 1\n"
+        "# an old note about a field that is gone\n"
+        "zz_gone: 1\n"
+        "name: VIP\n",
+    )
+    kind = get_kind("groups")
+    values = kind.with_defaults({"name": "VIP Clients", "display_position": 5, "reseller": False})
+    assert rewrite_entry(path, kind, values) == (
+        f"{modeline(kind)}\n"
+        "# Our best customers.\n"
+        "# an old note about a field that is gone\n"  # a dropped key's comment goes to the next key
+        "name: VIP Clients\n"
+        "display_class: ''\n"
+        "# shown first\n"
+        "display_position: 5\n"
+        "personal_customer: false\n"
+        "reseller: false  # never resellers\n"
+    )
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
+@given(text=entry_files(), data=st.data())
+def test_rewrite_holds_exactly_the_new_values_and_keeps_every_comment_line(tmp_path: Path, text: str, data: st.DataObject) -> None:
+    from billing_config.fmt import rewrite_entry
+
+    path = write_entry(tmp_path, "statuses", "generated", text)
+    values = STATUSES.with_defaults({"name": data.draw(_TEXT.filter(bool)), "display_position": data.draw(st.integers(0, 99))})
+    values["short_name"] = data.draw(_TEXT)
+    rewritten = rewrite_entry(path, STATUSES, values)
+    assert rewritten is not None
+    path.write_text(rewritten, encoding="utf-8")
+    after, problems = read_entry(path, "generated.yaml", "statuses", "generated")
+    assert after is not None and not problems
+    assert after.data == values and list(after.data) == list(STATUSES.field_names)
+    for line in text.splitlines():
+        if line.startswith("# ") and "yaml-language-server" not in line:
+            assert line.rstrip() in rewritten.splitlines()
+    if "#" not in text:
+        assert rewritten == dump_entry(STATUSES, values)

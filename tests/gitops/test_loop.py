@@ -54,6 +54,10 @@ def test_branch_plan_merge_apply_drift_export_and_back_to_no_changes(
     repo = init_repository(tmp_path / "config-repo")
     shutil.copytree(CONFIG, repo / "config")
     (repo / "billing-config.toml").write_text(TARGETS)
+    ceased_file = repo / "config" / "statuses" / "ceased.yaml"
+    ceased_file.write_text(
+        ceased_file.read_text().replace("send_correspondence: true\n", "# Final letters go out.\nsend_correspondence: true  # see the mailing rules\n")
+    )
     git(repo, "add", "-A")
     git(repo, "commit", "-q", "-m", "the billing configuration")
     monkeypatch.chdir(repo)
@@ -123,8 +127,11 @@ def test_branch_plan_merge_apply_drift_export_and_back_to_no_changes(
     diff = git(repo, "diff", "--stat").stdout
     assert "config/statuses/ceased.yaml" in diff and "1 file changed" in diff
     ceased = (repo / "config" / "statuses" / "ceased.yaml").read_text()
-    assert "name: Ceased (manual \"fix\")\n" in ceased and "send_correspondence: false\n" in ceased
-    assert ceased.splitlines()[1].startswith("# Contract ended")  # export kept the file's comment
+    assert "name: Ceased (manual \"fix\")\n" in ceased
+    # export kept the administrators' comments, so the pull request shows only the changed values
+    assert "# Final letters go out.\nsend_correspondence: false  # see the mailing rules\n" in ceased
+    assert ceased.splitlines()[1].startswith("# Contract ended")
+    assert git(repo, "diff", "--numstat").stdout.split()[:2] == ["2", "2"]
     assert job(repo, "fmt", "--check").returncode == 0
     assert job(repo, "validate").returncode == 0
     git(repo, "commit", "-q", "-am", "Adopt changes made directly in the live billing database")

@@ -23,8 +23,11 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
+
 import yaml
 
 from billing_config.canonical import MODELINE_PREFIX, modeline, scalar_text
@@ -52,6 +55,11 @@ class _Block:
     key: str
     leading: list[str] = field(default_factory=list)  # comment and blank lines above the key
     lines: list[str] = field(default_factory=list)  # the key line and its value's lines
+    comment: str = ""  # the end-of-line comment of a one-line value
+
+    def replace_value(self, value: Any) -> None:
+        line = f"{scalar_text(self.key)}: {scalar_text(value)}"
+        self.lines = [f"{line}  {self.comment}" if self.comment else line]
 
 
 def split_lines(text: str) -> list[str]:
@@ -59,19 +67,23 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def format_entry(text: str, document: Document, kind: Kind) -> str:
+def format_entry(text: str, document: Document, kind: Kind, values: Mapping[str, Any] | None = None) -> str:
     """The canonical text of an entry the loader has read without a YAML-level problem.
 
     ``text`` is the file's text (BOM removed) and ``document`` what the loader made of it; the
     loader's findings must be empty, because a file it refuses (duplicate keys, anchors, tags)
     has no single meaning to preserve.
+
+    With ``values`` the entry is rewritten to hold exactly those fields and values (what export
+    does with the live state), keeping the comments of every key that stays: a drift pull
+    request then shows the changed values, not lost comments.
     """
     root = yaml.compose(text, Loader=yaml.CSafeLoader)
     if not isinstance(root, yaml.MappingNode):  # the loader has refused these already
         raise FormatError(1, 1, "the top level is not a mapping of field names to values")
     lines = split_lines(text)
     if root.flow_style:
-        return _format_flow_mapping(text, root, lines, document, kind)
+        return _format_flow_mapping(root, lines, dict(values) if values is not None else document.data, kind)
 
     pairs: list[tuple[yaml.ScalarNode, yaml.Node]] = root.value
     indent = pairs[0][0].start_mark.column if pairs else 0
@@ -87,6 +99,8 @@ def format_entry(text: str, document: Document, kind: Kind) -> str:
         block = _Block(key=key_node.value, leading=trailing)
         trailing = _cut_block(block, key_node, value_node, lines, stop, indent, document)
         blocks.append(block)
+    if values is not None:
+        blocks, trailing = _with_values(blocks, trailing, values)
 
     known = {name: position for position, name in enumerate(kind.field_names)}
     ordered = sorted(blocks, key=lambda b: (0, known[b.key]) if b.key in known else (1, 0))
@@ -99,6 +113,27 @@ def format_entry(text: str, document: Document, kind: Kind) -> str:
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"
+
+
+def _with_values(blocks: list[_Block], trailing: list[str], values: Mapping[str, Any]) -> tuple[list[_Block], list[str]]:
+    """The blocks holding exactly ``values``: dropped keys leave their comments to the next key."""
+    kept: list[_Block] = []
+    orphaned: list[str] = []
+    for block in blocks:
+        if block.key not in values:
+            orphaned.extend(block.leading)
+            continue
+        block.leading = orphaned + block.leading
+        orphaned = []
+        block.replace_value(values[block.key])
+        kept.append(block)
+    present = {block.key for block in kept}
+    for key, value in values.items():
+        if key not in present:
+            block = _Block(key=key)
+            block.replace_value(value)
+            kept.append(block)
+    return kept, orphaned + trailing
 
 
 def _cut_block(
@@ -124,6 +159,7 @@ def _cut_block(
         else:
             text = scalar_text(value)
         line = f"{scalar_text(key)}: {text}"
+        block.comment = comment
         block.lines = [f"{line}  {comment}" if comment else line]
         after = lines[end.line + 1 : stop]
         for offset, extra in enumerate(after):
@@ -174,7 +210,7 @@ def _header_lines(header: list[str]) -> list[str]:
     return kept
 
 
-def _format_flow_mapping(text: str, root: yaml.MappingNode, lines: list[str], document: Document, kind: Kind) -> str:
+def _format_flow_mapping(root: yaml.MappingNode, lines: list[str], data: dict[str, Any], kind: Kind) -> str:
     """``{name: X, ...}`` on its own: rewritten in block style when nothing would be lost."""
     start, end = root.start_mark, root.end_mark
     region = "\n".join(lines[start.line : end.line + 1])
@@ -183,14 +219,14 @@ def _format_flow_mapping(text: str, root: yaml.MappingNode, lines: list[str], do
             start.line + 1, start.column + 1,
             "the entry is a flow mapping with comments inside; write it in block style, one 'key: value' per line",
         )
-    if any(not isinstance(v, (str, int, type(None))) or isinstance(v, float) for v in document.data.values()):
+    if any(not isinstance(v, (str, int, type(None))) or isinstance(v, float) for v in data.values()):
         raise FormatError(start.line + 1, start.column + 1, "write the entry in block style, one 'key: value' per line")
     header = lines[: start.line]
     trailer = lines[end.line + 1 :]
     known = {name: position for position, name in enumerate(kind.field_names)}
-    keys = sorted(document.data, key=lambda k: (0, known[k]) if k in known else (1, 0))
+    keys = sorted(data, key=lambda k: (0, known[k]) if k in known else (1, 0))
     out = [modeline(kind), *_header_lines(header)]
-    out.extend(f"{scalar_text(k)}: {scalar_text(document.data[k])}" for k in keys)
+    out.extend(f"{scalar_text(k)}: {scalar_text(data[k])}" for k in keys)
     if not keys:
         out.append("{}")  # still an (empty) entry, not an empty file
     out.extend(line.rstrip() for line in trailer)
@@ -236,6 +272,22 @@ def format_file(path: Path, display: str, kind: Kind, code: str) -> FileOutcome:
             Finding(display, error.line, error.column, Severity.ERROR, "fmt", f"{error.message}; the file is left as it is", kind.name, code)
         ]
     return outcome
+
+
+def rewrite_entry(path: Path, kind: Kind, values: Mapping[str, Any]) -> str | None:
+    """The file at ``path`` rewritten to hold ``values``, comments kept; None if it cannot be read.
+
+    Export calls this for an entry file that already exists, so an administrator's comments
+    survive a drift export; a file the loader refuses is simply written anew.
+    """
+    document, problems = read_entry(path, str(path), kind.name, path.stem)
+    if document is None or problems:
+        return None
+    text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
+    try:
+        return format_entry(text, document, kind, values)
+    except FormatError:
+        return None
 
 
 def _explained(problem: Finding) -> Finding:
