@@ -31,6 +31,11 @@ _NUMBER_LIKE = re.compile(
 _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 
 
+# Characters YAML cannot carry raw in a scalar: controls, DEL, C1 controls (U+0085 is a line
+# break to libyaml, as are U+2028 and U+2029) and the non-characters U+FFFE and U+FFFF.
+_UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
+
+
 def modeline(kind: Kind) -> str:
     """The editor hint, with the schema path relative to config/<kind>/<code>.yaml."""
     return f"{MODELINE_PREFIX}../../schemas/{kind.schema_file}"
@@ -45,7 +50,7 @@ def needs_quotes(text: str) -> bool:
         return True
     if ": " in text or " #" in text or text.endswith(":"):
         return True
-    return any(ord(ch) < 32 or ch == "\x7f" for ch in text)
+    return _UNPRINTABLE.search(text) is not None
 
 
 def scalar_text(value: Any) -> str:
@@ -61,11 +66,12 @@ def scalar_text(value: Any) -> str:
     text = str(value)
     if not needs_quotes(text):
         return text
-    if "\n" in text or any(ord(ch) < 32 for ch in text):
-        # Control characters cannot appear in single quotes; JSON escapes are valid YAML.
+    if _UNPRINTABLE.search(text):
+        # Such characters cannot appear in single quotes; JSON escapes are valid YAML, and the
+        # ones JSON leaves raw are escaped as \uXXXX, which YAML's double quotes read too.
         import json
 
-        return json.dumps(text, ensure_ascii=False)
+        return _UNPRINTABLE.sub(lambda m: f"\\u{ord(m.group()):04x}", json.dumps(text, ensure_ascii=False))
     return "'" + text.replace("'", "''") + "'"
 
 

@@ -5,7 +5,8 @@ The config directory is made to mirror the live database, so that a following ``
 no changes:
 - every live entry of every kind (reference lists included) is written with all its fields,
   in the canonical text ``fmt`` and ``new`` also produce; a file whose text would not change
-  is left untouched, and the comment lines under an existing file's modeline are kept;
+  is left untouched, and an existing file keeps its comments (those above and beside each
+  field too), so a drift pull request shows changed values rather than lost comments;
 - an entry file (``<code>.yaml``) whose code is not live any more is removed, since keeping it
   would make the next plan create that entry again. Nothing else is touched: other files and
   folders stay, and ``validate`` reports them as usual.
@@ -17,6 +18,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from billing_config.canonical import MODELINE_PREFIX, dump_entry
+from billing_config.fmt import rewrite_entry
 from billing_config.kinds import KINDS, is_valid_code
 from billing_config.live import LiveState
 
@@ -51,7 +53,11 @@ def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
         for code in sorted(rows):
             path = folder / f"{code}{ENTRY_SUFFIX}"
             old = path.read_text(encoding="utf-8") if path.is_file() else None
-            text = dump_entry(kind, kind.with_defaults(rows[code].values), _kept_comments(old) if old else ())
+            values = kind.with_defaults(rows[code].values)
+            # An existing file keeps all its comments (fmt's rewrite); a new or unreadable one is written anew.
+            text = (rewrite_entry(path, kind, values) if old is not None else None) or dump_entry(
+                kind, values, _kept_comments(old) if old else ()
+            )
             if text == old:
                 report.unchanged += 1
                 continue

@@ -5,6 +5,10 @@ from __future__ import annotations
 
 COMMAND_MODULES = (
     "validate",
+    "fmt",
+    "new",
+    "graph",
+    "docs",
     "db",
     "plan",
     "apply",

@@ -43,9 +43,11 @@ def run(args: argparse.Namespace) -> int:
     if args.format == "json":
         sys.stdout.write(render_plan_json(plan))
     elif args.format == "markdown":
+        from billing_config.render.mermaid import lifecycle_sections
         from billing_config.render.plan_markdown import render_plan_markdown
 
-        sys.stdout.write(render_plan_markdown(plan))
+        changed = [(change.kind, change.code) for change in plan.changes]
+        sys.stdout.write(render_plan_markdown(plan, extra_sections=lifecycle_sections(documents, changed)))
     else:
         from billing_config.render.plan_text import render_plan_text
 

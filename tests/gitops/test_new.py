@@ -1,0 +1,89 @@
+"""billing-config new: a valid, formatted entry with a code derived from its name."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
+
+from billing_config.cli import main
+from billing_config.commands.new import code_from_name, kind_aliases
+from billing_config.kinds import KINDS, is_valid_code
+
+
+def test_every_managed_kind_is_reachable_by_its_plural_and_its_singular() -> None:
+    aliases = kind_aliases()
+    for kind in KINDS:
+        if kind.managed:
+            assert aliases[kind.name] is kind
+            assert aliases[kind.singular.split()[-1]] is kind
+    assert {"status", "group", "department"} <= set(aliases)
+    assert "number-statuses" not in aliases  # reference lists are not scaffolded
+
+
+@pytest.mark.parametrize(
+    ("name", "code"),
+    [("Payment Plan", "payment-plan"), ("  Früh–Kündigung (2024) ", "fruh-kundigung-2024"), ("VIP Client!!", "vip-client"), ("x" * 80, "x" * 64)],
+)
+def test_codes_are_derived_from_names(name: str, code: str) -> None:
+    assert code_from_name(name) == code
+
+
+@given(st.text(max_size=100))
+def test_a_derived_code_is_valid_or_empty(name: str) -> None:
+    code = code_from_name(name)
+    assert code == "" or is_valid_code(code)
+
+
+@pytest.mark.parametrize("alias", ["status", "group", "department"])
+def test_new_writes_a_file_that_validates_and_is_formatted(config_tree: Path, alias: str, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", alias, "Payment Plan 'Ä' 😀", "--config-dir", str(config_tree)]) == 0
+    kind = kind_aliases()[alias]
+    path = config_tree / kind.name / "payment-plan-a.yaml"
+    assert f"created {path}" in capsys.readouterr().out
+    text = path.read_text()
+    assert "name: Payment Plan 'Ä' 😀\n" in text
+    assert len(text.splitlines()) == 1 + len(kind.fields)  # every field, at its default
+    assert main(["validate", "--config-dir", str(config_tree)]) == 0
+    assert main(["fmt", "--check", str(path)]) == 0
+
+
+def test_new_refuses_an_existing_code_and_changes_nothing(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    suspended = config_tree / "statuses" / "suspended.yaml"
+    before = suspended.read_text()
+    assert main(["new", "status", "SUSPENDED", "--config-dir", str(config_tree)]) == 1
+    err = capsys.readouterr().err
+    assert "already exists: there is already a customer status with the code 'suspended'" in err
+    assert "pass --code" in err
+    assert suspended.read_text() == before
+
+
+def test_new_refuses_a_name_another_entry_has(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "department", "sales", "--code", "selling", "--config-dir", str(config_tree)]) == 1
+    assert "already has the name 'sales'" in capsys.readouterr().err
+    assert not (config_tree / "departments" / "selling.yaml").exists()
+
+
+def test_a_name_without_letters_needs_an_explicit_code(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["new", "group", "😀😀", "--config-dir", str(config_tree)]) == 1
+    assert "pass --code" in capsys.readouterr().err
+    assert main(["new", "group", "😀😀", "--code", "smiles", "--config-dir", str(config_tree)]) == 0
+    assert main(["validate", "--config-dir", str(config_tree)]) == 0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(name=st.text(min_size=1, max_size=100).filter(lambda n: n.strip() and code_from_name(n)))
+def test_any_name_gives_a_file_that_validates_and_keeps_the_name(config_tree: Path, name: str) -> None:
+    from billing_config.loader import read_entry
+
+    path = config_tree / "departments" / f"{code_from_name(name)}.yaml"
+    assume(not path.exists() and name.strip().casefold() not in {"accounts", "sales", "provisioning", "customer service", "technical support"})
+    try:
+        assert main(["new", "department", name, "--config-dir", str(config_tree)]) == 0
+        assert main(["validate", "--config-dir", str(config_tree)]) == 0
+        document, problems = read_entry(path, str(path), "departments", path.stem)
+        assert document is not None and not problems and document.data["name"] == name.strip()
+    finally:
+        path.unlink(missing_ok=True)

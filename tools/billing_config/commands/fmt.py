@@ -1,0 +1,103 @@
+"""billing-config fmt: rewrite entry files in the canonical style, keeping their comments."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from billing_config.errors import UserError
+from billing_config.findings import Finding
+
+if TYPE_CHECKING:
+    from billing_config.kinds import Kind
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "fmt",
+        help="put entry files in canonical key order and style, keeping comments",
+        description=(
+            "Rewrite entry files in the canonical style: the schema modeline first, keys in schema "
+            "order (unknown keys after them), one quoting style. Comments and blank lines are kept. "
+            "With no FILES, formats every entry under the config directory."
+        ),
+    )
+    parser.add_argument("files", nargs="*", type=Path, metavar="FILES", help="entry files (config/<kind>/<code>.yaml)")
+    parser.add_argument("--check", action="store_true", help="change nothing; list the files that need formatting and exit 1 if any do")
+    parser.add_argument("--config-dir", type=Path, default=Path("config"), help="the config tree used when no FILES are given (default: ./config)")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from billing_config.fmt import format_file, write_atomically
+    from billing_config.render.findings import render_text
+
+    targets = _targets(args.files, args.config_dir)
+    changed: list[str] = []
+    failed = 0
+    for path, display, kind, code in targets:
+        if kind is None:
+            failed += 1
+            sys.stdout.write(render_text([_not_an_entry(path, display)]))
+            continue
+        outcome = format_file(path, display, kind, code)
+        if outcome.problems:
+            failed += 1
+            sys.stdout.write(render_text(outcome.problems))
+            continue
+        if outcome.changed:
+            changed.append(display)
+            if args.check:
+                print(f"would reformat {display}")
+            else:
+                write_atomically(path, outcome.formatted)
+                print(f"reformatted {display}")
+    print(_summary(len(targets), len(changed), failed, args.check), file=sys.stderr)
+    if failed:
+        return 1
+    return 1 if args.check and changed else 0
+
+
+def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, "Kind | None", str]]:
+    from billing_config.kinds import KINDS_BY_NAME
+    from billing_config.loader import discover
+    from billing_config.loader.tree import display_path
+
+    if not files:
+        if not config_dir.is_dir():
+            raise UserError(f"config directory '{config_dir}' does not exist; run from the repository root or pass --config-dir")
+        entries, _layout_problems = discover(config_dir)  # validate reports the layout
+        return [(e.path, e.display, KINDS_BY_NAME[e.kind], e.code) for e in entries]
+    targets = []
+    for path in files:
+        kind = KINDS_BY_NAME.get(path.parent.name)
+        if kind is None or path.suffix != ".yaml" or not path.is_file():
+            targets.append((path, display_path(path), None, path.stem))
+        else:
+            targets.append((path, display_path(path), kind, path.stem))
+    return targets
+
+
+def _not_an_entry(path: Path, display: str) -> Finding:
+    """Why a file given on the command line is not formatted; the other files still are."""
+    from billing_config.findings import Severity
+    from billing_config.kinds import KINDS_BY_NAME
+
+    if not path.is_file():
+        message = "no such file"
+    elif path.suffix != ".yaml":
+        message = "entry files are named <code>.yaml"
+    else:
+        message = (
+            f"entry files live in a kind folder, config/<kind>/<code>.yaml (kinds: {', '.join(KINDS_BY_NAME)}); "
+            "fmt cannot tell which schema this file follows"
+        )
+    return Finding(display, 1, 1, Severity.ERROR, "fmt", message)
+
+
+def _summary(total: int, changed: int, failed: int, check: bool) -> str:
+    verb = "would be reformatted" if check else "reformatted"
+    text = f"{total} file(s) checked: {changed} {verb}"
+    return f"{text}, {failed} could not be formatted" if failed else text

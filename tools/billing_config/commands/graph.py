@@ -1,0 +1,45 @@
+"""billing-config graph: the status lifecycle as a Mermaid diagram."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from billing_config.errors import UserError
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    parser = subparsers.add_parser(
+        "graph",
+        help="draw the status lifecycle (next statuses and related statuses) as a Mermaid diagram",
+        description=(
+            "Print the status lifecycle as a Mermaid flowchart: which status follows which, and the "
+            "number, service and feature status each one applies."
+        ),
+    )
+    parser.add_argument("--config-dir", type=Path, default=Path("config"), help="the config tree (default: ./config)")
+    parser.add_argument("--highlight", nargs="+", default=[], metavar="CODE", help="status codes to highlight as changed")
+    parser.add_argument("--format", choices=("mermaid", "markdown"), default="mermaid", help="bare Mermaid source, or a Markdown ```mermaid block")
+    parser.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from billing_config.render.mermaid import fenced, status_lifecycle
+    from billing_config.validation import validate_tree
+
+    try:
+        result = validate_tree(args.config_dir)
+    except FileNotFoundError:
+        raise UserError(
+            f"config directory '{args.config_dir}' does not exist; run from the repository root or pass --config-dir"
+        ) from None
+    if result.errors:
+        print(
+            f"warning: the config has {result.errors} error(s) (see 'billing-config validate'); "
+            "the diagram shows what could be read",
+            file=sys.stderr,
+        )
+    source = status_lifecycle(result.documents, set(args.highlight))
+    sys.stdout.write(fenced(source) if args.format == "markdown" else source)
+    return 0
