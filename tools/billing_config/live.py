@@ -38,10 +38,6 @@ class LiveState:
         return len(self.rows[kind.name])
 
 
-# Drivers differ (MariaDB returns 0/1 for booleans); the config holds bool, int and str.
-_CONVERTERS = {"boolean": bool, "integer": int, "string": str}
-
-
 def read_kind(connection: sa.Connection, kind: Kind) -> dict[str, LiveRow]:
     """One query: the kind's rows, with reference columns still as ids (resolved by read_live).
 
@@ -49,18 +45,13 @@ def read_kind(connection: sa.Connection, kind: Kind) -> dict[str, LiveRow]:
     (SQLite stores text) would cost more than the rest of the read.
     """
     table = schema.kind_table(kind)
-    fields = kind.fields
-    columns = [table.c.id, table.c.code, *(table.c[schema.column_name(spec)] for spec in fields)]
-    converters = [None if spec.references else _CONVERTERS[spec.type] for spec in fields]
-    names = [spec.name for spec in fields]
+    names = [spec.name for spec in kind.fields]
+    columns = [table.c.id, table.c.code, *(table.c[schema.column_name(spec)] for spec in kind.fields)]
     rows: dict[str, LiveRow] = {}
-    for record in connection.execute(sa.select(*columns)).all():
-        id_, code, *raw = record
-        values = {
-            name: value if convert is None or value is None else convert(value)
-            for name, convert, value in zip(names, converters, raw)
-        }
-        rows[str(code)] = LiveRow(id=int(id_), code=str(code), values=values)
+    # The column types already hand back Python bool/int/str on every backend (SQLAlchemy's
+    # Boolean turns MariaDB's and SQLite's 0/1 into bool), so values are taken as they come.
+    for id_, code, *raw in connection.execute(sa.select(*columns)).all():
+        rows[code] = LiveRow(id=id_, code=code, values=dict(zip(names, raw, strict=True)))
     return rows
 
 
@@ -88,6 +79,20 @@ def require_schema(connection: sa.Connection) -> None:
     missing = [name for name in schema.metadata().tables if name not in present]
     if missing:
         raise SchemaMissing(missing)
+
+
+def read_live_explained(engine: sa.Engine, *, with_usage: bool = True) -> LiveState:
+    """read_live in its own short transaction; if it fails because tables are missing, say so.
+
+    The catalogue is only consulted after a failure, so a normal plan pays nothing for it.
+    """
+    try:
+        with engine.connect() as connection, connection.begin():
+            return read_live(connection, with_usage=with_usage)
+    except sa.exc.SQLAlchemyError:
+        with engine.connect() as connection:
+            require_schema(connection)
+        raise
 
 
 def read_live(connection: sa.Connection, *, with_usage: bool = True) -> LiveState:

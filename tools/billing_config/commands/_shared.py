@@ -13,7 +13,6 @@ from billing_config.loader import Document
 if TYPE_CHECKING:
     from sqlalchemy import Engine
 
-    from billing_config.live import LiveState
     from billing_config.plan import Plan, Thresholds
 
 
@@ -79,16 +78,11 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
 def make_plan(args: argparse.Namespace, engine: Engine, url: str, documents: list[Document]) -> Plan:
     """Read the live state (one short read-only transaction) and diff the documents against it."""
     from billing_config.database import run_guarded, safe_url
-    from billing_config.live import read_live, require_schema
+    from billing_config.live import read_live_explained
     from billing_config.plan.diff import compute_plan
     from billing_config.plan.source import git_info
 
-    def read() -> LiveState:
-        with engine.connect() as connection, connection.begin():
-            require_schema(connection)
-            return read_live(connection)
-
-    live = run_guarded(url, read)
+    live = run_guarded(url, lambda: read_live_explained(engine))
     return compute_plan(
         documents, live, prune=args.prune, thresholds=thresholds_from(args),
         database=safe_url(url), git=git_info(args.config_dir),

@@ -4,12 +4,8 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from billing_config.database import add_database_options
-
-if TYPE_CHECKING:  # importing it for real would slow down every command
-    from billing_config.live import LiveState
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -29,17 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     from billing_config.database import open_engine, run_guarded, safe_url
     from billing_config.export import export_tree
-    from billing_config.live import read_live, require_schema
+    from billing_config.live import read_live_explained
 
     engine, url = open_engine(args, purpose="billing-config export")
 
-    def read() -> LiveState:
-        with engine.connect() as connection, connection.begin():
-            require_schema(connection)
-            return read_live(connection, with_usage=False)
-
     try:
-        live = run_guarded(url, read)
+        live = run_guarded(url, lambda: read_live_explained(engine, with_usage=False))
     finally:
         engine.dispose()
     report = export_tree(live, args.config_dir)
