@@ -38,6 +38,12 @@ def load_valid_config(config_dir: Path) -> list[Document]:
             f"the configuration has {result.errors} error(s); fix them (see `billing-config validate`) "
             "before planning or applying: an invalid config never produces a plan"
         )
+    # The documents live until the process ends. Freezing them (and everything else loaded so
+    # far) keeps the garbage collector from walking millions of objects again every time the
+    # live read allocates: on a 16,000-entry tree that walk cost more than the read itself.
+    import gc
+
+    gc.freeze()
     return result.documents
 
 
