@@ -138,6 +138,11 @@ def test_thresholds_refuse_mass_updates_and_deletes_unless_raised(
     assert refused.code == 1
     assert "re-run with --max-update-percent 34" in refused.err
     assert snapshot(engine) == before
+    saved = config_tree.parent / "breach.json"
+    assert cli("plan", "--database", sqlite_url, "--config-dir", str(config_tree), "--out", str(saved)).code == 0
+    from_file = cli("apply", "--database", sqlite_url, "--plan", str(saved))
+    assert from_file.code == 1 and "above the 30% threshold" in from_file.err  # a saved plan keeps its limits
+    assert snapshot(engine) == before
     assert apply(cli, sqlite_url, config_tree, "--yes", "--max-update-percent", "34").code == 0
 
     for number in range(4, 7):
@@ -363,3 +368,25 @@ def test_a_database_without_the_schema_gets_advice_not_a_driver_error(
         result = cli(*argv, "--database", db_url, *(["--config-dir", str(config_tree)] if argv[0] != "export" else []))
         assert result.code == 1, result.text
         assert "does not have the billing tables" in result.err and "billing-config db init" in result.err
+
+
+@pytest.mark.mariadb
+def test_mariadb_lock_is_released_after_apply_while_the_session_lives_on(
+    mariadb_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    """GET_LOCK belongs to the session and survives COMMIT: apply must release it itself, or a
+    pooled connection would block every later apply."""
+    from billing_config.apply import run_apply
+    from billing_config.commands._shared import load_valid_config
+    from billing_config.plan.diff import compute_plan
+
+    assert cli("db", "init", "--database", mariadb_url, "--config-dir", str(config_tree), "--sample-data").code == 0
+    edit(config_tree / "departments" / "sales.yaml", "name: Sales", "name: Sales Team")
+    documents = load_valid_config(config_tree)
+    engine = engine_for(mariadb_url)  # kept open: its pooled session outlives the apply
+    result = run_apply(engine, mariadb_url, replan=lambda live: compute_plan(documents, live), lock_timeout=1)
+    assert result.changes == 1
+    observer = engine_for(mariadb_url)
+    with observer.connect() as connection:
+        name = lock.mysql_lock_name(connection)
+        assert connection.execute(sa.text("SELECT IS_FREE_LOCK(:n)"), {"n": name}).scalar() == 1
