@@ -48,9 +48,14 @@ def read_and_check(entries: Sequence[EntryFile]) -> tuple[list[Document], list[F
 
 
 def validate_tree(config_dir: Path, jobs: int | None = None) -> TreeResult:
-    """Check everything under config_dir. Raises FileNotFoundError if it is not a folder."""
-    if not config_dir.is_dir():
+    """Check everything under config_dir.
+
+    Raises FileNotFoundError if it does not exist and NotADirectoryError if it is no folder.
+    """
+    if not config_dir.exists():
         raise FileNotFoundError(str(config_dir))
+    if not config_dir.is_dir():
+        raise NotADirectoryError(str(config_dir))
     entries, findings = discover(config_dir)
     workers = _worker_count(len(entries), jobs)
     if workers > 1:
@@ -71,17 +76,22 @@ def _worker_count(files: int, jobs: int | None) -> int:
 
 
 def _in_parallel(entries: list[EntryFile], workers: int) -> tuple[list[Document], list[Finding]]:
+    """Splits the files between the parent and workers-1 child processes.
+
+    The parent takes a share itself instead of waiting: on two cores that is one child, and
+    only half the documents pay for the trip back through a pipe.
+    """
     import multiprocessing
 
-    # fork shares the already-imported modules and compiled schemas with the workers; the
-    # fallback covers platforms without it.
+    # fork shares the already-imported modules with the children; the fallback covers
+    # platforms without it.
     method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
     context = multiprocessing.get_context(method)
     chunks = [entries[i::workers] for i in range(workers)]
-    with context.Pool(workers) as pool:
-        results = pool.map(read_and_check, chunks)
-    documents: list[Document] = []
-    findings: list[Finding] = []
+    with context.Pool(workers - 1) as pool:
+        pending = pool.map_async(read_and_check, chunks[1:], chunksize=1)
+        documents, findings = read_and_check(chunks[0])
+        results = pending.get()
     for chunk_documents, chunk_findings in results:
         documents.extend(chunk_documents)
         findings.extend(chunk_findings)

@@ -34,6 +34,10 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"config directory '{args.config_dir}' does not exist; run from the repository root or pass --config-dir"
         ) from None
+    except NotADirectoryError:
+        raise UserError(
+            f"config directory '{args.config_dir}' is a file, not a folder; pass the folder that holds statuses/, groups/ ..."
+        ) from None
     if args.format == "json":
         sys.stdout.write(render.render_json(result.findings))
     elif args.format == "github":

@@ -39,8 +39,7 @@ def discover(config_dir: Path) -> tuple[list[EntryFile], list[Finding]]:
     entries: list[EntryFile] = []
     findings: list[Finding] = []
     root_display = display_path(config_dir)
-    with os.scandir(config_dir) as listing:
-        top = sorted(listing, key=lambda e: e.name)
+    top = _listing(config_dir, root_display, findings)
     for item in top:
         shown = os.path.join(root_display, item.name)
         if item.name in _IGNORED_NAMES:
@@ -68,9 +67,23 @@ def discover(config_dir: Path) -> tuple[list[EntryFile], list[Finding]]:
     return entries, findings
 
 
+def _listing(folder: Path, folder_display: str, findings: list[Finding]) -> list[os.DirEntry[str]]:
+    """A folder's entries sorted by name; a folder that cannot be listed is a finding."""
+    try:
+        with os.scandir(folder) as listing:
+            return sorted(listing, key=lambda e: e.name)
+    except OSError as error:
+        findings.append(
+            finding(
+                "layout-unreadable-folder", folder_display, 1, 1,
+                f"cannot list the folder: {error.strerror or error}; check its permissions",
+            )
+        )
+        return []
+
+
 def _discover_kind(folder: Path, folder_display: str, kind: str, entries: list[EntryFile], findings: list[Finding]) -> None:
-    with os.scandir(folder) as listing:
-        items = sorted(listing, key=lambda e: e.name)
+    items = _listing(folder, folder_display, findings)
     for item in items:
         if item.name in _IGNORED_NAMES:
             continue
@@ -84,6 +97,15 @@ def _discover_kind(folder: Path, folder_display: str, kind: str, entries: list[E
         if item.is_dir(follow_symlinks=False):
             findings.append(
                 finding("layout-nested-folder", shown, 1, 1, f"entries are files directly in {folder_display}/; move them up and remove the folder", kind=kind)
+            )
+            continue
+        if not item.is_file(follow_symlinks=False):
+            findings.append(
+                finding(
+                    "file-not-regular", shown, 1, 1,
+                    "this is a pipe, socket or device, not a file; entries are plain *.yaml files, so remove it",
+                    kind=kind, code=stem,
+                )
             )
             continue
         if suffix != ENTRY_SUFFIX:

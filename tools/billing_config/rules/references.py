@@ -6,7 +6,7 @@ from collections.abc import Mapping, Sequence
 
 from billing_config.catalogue import finding
 from billing_config.findings import Finding, shorten
-from billing_config.kinds import KINDS, Kind, get_kind
+from billing_config.kinds import KINDS, Kind, get_kind, is_valid_code
 from billing_config.loader import Document, format_json_path
 from billing_config.suggest import did_you_mean
 
@@ -28,17 +28,16 @@ def check_references(index: Index) -> list[Finding]:
         for document in index[kind.name].values():
             for field, target_name in kind.references.items():
                 value = document.data.get(field)
-                if not isinstance(value, str):
-                    continue  # absent, null, or a type the schema already reports
+                if not isinstance(value, str) or not is_valid_code(value):
+                    continue  # absent, null, or not a code at all: the schema reports those
                 findings.extend(_check_one(kind, document, field, value, get_kind(target_name), index))
     findings.extend(_check_cycles(index))
     return findings
 
 
 def _check_one(kind: Kind, document: Document, field: str, value: str, target: Kind, index: Index) -> list[Finding]:
-    line, column = document.locate((field,))
-
     def make(rule: str, message: str) -> Finding:
+        line, column = document.locate((field,))
         return finding(
             rule, document.path, line, column, message,
             kind=kind.name, code=document.code, json_path=format_json_path((field,)),
