@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from billing_config.catalogue import CATALOGUE
 from billing_config.findings import Severity
 from tests.rules.conftest import Check, brief
@@ -114,3 +116,15 @@ def test_a_chain_ending_in_a_dangling_reference_is_no_loop(check: Check) -> None
 def test_the_severities_come_from_the_catalogue() -> None:
     for rule in ("unknown-reference", "wrong-kind-reference", "next-status-self", "next-status-cycle"):
         assert CATALOGUE[rule].severity is Severity.ERROR
+
+
+def test_a_reference_to_a_file_that_failed_to_load_is_not_reported_again(check: Check) -> None:
+    """active.yaml is broken; 'next_status: active' elsewhere must not become 'a number status'."""
+    findings = check(files={ACTIVE: "name: [unclosed\n"})
+    assert [(f.path.rsplit("/", 2)[-2:], f.rule) for f in findings] == [(["statuses", "active.yaml"], "yaml-syntax")]
+
+
+def test_a_removed_file_is_still_an_unknown_reference(check: Check, config_tree: Path) -> None:
+    (config_tree / "statuses" / "active.yaml").unlink()
+    findings = check()
+    assert [(f.code, f.rule) for f in findings] == [("pending-connection", "wrong-kind-reference")]

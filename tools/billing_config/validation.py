@@ -63,7 +63,10 @@ def validate_tree(config_dir: Path, jobs: int | None = None) -> TreeResult:
     else:
         documents, problems = read_and_check(entries)
     findings.extend(problems)
-    findings.extend(check_tree(documents))
+    present: dict[str, set[str]] = {}
+    for entry in entries:
+        present.setdefault(entry.kind, set()).add(entry.code)
+    findings.extend(check_tree(documents, present))
     return TreeResult(documents=documents, findings=sorted_findings(findings), files=len(entries))
 
 

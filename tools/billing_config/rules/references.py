@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from billing_config.catalogue import finding
 from billing_config.findings import Finding, shorten
@@ -20,8 +20,10 @@ def index_documents(documents: Sequence[Document]) -> dict[str, dict[str, Docume
     return index
 
 
-def check_references(index: Index) -> list[Finding]:
+def check_references(index: Index, present: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
+    """present: codes of entry files that exist, loaded or not (see rules.check_tree)."""
     findings: list[Finding] = []
+    present = present or {}
     for kind in KINDS:
         if not kind.references:
             continue
@@ -30,6 +32,8 @@ def check_references(index: Index) -> list[Finding]:
                 value = document.data.get(field)
                 if not isinstance(value, str) or not is_valid_code(value):
                     continue  # absent, null, or not a code at all: the schema reports those
+                if value not in index[target_name] and value in present.get(target_name, ()):
+                    continue  # the file exists but could not be loaded; that is reported already
                 findings.extend(_check_one(kind, document, field, value, get_kind(target_name), index))
     findings.extend(_check_cycles(index))
     return findings
