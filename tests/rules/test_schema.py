@@ -154,3 +154,14 @@ def test_jsonschema_is_only_asked_about_entries_that_fail(check: Check, monkeypa
     monkeypatch.setattr(schema, "_explain", lambda kind, document: explained.append(document.code) or real(kind, document))
     check(edits=[(ACTIVE, "is_billable: true", "is_billable: 1")])
     assert explained == ["active"]
+
+
+def test_a_wrong_type_is_one_finding_even_where_an_enum_or_pattern_also_fails(check: Check) -> None:
+    """Found by the property tests: 'availability: 7' also missed the enum, and said so twice."""
+    findings = check(
+        edits=[
+            (ACTIVE, "availability: Headline", "availability: 7"),
+            (ACTIVE, "display_class: status-active", "display_class: 12"),
+        ]
+    )
+    assert [(f.rule, f.line) for f in findings] == [("schema-type", 4), ("schema-type", 5)]

@@ -56,8 +56,14 @@ def _explainer(kind: Kind) -> Any:
 
 
 def _explain(kind: Kind, document: Document) -> list[Finding]:
+    errors = list(_explainer(kind).iter_errors(document.data))
+    # A value of the wrong type also misses the enum or pattern meant for the right type; one
+    # mistake should read as one finding, so the type error speaks for its value alone.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     findings: list[Finding] = []
-    for error in _explainer(kind).iter_errors(document.data):
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
         findings.extend(_describe(kind, document, error))
     return findings
 
