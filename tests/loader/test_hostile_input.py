@@ -167,3 +167,18 @@ def test_the_protection_does_not_depend_on_the_python_recursion_limit(config_tre
     )
     completed = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=False)
     assert completed.stdout.split() == ["0", "True"], completed.stderr[-2000:]
+
+
+def test_thousands_of_problems_in_one_file_are_listed_twenty_per_rule_then_counted(config_tree: Path) -> None:
+    (config_tree / "statuses" / "many.yaml").write_text(
+        "name: Many\n" + "".join(f"k{i}: 1\n" for i in range(5000)) + "name: again\n" * 3000
+    )
+    findings = [f for f in validate_tree(config_tree).findings if f.path.endswith("many.yaml")]
+    by_rule: dict[str, list[str]] = {}
+    for found in findings:
+        by_rule.setdefault(found.rule, []).append(found.message)
+    assert set(by_rule) == {"schema-unknown-field", "yaml-duplicate-key"}
+    for messages in by_rule.values():
+        assert len(messages) == 21
+    assert by_rule["schema-unknown-field"][-1].startswith("4980 more schema-unknown-field problem(s) in this file")
+    assert by_rule["yaml-duplicate-key"][-1].startswith("2980 more yaml-duplicate-key problem(s) in this file")

@@ -18,6 +18,8 @@ from billing_config.rules import check_document, check_tree
 
 # Below this many files one process is faster than forking workers.
 PARALLEL_THRESHOLD = 1500
+# A file with thousands of stray keys would otherwise print thousands of lines of one rule.
+MAX_FINDINGS_PER_RULE_AND_FILE = 20
 
 
 @dataclass(slots=True)
@@ -40,11 +42,36 @@ def read_and_check(entries: Sequence[EntryFile]) -> tuple[list[Document], list[F
     findings: list[Finding] = []
     for entry in entries:
         document, problems = read_entry(entry.path, entry.display, entry.kind, entry.code)
-        findings.extend(problems)
         if document is not None:
             documents.append(document)
-            findings.extend(check_document(document))
+            problems = problems + check_document(document)
+        findings.extend(_bounded(problems) if len(problems) > MAX_FINDINGS_PER_RULE_AND_FILE else problems)
     return documents, findings
+
+
+def _bounded(problems: list[Finding]) -> list[Finding]:
+    """At most MAX_FINDINGS_PER_RULE_AND_FILE findings of one rule in one file, then a count."""
+    from billing_config.catalogue import finding
+
+    kept: list[Finding] = []
+    extra: dict[str, list[Finding]] = {}
+    seen: dict[str, int] = {}
+    for problem in sorted_findings(problems):
+        seen[problem.rule] = seen.get(problem.rule, 0) + 1
+        if seen[problem.rule] <= MAX_FINDINGS_PER_RULE_AND_FILE:
+            kept.append(problem)
+        else:
+            extra.setdefault(problem.rule, []).append(problem)
+    for rule, rest in extra.items():
+        first = rest[0]
+        kept.append(
+            finding(
+                rule, first.path, first.line, first.column,
+                f"{len(rest)} more {rule} problem(s) in this file from here on are not listed; fix the ones above first",
+                kind=first.kind, code=first.code, json_path=first.json_path,
+            )
+        )
+    return kept
 
 
 def validate_tree(config_dir: Path, jobs: int | None = None) -> TreeResult:
