@@ -129,14 +129,19 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
 # agree on generated input), and reading it with one regex a line is several times faster
 # than building Python event objects. Anything else, including any duplicate key, goes to the
 # full event loop below, which is what reports problems.
-_SIMPLE_LINE = re.compile(
-    r"([A-Za-z_][A-Za-z0-9_]*):"
-    r"(?:"
-    r" '((?:[^'\n]|'')*)'"  # single-quoted on one line
-    r"|"
-    r" ((?:[A-Za-z0-9_(/+~.]|-(?=[^ ]))[^:#\n]*(?<! ))"  # plain: no ': ', ' #' or trailing space
-    r")?\Z"
+_SIMPLE_LINES = re.compile(
+    r"^(?:"
+    r"#.*"  # a comment from column 0
+    r"|([A-Za-z_][A-Za-z0-9_]*):"  # a key
+    r"(?: ('(?:[^'\n]|'')*')"  # a single-quoted value closed on its line
+    r"| ((?:[A-Za-z0-9_(/+~.]|-(?=[^ \n]))[^:#\n]*(?<! ))"  # a plain value: no ':', '#' or trailing space
+    r")?"
+    r"|"  # a blank line
+    r")$",
+    re.MULTILINE,
 )
+
+
 def _read_simple(text: str, kind: str, code: str, display: str) -> Document | None:
     """The document of a simple file (see above), or None to use the event loop."""
     # Python's printable characters are a subset of YAML's, without tabs, CR, controls, DEL,
@@ -144,30 +149,30 @@ def _read_simple(text: str, kind: str, code: str, display: str) -> Document | No
     # file to the event loop, which treats them exactly as libyaml does.
     if not text.replace("\n", "").isprintable():
         return None
+    # One tuple a line, in order, when every line is simple; fewer when any line is not.
+    lines = _SIMPLE_LINES.findall(text)
+    if len(lines) != text.count("\n") + 1:
+        return None
     data: dict[str, Any] = {}
     paths: list[JsonPath] = []
     numbers: list[int] = []
-    match = _SIMPLE_LINE.match
-    for index, line in enumerate(text.split("\n")):
-        if not line or line[0] == "#":
-            continue
-        found = match(line)
-        if found is None:
-            return None
-        key, quoted, plain = found.groups()
+    top_paths = _TOP_PATHS
+    for index, (key, quoted, plain) in enumerate(lines):
+        if not key:
+            continue  # a comment or a blank line
         if key in data:
             return None  # the event loop reports duplicates
-        path = _TOP_PATHS.get(key)
+        path = top_paths.get(key)
         if path is None:
             key = sys.intern(key)
             path = _top_path(key)
         else:
             key = path[0]  # type: ignore[assignment]
-        if quoted is not None:
-            data[key] = quoted.replace("''", "'")
-            numbers += (index, 0, index, len(key) + 2)
-        elif plain is not None:
+        if plain:
             data[key] = _plain(plain)
+            numbers += (index, 0, index, len(key) + 2)
+        elif quoted:
+            data[key] = quoted[1:-1].replace("''", "'")
             numbers += (index, 0, index, len(key) + 2)
         else:
             data[key] = None
