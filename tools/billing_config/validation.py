@@ -41,7 +41,7 @@ def read_and_check(entries: Sequence[EntryFile]) -> tuple[list[Document], list[F
     documents: list[Document] = []
     findings: list[Finding] = []
     for entry in entries:
-        document, problems = read_entry(entry.path, entry.display, entry.kind, entry.code)
+        document, problems = read_entry(entry.location, entry.display, entry.kind, entry.code)
         if document is not None:
             documents.append(document)
             problems = problems + check_document(document)

@@ -18,10 +18,14 @@ _IGNORED_NAMES = frozenset({".gitkeep", ".keep"})
 
 @dataclass(frozen=True, slots=True)
 class EntryFile:
-    path: Path  # as the file system needs it
+    location: str  # as the file system needs it; a str because 16,000 Paths cost 0.1 s to build
     display: str  # as the user reads it
     kind: str
     code: str
+
+    @property
+    def path(self) -> Path:
+        return Path(self.location)
 
 
 def display_path(path: Path) -> str:
@@ -121,7 +125,7 @@ def _discover_kind(folder: Path, folder_display: str, kind: str, entries: list[E
                     kind=kind, code=stem,
                 )
             )
-        entries.append(EntryFile(Path(item.path), shown, kind, stem))
+        entries.append(EntryFile(item.path, shown, kind, stem))
 
 
 def _suggest_code(stem: str) -> str:

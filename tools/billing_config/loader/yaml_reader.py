@@ -63,7 +63,7 @@ class _Refused(Exception):
         self.rule, self.line, self.column, self.message, self.json_path = rule, line, column, message, json_path
 
 
-def read_entry(path: Path, display: str, kind: str, code: str) -> tuple[Document | None, list[Finding]]:
+def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Document | None, list[Finding]]:
     """Read one entry file. Returns the document (None if unusable) and what was wrong."""
     findings: list[Finding] = []
 
