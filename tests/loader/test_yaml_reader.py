@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
@@ -286,3 +287,20 @@ def test_positions_survive_a_trip_through_pickle(read: Read) -> None:
     # Positions a caller set up by hand survive too.
     twice = pickle.loads(pickle.dumps(copy))
     assert twice.spans == document.spans
+
+
+def test_windows_line_endings_are_read_with_the_same_positions(read: Read) -> None:
+    document, findings = read(b"# c\r\nname: Active\r\nshort_name: 'A'\r\n")
+    assert findings == [] and document is not None
+    assert document.data == {"name": "Active", "short_name": "A"}
+    assert document.locate(("short_name",)) == (3, 13)
+
+
+def test_an_unreadable_file_is_a_finding(read: Read, tmp_path: Path) -> None:
+    from billing_config.loader import read_entry
+
+    document, findings = read_entry(tmp_path / "missing.yaml", "statuses/missing.yaml", "statuses", "missing")
+    found = only(findings)
+    assert (found.rule, found.line, found.column) == ("file-unreadable", 1, 1)
+    assert found.message == "cannot read the file: No such file or directory"
+    assert document is None

@@ -76,7 +76,8 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
             # One byte more than allowed tells a too-large file apart without reading all of it.
             raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        return fail("file-unreadable", 1, 1, f"cannot read the file: {error.strerror or error}; check its permissions")
+        hint = "; check its permissions" if isinstance(error, PermissionError) else ""
+        return fail("file-unreadable", 1, 1, f"cannot read the file: {error.strerror or error}{hint}")
     if len(raw) > MAX_FILE_BYTES:
         return fail(
             "file-too-large", 1, 1,
