@@ -66,10 +66,27 @@ def test_a_file_in_a_kind_folder_that_is_not_yaml_is_reported(config_tree: Path,
     assert found.message.startswith(f"'{name}' is not a .yaml file; {hint}")
 
 
-def test_placeholder_files_for_empty_folders_are_ignored(config_tree: Path) -> None:
-    (config_tree / "statuses" / ".gitkeep").write_text("")
+def test_placeholders_os_litter_and_editor_swap_files_are_ignored(config_tree: Path) -> None:
+    for name in (".gitkeep", ".keep", ".DS_Store", "Thumbs.db", ".active.yaml.swp", ".active.yaml.swo"):
+        (config_tree / "statuses" / name).write_text("")
     (config_tree / ".gitkeep").write_text("")
+    (config_tree / ".DS_Store").write_text("")
     assert _rules(config_tree) == []
+
+
+def test_other_hidden_files_are_still_reported(config_tree: Path) -> None:
+    (config_tree / "statuses" / ".hidden.yaml").write_text("name: Hidden\n")
+    assert _rules(config_tree) == [("statuses/.hidden.yaml", "invalid-code")]
+
+
+def test_a_kind_that_is_a_file_instead_of_a_folder_says_so(config_tree: Path) -> None:
+    import shutil
+
+    shutil.rmtree(config_tree / "departments")
+    (config_tree / "departments").write_text("name: Sales\n")
+    (found,) = discover(config_tree)[1]
+    assert found.rule == "layout-stray-file"
+    assert found.message == "'departments' must be a folder holding one .yaml file per entry, not a file"
 
 
 @pytest.mark.parametrize(

@@ -12,8 +12,14 @@ from billing_config.kinds import KINDS_BY_NAME, is_valid_code
 from billing_config.suggest import did_you_mean
 
 ENTRY_SUFFIX = ".yaml"
-# Files git needs to keep an empty folder; they carry no entry.
-_IGNORED_NAMES = frozenset({".gitkeep", ".keep"})
+# Files git needs to keep an empty folder, and files operating systems drop into folders on
+# their own; none carries an entry, and nobody should have to delete them to validate.
+_IGNORED_NAMES = frozenset({".gitkeep", ".keep", ".DS_Store", "Thumbs.db", "desktop.ini"})
+
+
+def _ignored(name: str) -> bool:
+    """Placeholders, OS litter and the swap files vim keeps next to a file being edited."""
+    return name in _IGNORED_NAMES or (name.startswith(".") and name[-4:-1] == ".sw")
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +52,7 @@ def discover(config_dir: Path) -> tuple[list[EntryFile], list[Finding]]:
     top = _listing(config_dir, root_display, findings)
     for item in top:
         shown = os.path.join(root_display, item.name)
-        if item.name in _IGNORED_NAMES:
+        if _ignored(item.name):
             continue
         if item.is_dir(follow_symlinks=False):
             if item.name not in KINDS_BY_NAME:
@@ -61,6 +67,13 @@ def discover(config_dir: Path) -> tuple[list[EntryFile], list[Finding]]:
             _discover_kind(Path(item.path), shown, item.name, entries, findings)
         elif item.is_symlink():
             findings.append(finding("file-symlink", shown, 1, 1, "symbolic links are not followed; put the real folder or file here"))
+        elif item.name in KINDS_BY_NAME:
+            findings.append(
+                finding(
+                    "layout-stray-file", shown, 1, 1,
+                    f"'{item.name}' must be a folder holding one .yaml file per entry, not a file",
+                )
+            )
         else:
             findings.append(
                 finding(
@@ -89,7 +102,7 @@ def _listing(folder: Path, folder_display: str, findings: list[Finding]) -> list
 def _discover_kind(folder: Path, folder_display: str, kind: str, entries: list[EntryFile], findings: list[Finding]) -> None:
     items = _listing(folder, folder_display, findings)
     for item in items:
-        if item.name in _IGNORED_NAMES:
+        if _ignored(item.name):
             continue
         shown = os.path.join(folder_display, item.name)
         stem, suffix = os.path.splitext(item.name)
