@@ -149,7 +149,7 @@ def test_a_folder_that_cannot_be_listed_is_a_finding(config_tree: Path, monkeypa
     def scandir(path: object) -> object:
         if str(path) == locked:
             raise PermissionError(13, "Permission denied")
-        return real_scandir(path)  # type: ignore[arg-type]
+        return real_scandir(path)  # type: ignore[call-overload]
 
     monkeypatch.setattr(os, "scandir", scandir)
     _, findings = discover(config_tree)

@@ -74,6 +74,10 @@ def value_strategy(kind: Kind, field: Field) -> st.SearchStrategy[Any]:
     return st.one_of(st.none(), values) if field.nullable else values
 
 
+def _not_in(seen: set[Any]) -> Any:
+    return lambda value: _folded(value) not in seen
+
+
 @st.composite
 def valid_entries(draw: st.DrawFn, kinds: tuple[Kind, ...] = KINDS) -> tuple[Kind, str, dict[str, Any]]:
     kind = draw(st.sampled_from(kinds))
@@ -88,7 +92,7 @@ def valid_entries(draw: st.DrawFn, kinds: tuple[Kind, ...] = KINDS) -> tuple[Kin
             continue
         strategy = value_strategy(kind, field)
         if field.name in taken:
-            strategy = strategy.filter(lambda v, seen=taken[field.name]: _folded(v) not in seen)
+            strategy = strategy.filter(_not_in(taken[field.name]))
         data[field.name] = draw(strategy)
     return kind, code, data
 

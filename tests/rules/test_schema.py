@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from billing_config.catalogue import CATALOGUE
@@ -151,7 +153,11 @@ def test_jsonschema_is_only_asked_about_entries_that_fail(check: Check, monkeypa
 
     explained: list[str] = []
     real = schema._explain
-    monkeypatch.setattr(schema, "_explain", lambda kind, document: explained.append(document.code) or real(kind, document))
+    def spy(kind: Any, document: Any) -> Any:
+        explained.append(document.code)
+        return real(kind, document)
+
+    monkeypatch.setattr(schema, "_explain", spy)
     check(edits=[(ACTIVE, "is_billable: true", "is_billable: 1")])
     assert explained == ["active"]
 

@@ -168,7 +168,7 @@ def _read_simple(text: str, kind: str, code: str, display: str) -> Document | No
             key = sys.intern(key)
             path = _top_path(key)
         else:
-            key = path[0]  # type: ignore[assignment]
+            key = path[0]
         if plain:
             data[key] = _plain(plain)
             numbers += (index, 0, index, len(key) + 2)
@@ -204,7 +204,7 @@ def _build(text: str, display: str, kind: str, code: str, findings: list[Finding
     valid and nobody ever asks where their values are.
     """
     parser = CParser(text)
-    get_event = parser.get_event
+    get_event: Any = parser.get_event  # events are duck-typed: the stubs type them as the base Event
     intern = sys.intern
     root: dict[str, Any] | None = None
     documents = 0
