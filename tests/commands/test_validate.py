@@ -144,10 +144,18 @@ def test_text_has_colour_on_a_terminal_unless_no_color_is_set(
 ) -> None:
     _break_three_files(config_tree)
     monkeypatch.delenv("NO_COLOR", raising=False)
+    monkeypatch.setenv("TERM", "xterm-256color")
     monkeypatch.setattr(sys.stdout, "isatty", lambda: True)
     _, out, _ = _validate(["--config-dir", str(config_tree)], capsys)
     assert "\033[31merror\033[0m" in out and "\033[1mschema-enum\033[0m" in out
+    monkeypatch.setenv("NO_COLOR", "")  # no-color.org: an empty value does not count
+    _, out, _ = _validate(["--config-dir", str(config_tree)], capsys)
+    assert "\033[31merror\033[0m" in out
     monkeypatch.setenv("NO_COLOR", "1")
+    _, out, _ = _validate(["--config-dir", str(config_tree)], capsys)
+    assert "\033[" not in out
+    monkeypatch.delenv("NO_COLOR")
+    monkeypatch.setenv("TERM", "dumb")
     _, out, _ = _validate(["--config-dir", str(config_tree)], capsys)
     assert "\033[" not in out
 
@@ -168,7 +176,7 @@ def test_colour_in_a_real_terminal(config_tree: Path) -> None:
 
     _break_three_files(config_tree)
     leader, follower = pty.openpty()
-    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"}
+    env = {k: v for k, v in os.environ.items() if k != "NO_COLOR"} | {"TERM": "xterm"}
     completed = subprocess.run(
         [sys.executable, "-m", "billing_config", "validate", "--config-dir", str(config_tree)],
         stdout=follower, stderr=subprocess.PIPE, env=env, check=False, timeout=60,
