@@ -304,3 +304,9 @@ def test_an_unreadable_file_is_a_finding(read: Read, tmp_path: Path) -> None:
     assert (found.rule, found.line, found.column) == ("file-unreadable", 1, 1)
     assert found.message == "cannot read the file: No such file or directory"
     assert document is None
+
+
+def test_a_quoted_and_a_plain_spelling_of_one_key_are_duplicates(read: Read) -> None:
+    document, findings = read("name: A\n'name': B\n\"name\": C\n")
+    assert [(f.rule, f.line) for f in findings] == [("yaml-duplicate-key", 2), ("yaml-duplicate-key", 3)]
+    assert document is not None and document.data == {"name": "A"}
