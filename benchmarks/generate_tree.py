@@ -50,8 +50,8 @@ def status_text(index: int, total: int, rng: random.Random) -> str:
     crm_only = rng.random() < 0.1
     return (
         _modeline("statuses")
-        + f"# {stage} accounts, variant {index}.\n"
-        f"name: {stage} {index:05d}\n"
+        + (f"# {stage} accounts, variant {index}.\n" if index % 10 == 0 else "")
+        + f"name: {stage} {index:05d}\n"
         f"short_name: S{index:05d}\n"
         f"availability: {AVAILABILITY[index % 3]}\n"
         f"display_class: status-{stage.lower().replace(' ', '-')}\n"
@@ -67,8 +67,8 @@ def status_text(index: int, total: int, rng: random.Random) -> str:
         f"visible_in_backend: {_flag(rng)}\n"
         f"is_billable: {_flag(rng)}\n"
         f"send_correspondence: {_flag(rng)}\n"
-        f"override_invoice_message: 'Account {index}: {stage.lower()}.'\n"
-        f"ignore_invoice_thresholds: {_flag(rng)}\n"
+        + (f"override_invoice_message: 'Account {index}: {stage.lower()}.'\n" if index % 5 == 0 else "override_invoice_message: ''\n")
+        + f"ignore_invoice_thresholds: {_flag(rng)}\n"
         f"can_have_calls: {_flag(rng)}\n"
         f"can_have_fixed_charges: {_flag(rng)}\n"
         f"process_automatic_payments: {_flag(rng)}\n"
