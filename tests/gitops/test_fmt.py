@@ -81,6 +81,15 @@ def test_a_wrong_modeline_is_corrected_and_a_missing_one_added(tmp_path: Path) -
     assert missing.read_text() == f"{modeline(get_kind('departments'))}\nname: Sales\n"
 
 
+def test_blank_lines_between_the_modeline_and_the_entry_are_dropped(tmp_path: Path) -> None:
+    # Found by the rewrite property: a leading blank line survived, so fmt and dump_entry disagreed.
+    spaced = write_entry(tmp_path, "departments", "sales", "\n\n# The sales team.\nname: Sales\n")
+    bare = write_entry(tmp_path, "departments", "accounts", "\nname: Accounts\n")
+    assert main(["fmt", str(spaced), str(bare)]) == 0
+    assert spaced.read_text() == f"{modeline(get_kind('departments'))}\n# The sales team.\nname: Sales\n"
+    assert bare.read_text() == dump_entry(get_kind("departments"), {"name": "Accounts"})
+
+
 def test_check_lists_the_files_it_would_change_and_changes_nothing(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     active = config_tree / "statuses" / "active.yaml"
     lines = active.read_text().splitlines(keepends=True)

@@ -30,8 +30,11 @@ _RULES = (
     RuleInfo("layout-nested-folder", E, "layout", "A folder inside a kind folder; entries are flat files."),
     RuleInfo("file-extension", E, "layout", "A file in a kind folder that is not named *.yaml."),
     RuleInfo("file-symlink", E, "layout", "A symbolic link where an entry file is expected."),
+    RuleInfo("file-not-regular", E, "layout", "A pipe, socket or device where an entry file is expected; reading it could hang."),
+    RuleInfo("layout-unreadable-folder", E, "layout", "A folder of the config tree that cannot be listed."),
     RuleInfo("invalid-code", E, "layout", "A file name that is not a valid code (lower-case words joined by hyphens, at most 64 characters)."),
     # Reading the bytes and the YAML.
+    RuleInfo("file-unreadable", E, "yaml", "A file that cannot be read, for example for lack of permission."),
     RuleInfo("file-too-large", E, "yaml", "A file far larger than any entry needs; refused before parsing."),
     RuleInfo("file-encoding", E, "yaml", "Bytes that are not UTF-8 text, or a NUL byte."),
     RuleInfo("yaml-too-deep", E, "yaml", "Nesting deeper than any entry needs; refused before building it."),
@@ -69,6 +72,8 @@ _RULES = (
 
 CATALOGUE: dict[str, RuleInfo] = {rule.id: rule for rule in _RULES}
 
+MAX_MESSAGE = 1000
+
 
 def finding(
     rule: str,
@@ -81,7 +86,13 @@ def finding(
     code: str | None = None,
     json_path: str = "$",
 ) -> Finding:
-    """A finding whose severity comes from the catalogue, so no caller can disagree with it."""
+    """A finding whose severity comes from the catalogue, so no caller can disagree with it.
+
+    The message is cut at MAX_MESSAGE characters as a last line of defence: every rule already
+    quotes values through findings.shorten, but no slip may ever print a whole huge value.
+    """
+    if len(message) > MAX_MESSAGE:
+        message = message[: MAX_MESSAGE - 1] + "…"
     return Finding(
         path=path,
         line=line,

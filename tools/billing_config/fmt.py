@@ -110,6 +110,8 @@ def format_entry(text: str, document: Document, kind: Kind, values: Mapping[str,
         out.extend(line.rstrip() for line in block.leading)
         out.extend(block.lines)
     out.extend(line.rstrip() for line in trailing)
+    while len(out) > 1 and out[1] == "":  # the entry starts right under the modeline
+        del out[1]
     while out and out[-1] == "":
         out.pop()
     return "\n".join(out) + "\n"

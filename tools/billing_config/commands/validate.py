@@ -23,6 +23,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.set_defaults(run=run)
 
 
+def _wants_colour() -> bool:
+    """Colour for a person at a terminal: not in pipes or files, not with NO_COLOR set to
+    anything non-empty (no-color.org), not on a terminal that declares itself dumb."""
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
 def run(args: argparse.Namespace) -> int:
     from billing_config.findings import has_failures
     from billing_config.render import findings as render
@@ -34,12 +40,16 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(
             f"config directory '{args.config_dir}' does not exist; run from the repository root or pass --config-dir"
         ) from None
+    except NotADirectoryError:
+        raise UserError(
+            f"config directory '{args.config_dir}' is a file, not a folder; pass the folder that holds statuses/, groups/ ..."
+        ) from None
     if args.format == "json":
         sys.stdout.write(render.render_json(result.findings))
     elif args.format == "github":
         sys.stdout.write(render.render_github(result.findings))
     else:
-        colour = sys.stdout.isatty() and "NO_COLOR" not in os.environ
+        colour = _wants_colour()
         sys.stdout.write(render.render_text(result.findings, colour=colour))
         print(render.render_summary(result.files, result.errors, result.warnings), file=sys.stderr)
     return 1 if has_failures(result.findings, args.strict) else 0

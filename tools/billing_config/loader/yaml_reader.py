@@ -1,32 +1,36 @@
 """One entry file to a Document, refusing what YAML libraries let slip.
 
-libyaml's composer does the parsing (it is several times faster than anything in Python), and
-our own walk over its nodes builds the values. Doing the construction ourselves is what lets
-us keep a line and column for every key and value, catch duplicate keys, and read scalars by
-YAML 1.2 rules, so an unquoted ``NO`` stays the text "NO" instead of turning into false.
+libyaml's C parser turns the text into events, and one flat loop here builds the values from
+them. Not using a composer is the point:
 
-Checks that need the event stream (anchors, aliases, tags, nesting depth, several documents)
-run only on files whose bytes could contain such things, which keeps the common file on the
-fast path.
+- libyaml's composer (and PyYAML's) recurses once per nesting level, so very deep input can
+  overflow the C stack and kill the whole process; this loop keeps its own stack and stops at
+  MAX_DEPTH, so no input can crash it.
+- Anchors, aliases, tags and a second document are refused the moment their event arrives,
+  before anything is built from them, so an alias bomb never expands.
+- Building the values ourselves keeps a line and column for every key and value, catches
+  duplicate keys, and reads scalars by YAML 1.2 rules: an unquoted ``NO`` stays the text "NO"
+  instead of turning into false. It also skips PyYAML's Python resolver, which cost more than
+  the parsing itself.
 """
 
 from __future__ import annotations
 
 import re
+import sys
+from array import array
 from pathlib import Path
 from typing import Any
 
 import yaml
+from yaml._yaml import CParser
 
 from billing_config.catalogue import finding
-from billing_config.findings import Finding
-from billing_config.loader.document import Document, JsonPath, Span, format_json_path
+from billing_config.findings import Finding, shorten
+from billing_config.loader.document import Document, JsonPath, format_json_path
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 32
-# A file with fewer structural bytes than this cannot nest deeper than MAX_DEPTH, so the
-# bounded event scan is skipped for it.
-_STRUCTURE_BYTES_NEEDING_SCAN = 100
 
 _NULLS = frozenset({"", "~", "null", "Null", "NULL"})
 _TRUE = frozenset({"true", "True", "TRUE"})
@@ -39,38 +43,47 @@ _SPECIAL_FLOATS = {
     "-.inf": float("-inf"), "-.Inf": float("-inf"), "-.INF": float("-inf"),
     ".nan": float("nan"), ".NaN": float("nan"), ".NAN": float("nan"),
 }
+_MULTIPLE_DOCUMENTS = "the file holds more than one YAML document; keep one entry per file and remove the '---' separator"
+_TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep; entry fields are plain values"
+
+_ScalarEvent = yaml.ScalarEvent
+_MappingStartEvent = yaml.MappingStartEvent
+_MappingEndEvent = yaml.MappingEndEvent
+_SequenceStartEvent = yaml.SequenceStartEvent
+_SequenceEndEvent = yaml.SequenceEndEvent
+_AliasEvent = yaml.AliasEvent
+_DocumentStartEvent = yaml.DocumentStartEvent
 
 
 class _Refused(Exception):
-    """Raised inside the walk when the file cannot become a document at all."""
+    """Raised inside the build when the file cannot become a document at all."""
 
-    def __init__(self, found: Finding) -> None:
-        super().__init__(found.message)
-        self.finding = found
+    def __init__(self, rule: str, line: int, column: int, message: str, json_path: str = "$") -> None:
+        super().__init__(message)
+        self.rule, self.line, self.column, self.message, self.json_path = rule, line, column, message, json_path
 
 
-def read_entry(path: Path, display: str, kind: str, code: str) -> tuple[Document | None, list[Finding]]:
-    """Read one entry file. Returns the document (None if unreadable) and what was wrong."""
+def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Document | None, list[Finding]]:
+    """Read one entry file. Returns the document (None if unusable) and what was wrong."""
     findings: list[Finding] = []
 
-    def fail(rule: str, line: int, column: int, message: str) -> tuple[None, list[Finding]]:
-        findings.append(finding(rule, display, line, column, message, kind=kind, code=code))
+    def fail(rule: str, line: int, column: int, message: str, json_path: str = "$") -> tuple[None, list[Finding]]:
+        findings.append(finding(rule, display, line, column, message, kind=kind, code=code, json_path=json_path))
         return None, findings
 
     try:
-        size = path.stat().st_size
-        if size > MAX_FILE_BYTES:
-            return fail(
-                "file-too-large", 1, 1,
-                f"the file is {size // 1024} KiB; an entry needs well under 1 KiB and files over "
-                f"{MAX_FILE_BYTES // 1024} KiB are refused unread. Remove what does not belong to the entry",
-            )
-        raw = path.read_bytes()
+        with open(path, "rb") as handle:
+            # One byte more than allowed tells a too-large file apart without reading all of it.
+            raw = handle.read(MAX_FILE_BYTES + 1)
     except OSError as error:
-        return fail("file-encoding", 1, 1, f"cannot read the file: {error.strerror or error}")
-
-    if len(raw) > MAX_FILE_BYTES:  # grew between stat and read
-        return fail("file-too-large", 1, 1, f"the file is over {MAX_FILE_BYTES // 1024} KiB")
+        hint = "; check its permissions" if isinstance(error, PermissionError) else ""
+        return fail("file-unreadable", 1, 1, f"cannot read the file: {error.strerror or error}{hint}")
+    if len(raw) > MAX_FILE_BYTES:
+        return fail(
+            "file-too-large", 1, 1,
+            f"the file is over {MAX_FILE_BYTES // 1024} KiB; an entry needs well under 1 KiB, so larger files "
+            "are refused unparsed. Remove what does not belong to the entry",
+        )
     nul = raw.find(b"\x00")
     if nul >= 0:
         line, column = _byte_position(raw, nul)
@@ -86,42 +99,24 @@ def read_entry(path: Path, display: str, kind: str, code: str) -> tuple[Document
     if text.startswith("\ufeff"):
         text = text[1:]
 
-    if _needs_event_scan(raw):
-        refused = _scan_events(text, display, kind, code)
-        if refused is not None:
-            findings.append(refused)
-            return None, findings
-
+    document = _read_simple(text, kind, code, display)
+    if document is not None:
+        return document, findings
     try:
-        root = yaml.compose(text, Loader=yaml.CSafeLoader)
+        document = _build(text, display, kind, code, findings)
+    except _Refused as refusal:
+        return fail(refusal.rule, refusal.line, refusal.column, refusal.message, refusal.json_path)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
         line, column = (mark.line + 1, mark.column + 1) if mark else (1, 1)
-        if isinstance(error, yaml.composer.ComposerError) and "single document" in str(error):
-            return fail(
-                "yaml-multiple-documents", line, column,
-                "the file holds more than one YAML document; keep one entry per file and remove the '---' separator",
-            )
-        problem = error.problem or "the YAML is not well-formed"
+        problem = (error.problem or "the YAML is not well-formed")[:200]
+        if "nesting depth" in problem:  # libyaml's own limit, reached while looking ahead
+            return fail("yaml-too-deep", line, column, _TOO_DEEP)
         return fail("yaml-syntax", line, column, f"{problem}; check indentation, quoting and colons")
     except yaml.YAMLError as error:
-        return fail("yaml-syntax", 1, 1, f"the YAML cannot be read: {str(error).splitlines()[0]}")
-
-    if root is None:
-        return fail("yaml-empty", 1, 1, "the file is empty; write the entry's fields, at least 'name'")
-    if not isinstance(root, yaml.MappingNode):
-        return fail(
-            "yaml-not-mapping", root.start_mark.line + 1, root.start_mark.column + 1,
-            f"the top level is {_node_noun(root)}; an entry is a mapping of field names to values, such as 'name: Active'",
-        )
-
-    spans: dict[JsonPath, Span] = {}
-    try:
-        data = _mapping(root, (), spans, display, kind, code, findings)
-    except _Refused as refusal:
-        findings.append(refusal.finding)
-        return None, findings
-    return Document(kind=kind, code=code, path=display, data=data, spans=spans), findings
+        first = (str(error).splitlines() or ["not well-formed"])[0][:200]
+        return fail("yaml-syntax", 1, 1, f"the YAML cannot be read: {first}")
+    return document, findings
 
 
 def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
@@ -129,161 +124,277 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-def _needs_event_scan(raw: bytes) -> bool:
-    if b"&" in raw or b"*" in raw or b"!" in raw or b"%" in raw:
-        return True
-    structure = raw.count(b"[") + raw.count(b"{") + raw.count(b"-") + raw.count(b":") + raw.count(b"?")
-    return structure > _STRUCTURE_BYTES_NEEDING_SCAN
+# The fast path: a file whose every line is blank, a comment at column 0, or 'key: value' with
+# a plain or single-quoted value on one line, with nothing YAML could read in two ways. Such a
+# file means exactly what libyaml would read (tests/loader/test_simple_path.py checks the two
+# agree on generated input), and reading it with one regex a line is several times faster
+# than building Python event objects. Anything else, including any duplicate key, goes to the
+# full event loop below, which is what reports problems.
+_SIMPLE_LINES = re.compile(
+    r"^(?:"
+    r"#.*"  # a comment from column 0
+    r"|([A-Za-z_][A-Za-z0-9_]*):"  # a key
+    r"(?: ('(?:[^'\n]|'')*')"  # a single-quoted value closed on its line
+    r"| ((?:[A-Za-z0-9_(/+~.]|-(?=[^ \n]))[^:#\n]*(?<! ))"  # a plain value: no ':', '#' or trailing space
+    r")?"
+    r"|"  # a blank line
+    r")$",
+    re.MULTILINE,
+)
 
 
-def _scan_events(text: str, display: str, kind: str, code: str) -> Finding | None:
-    """Walk libyaml's event stream (iterative, so safe at any depth) before building anything.
+def _read_simple(text: str, kind: str, code: str, display: str) -> Document | None:
+    """The document of a simple file (see above), or None to use the event loop."""
+    # Python's printable characters are a subset of YAML's, without tabs, CR, controls, DEL,
+    # NEL, line and paragraph separators, no-break spaces or a BOM: any of those sends the
+    # file to the event loop, which treats them exactly as libyaml does.
+    if not text.replace("\n", "").isprintable():
+        return None
+    # One tuple a line, in order, when every line is simple; fewer when any line is not.
+    lines = _SIMPLE_LINES.findall(text)
+    if len(lines) != text.count("\n") + 1:
+        return None
+    data: dict[str, Any] = {}
+    paths: list[JsonPath] = []
+    numbers: list[int] = []
+    top_paths = _TOP_PATHS
+    for index, (key, quoted, plain) in enumerate(lines):
+        if not key:
+            continue  # a comment or a blank line
+        if key in data:
+            return None  # the event loop reports duplicates
+        path = top_paths.get(key)
+        if path is None:
+            key = sys.intern(key)
+            path = _top_path(key)
+        else:
+            key = path[0]
+        if plain:
+            data[key] = _plain(plain)
+            numbers += (index, 0, index, len(key) + 2)
+        elif quoted:
+            data[key] = quoted[1:-1].replace("''", "'")
+            numbers += (index, 0, index, len(key) + 2)
+        else:
+            data[key] = None
+            numbers += (index, 0, index, len(key) + 1)
+        paths.append(path)
+    if not data:
+        return None
+    return Document.packed(kind, code, display, data, _shared_layout(tuple(paths)), array("i", numbers))
 
-    Refuses anchors, aliases, explicit tags, nesting beyond MAX_DEPTH and a second document
-    before the composer, whose recursion would crash the process on deep input, sees them.
+
+def _shared_layout(layout: tuple[JsonPath, ...]) -> tuple[JsonPath, ...]:
+    # Files of a kind share one key layout; sharing the tuple saves memory and lets pickle send
+    # it once per worker instead of once per file. Bounded, as a hostile tree may vary it.
+    shared = _LAYOUTS.get(layout)
+    if shared is None:
+        if len(_LAYOUTS) >= _MAX_LAYOUTS:
+            return layout
+        shared = _LAYOUTS[layout] = layout
+    return shared
+
+
+def _build(text: str, display: str, kind: str, code: str, findings: list[Finding]) -> Document:
+    """The entry, built from the event stream with an explicit stack.
+
+    Each open collection is a frame: [container, its path, the key awaiting a value (mappings),
+    the key's 0-based line and column, first line of every key seen (mappings)]. Positions go
+    into a flat list of integers (see Document) instead of one object per value: most files are
+    valid and nobody ever asks where their values are.
     """
-    loader = yaml.CSafeLoader(text)
-    depth = 0
+    parser = CParser(text)
+    get_event: Any = parser.get_event  # events are duck-typed: the stubs type them as the base Event
+    intern = sys.intern
+    root: dict[str, Any] | None = None
     documents = 0
+    stack: list[list[Any]] = []
+    paths: list[JsonPath] = []
+    numbers: list[int] = []
+    add_path = paths.append
+    add_numbers = numbers.extend
     try:
-        while loader.check_event():
-            event = loader.get_event()
-            line, column = event.start_mark.line + 1, event.start_mark.column + 1
-            anchor = getattr(event, "anchor", None)
-            if isinstance(event, yaml.AliasEvent) or anchor is not None:
-                return finding(
-                    "yaml-anchor", display, line, column,
-                    "anchors (&name) and aliases (*name) are not allowed; write each value out in full",
-                    kind=kind, code=code,
-                )
-            tag = getattr(event, "tag", None)
-            if tag is not None and isinstance(event, (yaml.ScalarEvent, yaml.CollectionStartEvent)):
-                return finding(
-                    "yaml-tag", display, line, column,
-                    "explicit YAML tags (such as !!str or !custom) are not allowed; quote the value if it must be text",
-                    kind=kind, code=code,
-                )
-            if isinstance(event, yaml.CollectionStartEvent):
-                depth += 1
-                if depth > MAX_DEPTH:
-                    return finding(
-                        "yaml-too-deep", display, line, column,
-                        f"values are nested more than {MAX_DEPTH} levels deep; entry fields are plain values",
-                        kind=kind, code=code,
-                    )
-            elif isinstance(event, yaml.CollectionEndEvent):
-                depth -= 1
-            elif isinstance(event, yaml.DocumentStartEvent):
+        while True:
+            event = get_event()
+            if event is None:
+                break
+            cls = event.__class__
+            if cls is _ScalarEvent:
+                if event.anchor is not None:
+                    _refuse_anchor(event)
+                if event.tag is not None:
+                    _refuse_tag(event)
+                if not stack:  # the whole document is one scalar
+                    if event.value == "" and not event.style:
+                        continue  # '---' alone: an empty document
+                    mark = event.start_mark
+                    raise _Refused("yaml-not-mapping", mark.line + 1, mark.column + 1, _not_mapping("a single value"))
+                frame = stack[-1]
+                container = frame[0]
+                mark = event.start_mark
+                if container.__class__ is dict:
+                    key = frame[2]
+                    if key is None:
+                        key = intern(event.value)
+                        seen = frame[5]
+                        if key in seen:
+                            key = _duplicate(key, mark.line + 1, mark.column + 1, frame, display, kind, code, findings)
+                        else:
+                            seen[key] = mark.line + 1
+                        frame[2] = key
+                        frame[3] = mark.line
+                        frame[4] = mark.column
+                        continue
+                    frame[2] = None
+                    if key is _SKIP:
+                        continue
+                    text = event.value
+                    container[key] = text if event.style else _plain(text)
+                    parent = frame[1]
+                    add_path((*parent, key) if parent else _top_path(key))
+                    add_numbers((frame[3], frame[4], mark.line, mark.column))
+                    continue
+                add_path((*frame[1], len(container)))
+                add_numbers((mark.line, mark.column, mark.line, mark.column))
+                container.append(_scalar(event.value, event.style))
+                continue
+            if cls is _MappingStartEvent or cls is _SequenceStartEvent:
+                if event.anchor is not None:
+                    _refuse_anchor(event)
+                if event.tag is not None and not event.implicit:
+                    _refuse_tag(event)
+                mark = event.start_mark
+                new: Any = {} if cls is _MappingStartEvent else []
+                if not stack:
+                    if cls is _SequenceStartEvent:
+                        raise _Refused("yaml-not-mapping", mark.line + 1, mark.column + 1, _not_mapping("a list"))
+                    stack.append([new, (), None, 0, 0, {}])
+                    root = new
+                    continue
+                frame = stack[-1]
+                container = frame[0]
+                if container.__class__ is dict:
+                    key = frame[2]
+                    if key is None:
+                        raise _Refused(
+                            "yaml-key-type", mark.line + 1, mark.column + 1,
+                            f"a key is {'a mapping' if cls is _MappingStartEvent else 'a list'}; keys are field names such as 'name'",
+                            format_json_path(frame[1]),
+                        )
+                    frame[2] = None
+                    path: JsonPath = (*frame[1], key)
+                    if key is not _SKIP:
+                        container[key] = new
+                        add_path(path)
+                        add_numbers((frame[3], frame[4], mark.line, mark.column))
+                else:
+                    path = (*frame[1], len(container))
+                    container.append(new)
+                    add_path(path)
+                    add_numbers((mark.line, mark.column, mark.line, mark.column))
+                if len(stack) >= MAX_DEPTH:
+                    raise _Refused("yaml-too-deep", mark.line + 1, mark.column + 1, _TOO_DEEP)
+                stack.append([new, path, None, 0, 0, {} if cls is _MappingStartEvent else None])
+                continue
+            if cls is _MappingEndEvent or cls is _SequenceEndEvent:
+                stack.pop()
+                continue
+            if cls is _AliasEvent:
+                _refuse_anchor(event)
+            if cls is _DocumentStartEvent:
                 documents += 1
                 if documents > 1:
-                    return finding(
-                        "yaml-multiple-documents", display, line, column,
-                        "the file holds more than one YAML document; keep one entry per file and remove the '---' separator",
-                        kind=kind, code=code,
-                    )
-    except yaml.MarkedYAMLError:
-        return None  # the composer reports the syntax error with its position
+                    mark = event.start_mark
+                    raise _Refused("yaml-multiple-documents", mark.line + 1, mark.column + 1, _MULTIPLE_DOCUMENTS)
+            # StreamStart, StreamEnd and DocumentEnd carry nothing to build.
     finally:
-        loader.dispose()
-    return None
+        parser.dispose()
+    if root is None:
+        raise _Refused("yaml-empty", 1, 1, "the file is empty; write the entry's fields, at least 'name'")
+    return Document.packed(kind, code, display, root, _shared_layout(tuple(paths)), array("i", numbers))
 
 
-def _node_noun(node: yaml.Node) -> str:
-    if isinstance(node, yaml.SequenceNode):
-        return "a list"
-    if isinstance(node, yaml.MappingNode):
-        return "a mapping"
-    return "a single value"
+_LAYOUTS: dict[tuple[JsonPath, ...], tuple[JsonPath, ...]] = {}
+_MAX_LAYOUTS = 4096
+_TOP_PATHS: dict[str, JsonPath] = {}
 
 
-def _mapping(
-    node: yaml.MappingNode,
-    at: JsonPath,
-    spans: dict[JsonPath, Span],
-    display: str,
-    kind: str,
-    code: str,
-    findings: list[Finding],
-) -> dict[str, Any]:
-    result: dict[str, Any] = {}
-    first_seen: dict[str, int] = {}
-    for key_node, value_node in node.value:
-        key_mark = key_node.start_mark
-        if not isinstance(key_node, yaml.ScalarNode):
-            raise _Refused(
-                finding(
-                    "yaml-key-type", display, key_mark.line + 1, key_mark.column + 1,
-                    f"a key is {_node_noun(key_node)}; keys are field names such as 'name'",
-                    kind=kind, code=code, json_path=format_json_path(at),
-                )
-            )
-        key = key_node.value
-        path = (*at, key)
-        if key in first_seen:
-            findings.append(
-                finding(
-                    "yaml-duplicate-key", display, key_mark.line + 1, key_mark.column + 1,
-                    f"'{key}' is set twice (first on line {first_seen[key]}); keep one of them",
-                    kind=kind, code=code, json_path=format_json_path(path),
-                )
-            )
-            continue
-        first_seen[key] = key_mark.line + 1
-        value_mark = value_node.start_mark
-        spans[path] = Span(key_mark.line + 1, key_mark.column + 1, value_mark.line + 1, value_mark.column + 1)
-        result[key] = _value(value_node, path, spans, display, kind, code, findings)
-    return result
+def _top_path(key: str) -> JsonPath:
+    path = _TOP_PATHS.get(key)
+    if path is None:
+        path = (key,)
+        if len(_TOP_PATHS) < _MAX_LAYOUTS:
+            _TOP_PATHS[key] = path
+    return path
 
 
-def _value(
-    node: yaml.Node,
-    at: JsonPath,
-    spans: dict[JsonPath, Span],
-    display: str,
-    kind: str,
-    code: str,
-    findings: list[Finding],
+_SKIP = object()  # the key of a duplicate: its value is read and dropped
+
+
+def _duplicate(
+    key: str, line: int, column: int, frame: list[Any], display: str, kind: str, code: str, findings: list[Finding]
 ) -> Any:
-    if isinstance(node, yaml.ScalarNode):
-        return _scalar(node)
-    if len(at) > MAX_DEPTH:  # the event scan bounds depth; this guards the walk on its own
-        raise _Refused(
-            finding(
-                "yaml-too-deep", display, node.start_mark.line + 1, node.start_mark.column + 1,
-                f"values are nested more than {MAX_DEPTH} levels deep", kind=kind, code=code,
-            )
+    """Reports a key set twice in one mapping; the first value wins, as a reader expects."""
+    findings.append(
+        finding(
+            "yaml-duplicate-key", display, line, column,
+            f"{shorten(key)} is set twice (first on line {frame[5][key]}); keep one of them",
+            kind=kind, code=code, json_path=format_json_path((*frame[1], key)),
         )
-    if isinstance(node, yaml.MappingNode):
-        return _mapping(node, at, spans, display, kind, code, findings)
-    items = []
-    for index, item in enumerate(node.value):
-        path = (*at, index)
-        mark = item.start_mark
-        spans[path] = Span(mark.line + 1, mark.column + 1, mark.line + 1, mark.column + 1)
-        items.append(_value(item, path, spans, display, kind, code, findings))
-    return items
+    )
+    return _SKIP
 
 
-def _scalar(node: yaml.ScalarNode) -> Any:
+def _refuse_anchor(event: Any) -> None:
+    mark = event.start_mark
+    raise _Refused(
+        "yaml-anchor", mark.line + 1, mark.column + 1,
+        "anchors (&name) and aliases (*name) are not allowed; write each value out in full",
+    )
+
+
+def _refuse_tag(event: Any) -> None:
+    mark = event.start_mark
+    raise _Refused(
+        "yaml-tag", mark.line + 1, mark.column + 1,
+        "explicit YAML tags (such as !!str or !custom) are not allowed; quote the value if it must be text",
+    )
+
+
+def _not_mapping(noun: str) -> str:
+    return f"the top level is {noun}; an entry is a mapping of field names to values, such as 'name: Active'"
+
+
+def _scalar(text: str, style: str | None) -> Any:
     """YAML 1.2 core-schema reading of a scalar: only true/false are booleans.
 
     YAML 1.1 (PyYAML's default) reads yes/no/on/off/y/n as booleans, so a short name of NO
     would silently become false; here it stays the text "NO".
     """
-    text: str = node.value
-    if node.style:  # quoted, literal or folded: always text (libyaml marks plain as "")
+    if style:  # quoted, literal or folded: always text (libyaml marks plain as "")
         return text
-    if text in _NULLS:
-        return None
-    if text in _TRUE:
-        return True
-    if text in _FALSE:
-        return False
-    if _INT_RE.match(text):
-        return int(text)
-    if _FLOAT_RE.match(text):
-        return float(text)
-    special = _SPECIAL_FLOATS.get(text)
-    if special is not None:
-        return special
+    return _plain(text)
+
+
+def _plain(text: str) -> Any:
+    value = _CONSTANTS.get(text, _NOT_CONSTANT)
+    if value is not _NOT_CONSTANT:
+        return value
+    if text[0] in _NUMBER_START:
+        if _INT_RE.match(text):
+            return int(text)
+        if _FLOAT_RE.match(text):
+            return float(text)
+        special = _SPECIAL_FLOATS.get(text)
+        if special is not None:
+            return special
     return text
+
+
+_NOT_CONSTANT = object()
+_CONSTANTS: dict[str, Any] = {
+    **{word: None for word in _NULLS},
+    **{word: True for word in _TRUE},
+    **{word: False for word in _FALSE},
+}
+_NUMBER_START = frozenset("0123456789+-.")

@@ -6,7 +6,7 @@ rules need every entry at once (references, uniqueness) and run in the parent.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 
 from billing_config.findings import Finding
 from billing_config.loader import Document
@@ -19,7 +19,8 @@ DocumentRule = Callable[[Document], list[Finding]]
 TreeRule = Callable[[Index], list[Finding]]
 
 DOCUMENT_RULES: tuple[DocumentRule, ...] = (check_schema, check_status_settings)
-TREE_RULES: tuple[TreeRule, ...] = (check_references, check_uniqueness, check_display_positions)
+# References run first and apart: they also need the codes of files that exist but failed to load.
+TREE_RULES: tuple[TreeRule, ...] = (check_uniqueness, check_display_positions)
 
 
 def check_document(document: Document) -> list[Finding]:
@@ -29,9 +30,15 @@ def check_document(document: Document) -> list[Finding]:
     return findings
 
 
-def check_tree(documents: Sequence[Document]) -> list[Finding]:
+def check_tree(documents: Sequence[Document], present: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
+    """Rules over the whole tree.
+
+    present maps each kind to the codes of every entry file found, loaded or not: a file that
+    failed to load has already been reported, and references to it are not reported again as
+    unknown (or, worse, as pointing at another kind that happens to share its code).
+    """
     index = index_documents(documents)
-    findings: list[Finding] = []
+    findings = check_references(index, present)
     for rule in TREE_RULES:
         findings.extend(rule(index))
     return findings

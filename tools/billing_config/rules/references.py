@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Collection, Mapping, Sequence
 
 from billing_config.catalogue import finding
 from billing_config.findings import Finding, shorten
-from billing_config.kinds import KINDS, Kind, get_kind
+from billing_config.kinds import KINDS, Kind, get_kind, is_valid_code
 from billing_config.loader import Document, format_json_path
 from billing_config.suggest import did_you_mean
 
@@ -20,25 +20,28 @@ def index_documents(documents: Sequence[Document]) -> dict[str, dict[str, Docume
     return index
 
 
-def check_references(index: Index) -> list[Finding]:
+def check_references(index: Index, present: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
+    """present: codes of entry files that exist, loaded or not (see rules.check_tree)."""
     findings: list[Finding] = []
+    present = present or {}
     for kind in KINDS:
         if not kind.references:
             continue
         for document in index[kind.name].values():
             for field, target_name in kind.references.items():
                 value = document.data.get(field)
-                if not isinstance(value, str):
-                    continue  # absent, null, or a type the schema already reports
+                if not isinstance(value, str) or not is_valid_code(value):
+                    continue  # absent, null, or not a code at all: the schema reports those
+                if value not in index[target_name] and value in present.get(target_name, ()):
+                    continue  # the file exists but could not be loaded; that is reported already
                 findings.extend(_check_one(kind, document, field, value, get_kind(target_name), index))
     findings.extend(_check_cycles(index))
     return findings
 
 
 def _check_one(kind: Kind, document: Document, field: str, value: str, target: Kind, index: Index) -> list[Finding]:
-    line, column = document.locate((field,))
-
     def make(rule: str, message: str) -> Finding:
+        line, column = document.locate((field,))
         return finding(
             rule, document.path, line, column, message,
             kind=kind.name, code=document.code, json_path=format_json_path((field,)),

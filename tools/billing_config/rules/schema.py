@@ -18,6 +18,7 @@ from billing_config.suggest import did_you_mean
 _fast_validators: dict[str, Any] = {}
 _explainers: dict[str, Any] = {}
 
+_SUGGESTIONS = 20
 _YAML11_BOOLEAN_WORDS = frozenset({"yes", "no", "on", "off", "y", "n"})
 _TYPE_NOUNS = {
     "string": "text",
@@ -56,8 +57,14 @@ def _explainer(kind: Kind) -> Any:
 
 
 def _explain(kind: Kind, document: Document) -> list[Finding]:
+    errors = list(_explainer(kind).iter_errors(document.data))
+    # A value of the wrong type also misses the enum or pattern meant for the right type; one
+    # mistake should read as one finding, so the type error speaks for its value alone.
+    mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
     findings: list[Finding] = []
-    for error in _explainer(kind).iter_errors(document.data):
+    for error in errors:
+        if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
         findings.extend(_describe(kind, document, error))
     return findings
 
@@ -82,15 +89,19 @@ def _describe(kind: Kind, document: Document, error: Any) -> list[Finding]:
             for name in missing
         ]
     if keyword == "additionalProperties":
-        known = list(kind.field_names)
+        known = set(kind.field_names)
+        extras = [key for key in value if key not in known]  # in file order
+        # Suggestions cost a difflib search each; past the first few the report lists only a
+        # count (validation.MAX_FINDINGS_PER_RULE_AND_FILE), so only those get one.
         return [
             make(
                 "schema-unknown-field",
-                f"'{shorten(extra)[1:-1]}' is not a field of a {kind.singular}{did_you_mean(extra, known)}; "
+                f"'{shorten(extra)[1:-1]}' is not a field of a {kind.singular}"
+                f"{did_you_mean(extra, kind.field_names) if number < _SUGGESTIONS else ''}; "
                 f"see {kind.schema_file} for the fields",
                 (*at, extra), key=True,
             )
-            for extra in sorted(set(value) - set(known), key=str)
+            for number, extra in enumerate(extras)
         ]
     if keyword == "type":
         expected = error.validator_value

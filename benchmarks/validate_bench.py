@@ -1,0 +1,118 @@
+"""Times `billing-config validate` as a whole process, and check-jsonschema for comparison.
+
+    python benchmarks/validate_bench.py [--runs N] [--skip-check-jsonschema]
+
+Measures, each as a fresh process from start to exit (median of --runs):
+- the repository's sample config/;
+- a generated tree of 16,000 files (10,000 statuses, 5,000 groups, 1,000 departments);
+- the same 10,000 status files alone, and check-jsonschema on exactly those files with the same
+  schema (run once: it takes about 20 s).
+Peak memory is each process's maximum resident set, children included (wait4's rusage, the
+same figure resource.getrusage(RUSAGE_CHILDREN) accumulates).
+
+Targets (issue 2): sample under 0.15 s; 16,000 files under 1.5 s on 2 cores; at least 15x
+faster than check-jsonschema on the 10,000 status files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parent
+OUT = HERE / "out"
+sys.path.insert(0, str(HERE))
+
+from generate_tree import generate  # noqa: E402
+
+
+def timed(command: list[str], cwd: Path) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS in MiB (children included) and exit status of one process."""
+    start = time.perf_counter()
+    process = subprocess.Popen(command, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert process.stderr is not None
+    stderr = process.stderr.read()
+    _, status, usage = os.wait4(process.pid, 0)
+    elapsed = time.perf_counter() - start
+    process.returncode = os.waitstatus_to_exitcode(status)
+    process.stderr.close()
+    if process.returncode not in (0,):
+        sys.exit(f"{' '.join(command)} exited {process.returncode}:\n{stderr.decode(errors='replace')[-2000:]}")
+    return elapsed, usage.ru_maxrss // 1024, process.returncode
+
+
+def median_of(command: list[str], cwd: Path, runs: int) -> tuple[float, int]:
+    timed(command, cwd)  # warm the page cache and the .pyc files
+    times, peaks = [], []
+    for _ in range(runs):
+        elapsed, peak, _ = timed(command, cwd)
+        times.append(elapsed)
+        peaks.append(peak)
+    return statistics.median(times), max(peaks)
+
+
+def validator_command() -> list[str]:
+    script = Path(sys.executable).parent / "billing-config"
+    return [str(script)] if script.exists() else [sys.executable, "-m", "billing_config"]
+
+
+def ensure_trees() -> tuple[Path, Path]:
+    full, statuses_only = OUT / "config", OUT / "statuses-only" / "config"
+    if not (full / "statuses" / "status-09999.yaml").exists():
+        print("generating the 16,000-file tree ...", flush=True)
+        generate(full)
+    if not (statuses_only / "statuses" / "status-09999.yaml").exists():
+        generate(statuses_only, groups=0, departments=0)
+        shutil.rmtree(statuses_only / "groups")
+        shutil.rmtree(statuses_only / "departments")
+    return full, statuses_only
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--skip-check-jsonschema", action="store_true")
+    args = parser.parse_args()
+
+    full, statuses_only = ensure_trees()
+    validate = [*validator_command(), "validate", "--config-dir"]
+    print(f"cores: {os.cpu_count()}, python {sys.version.split()[0]}, runs: {args.runs} (median)")
+
+    sample, sample_peak = median_of([*validate, "config"], REPO, args.runs)
+    print(f"sample config ({sum(1 for _ in (REPO / 'config').rglob('*.yaml'))} files): {sample:.3f} s, peak {sample_peak} MiB  (target < 0.150 s)")
+
+    tree, tree_peak = median_of([*validate, str(full)], REPO, args.runs)
+    files = sum(1 for _ in full.rglob("*.yaml"))
+    print(f"generated tree ({files} files): {tree:.3f} s, peak {tree_peak} MiB  (target < 1.5 s)")
+
+    forced, forced_peak = median_of([*validate, str(full), "--jobs", "2"], REPO, args.runs)
+    print(f"generated tree, forced onto 2 processes (--jobs 2): {forced:.3f} s, peak {forced_peak} MiB")
+    print(f"  (validate splits only onto idle cores; load average now {os.getloadavg()[0]:.2f})")
+
+    ours, ours_peak = median_of([*validate, str(statuses_only)], REPO, args.runs)
+    print(f"10,000 status files (+ reference lists): {ours:.3f} s, peak {ours_peak} MiB")
+
+    if args.skip_check_jsonschema:
+        return
+    check = shutil.which("check-jsonschema", path=str(Path(sys.executable).parent)) or shutil.which("check-jsonschema")
+    if check is None:
+        sys.exit("check-jsonschema is not installed: pip install -e '.[test]'")
+    status_dir = statuses_only / "statuses"
+    files_arg = sorted(p.name for p in status_dir.glob("*.yaml"))
+    schema = REPO / "schemas" / "statuses.schema.json"
+    print("check-jsonschema on the same 10,000 status files (once) ...", flush=True)
+    theirs, theirs_peak, _ = timed([check, "--schemafile", str(schema), *files_arg], status_dir)
+    print(f"check-jsonschema: {theirs:.2f} s, peak {theirs_peak} MiB")
+    print(f"speed-up on the 10,000 status files: {theirs / ours:.1f}x  (target >= 15x)")
+    print(f"speed-up, whole 16,000-file tree vs check-jsonschema on 10,000: {theirs / tree:.1f}x")
+
+
+if __name__ == "__main__":
+    main()
