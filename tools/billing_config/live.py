@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.db import schema
-from billing_config.kinds import KINDS, Kind, get_kind
+from billing_config.kinds import KINDS, Kind
 
 
 @dataclass(slots=True)
@@ -136,8 +136,3 @@ def fingerprint(state: LiveState) -> str:
     digest = hashlib.sha256(repr(everything).encode("utf-8", "surrogatepass"))
     return "sha256:" + digest.hexdigest()
 
-
-def reference_target(kind: Kind, field_name: str) -> Kind:
-    target = kind.field_map[field_name].references
-    assert target is not None
-    return get_kind(target)

@@ -21,11 +21,6 @@ from billing_config.live import LiveState
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan
 
 
-def _id_map(connection: sa.Connection, kind: Kind) -> dict[str, int]:
-    table = schema.kind_table(kind)
-    return {code: id_ for id_, code in connection.execute(sa.select(table.c.id, table.c.code))}
-
-
 def _refs(kind: Kind) -> list[Field]:
     return [spec for spec in kind.fields if spec.references]
 
@@ -70,7 +65,7 @@ def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp:
                 deferred.setdefault(kind.name, []).append(change)
             rows.append(row)
         connection.execute(table.insert(), rows)
-        ids[kind.name] = _id_map(connection, kind)
+        ids[kind.name] = schema.id_map(connection, kind)
 
     for kind in managed:
         updates = by_kind.get((kind.name, UPDATE), [])

@@ -63,15 +63,10 @@ def _rows_for(kind: Kind, documents: list[Document], ids: dict[str, dict[str, in
     return rows
 
 
-def _id_map(connection: sa.Connection, kind: Kind) -> dict[str, int]:
-    table = schema.kind_table(kind)
-    return {code: id_ for id_, code in connection.execute(sa.select(table.c.id, table.c.code))}
-
-
 def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, list[Document]], report: InitReport) -> None:
     """Copy config entries into the empty tables of the given kinds, references included."""
     stamp = now()
-    ids = {kind.name: _id_map(connection, kind) for kind in KINDS}
+    ids = {kind.name: schema.id_map(connection, kind) for kind in KINDS}
     pending: list[tuple[Kind, list[dict[str, Any]]]] = []
     for kind in kinds:
         table = schema.kind_table(kind)
@@ -85,7 +80,7 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
             for spec in self_refs:
                 row[schema.column_name(spec)] = None
         connection.execute(table.insert(), rows)
-        ids[kind.name] = _id_map(connection, kind)
+        ids[kind.name] = schema.id_map(connection, kind)
         report.filled[table.name] = len(rows)
         if self_refs:
             pending.append((kind, [{"code": d.code, **{s.name: kind.with_defaults(d.data)[s.name] for s in self_refs}} for d in documents]))
@@ -108,7 +103,7 @@ def add_sample_data(connection: sa.Connection, report: InitReport) -> None:
     customers, members, tickets = (schema.table(n) for n in (schema.CUSTOMERS, schema.GROUP_MEMBERS, schema.TICKETS))
     if not _is_empty(connection, customers):
         return
-    by_usage = {kind.usage.table: sorted(_id_map(connection, kind).items()) for kind in KINDS if kind.usage}
+    by_usage = {kind.usage.table: sorted(schema.id_map(connection, kind).items()) for kind in KINDS if kind.usage}
     statuses = by_usage.get(schema.CUSTOMERS, [])
     groups = by_usage.get(schema.GROUP_MEMBERS, [])
     departments = by_usage.get(schema.TICKETS, [])

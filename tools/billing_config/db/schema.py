@@ -152,3 +152,9 @@ def kind_table(kind: Kind) -> sa.Table:
 
 def table(name: str) -> sa.Table:
     return metadata().tables[name]
+
+
+def id_map(connection: sa.Connection, kind: Kind) -> dict[str, int]:
+    """code -> id of every row of a kind's table, in one query."""
+    table = kind_table(kind)
+    return {code: id_ for id_, code in connection.execute(sa.select(table.c.id, table.c.code))}
