@@ -15,6 +15,7 @@ from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show
 
 GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_LIMIT = 60_000  # leaves room for whatever a workflow wraps around the comment
+MAX_BLOCKERS_SHOWN = 20
 _SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
 
 
@@ -40,7 +41,9 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
     if plan.blockers:
         head.append(f"**Apply will refuse this plan** ({len(plan.blockers)} problem(s)):")
         head.append("")
-        head.extend(f"- :no_entry: {_cell(b.message)}. {_cell(b.hint)}." for b in plan.blockers)
+        head.extend(f"- :no_entry: {_cell(b.message)}. {_cell(b.hint)}." for b in plan.blockers[:MAX_BLOCKERS_SHOWN])
+        if len(plan.blockers) > MAX_BLOCKERS_SHOWN:
+            head.append(f"- … and {len(plan.blockers) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
         head.append("")
     head.append(f"**{plan.headline()}**" if plan.has_changes else "**No changes.** The live database matches the configuration.")
     head.append("")
@@ -54,11 +57,15 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
     head.append(f"<sub>Database `{_cell(plan.database)}`, live state `{plan.fingerprint[:19]}`</sub>")
     head.append("")
     out = "\n".join(head) + "\n"
-    for section in extra_sections:
-        out += section.rstrip("\n") + "\n\n"
-
     truncated = False
+    omitted = 0
     reserve = 400  # for the truncation note and closing tags
+    for section in extra_sections:
+        text = section.rstrip("\n") + "\n\n"
+        if len(out) + len(text) + reserve > limit:
+            omitted += 1  # a section too big for the comment is left out whole, never cut
+            continue
+        out += text
     blocks: list[tuple[str, list[str]]] = []
     for kind in plan.kinds():
         kind_changes = [c for c in plan.changes if c.kind == kind]
@@ -89,9 +96,12 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
         out += section + closing
         if truncated:
             break
-    if truncated:
+    if truncated or omitted:
+        if len(out) + reserve > limit:  # only a pathological header gets here
+            out = out[: limit - reserve]
+        left_out = f" ({omitted} section(s) too large to include)" if omitted else ""
         out += (
-            f"> :warning: Cut short to fit a pull-request comment: {len(plan.changes)} change(s) in all. "
+            f"> :warning: Cut short to fit a pull-request comment{left_out}: {len(plan.changes)} change(s) in all. "
             "Run `billing-config plan` (or see the job log) for the full list.\n"
         )
     return out

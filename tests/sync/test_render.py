@@ -1,0 +1,59 @@
+"""The plan renderers on plans built by hand: limits hold whatever the plan holds."""
+
+from __future__ import annotations
+
+import json
+
+from billing_config.plan.model import DELETE, UPDATE, Blocker, Change, FieldChange, Plan, Thresholds
+from billing_config.render.plan_json import render_plan_json
+from billing_config.render.plan_markdown import GITHUB_COMMENT_LIMIT, render_plan_markdown
+from billing_config.render.plan_text import render_plan_text
+
+
+def big_plan(entries: int) -> Plan:
+    changes = [
+        Change("groups", f"group-{n:05d}", DELETE, f"Group | {n} `x` <b>", {"name": f"Group {n}"}, None, [], 3, "customers")
+        for n in range(entries)
+    ]
+    changes.append(
+        Change("statuses", "suspended", UPDATE, "Suspended", {"is_billable": True}, {"is_billable": False},
+               [FieldChange("is_billable", True, False)], 312, "customers")
+    )
+    blockers = [
+        Blocker("in-use", "groups", c.code, f"customer group '{c.code}' is used by 3 customers and cannot be deleted", "keep it")
+        for c in changes if c.action == DELETE
+    ]
+    return Plan(
+        changes=changes, unmanaged=[], blockers=blockers, fingerprint="sha256:" + "0" * 64,
+        live_counts={"statuses": 7, "groups": entries, "departments": 5}, prune=True, thresholds=Thresholds(),
+        database="postgresql+psycopg://app:***@db/billing", created_at="2026-01-01T00:00:00+00:00", tool_version="0.1.0",
+    )
+
+
+def test_markdown_never_exceeds_a_comment_even_with_huge_sections_and_many_blockers() -> None:
+    plan = big_plan(5000)
+    text = render_plan_markdown(plan, extra_sections=["```mermaid\n" + "a --> b\n" * 20_000 + "```"])
+    assert len(text) < GITHUB_COMMENT_LIMIT
+    assert "```mermaid" not in text  # too big: left out whole, not cut in the middle
+    assert "… and 4980 more" in text
+    assert "Cut short to fit a pull-request comment (1 section(s) too large to include): 5001 change(s) in all" in text
+    assert text.count("**group-") > 100  # the rest of the budget still goes to the changes
+    assert text.count("<details>") == text.count("</details>")
+    assert "Group \\| 1 'x' &lt;b>" in text  # table- and HTML-safe
+
+
+def test_markdown_keeps_small_extra_sections() -> None:
+    plan = big_plan(2)
+    text = render_plan_markdown(plan, extra_sections=["**Status lifecycle**\n\n```mermaid\nflowchart LR\n```\n"])
+    assert "```mermaid\nflowchart LR\n```" in text
+    assert text.index("| kind |") < text.index("**Status lifecycle**") < text.index("<details>")
+    assert "Cut short" not in text
+
+
+def test_text_shows_the_impact_sentence_and_json_round_trips() -> None:
+    plan = big_plan(1)
+    text = render_plan_text(plan)
+    assert "is_billable true → false on Suspended affects 312 customers" in text
+    assert "Apply will refuse this plan:" in text
+    document = json.loads(render_plan_json(plan))
+    assert Plan.from_dict(document).to_dict() == document
