@@ -66,7 +66,7 @@ def _confirm(plan: Plan) -> bool:
 def run(args: argparse.Namespace) -> int:
     from billing_config.apply import run_apply
     from billing_config.apply.transaction import refusal_text
-    from billing_config.commands._shared import load_valid_config, make_plan, thresholds_from
+    from billing_config.commands._shared import documents_frozen, load_valid_config, make_plan, thresholds_from
     from billing_config.database import open_engine, safe_url
     from billing_config.plan.diff import compute_plan
     from billing_config.plan.source import git_info
@@ -78,40 +78,41 @@ def run(args: argparse.Namespace) -> int:
             "with --plan FILE (from `billing-config plan --out FILE`). Nothing was changed"
         )
     documents = load_valid_config(args.config_dir) if saved is None else []
-    engine, url = open_engine(args, purpose="billing-config apply")
-    try:
-        if saved is not None:
-            if saved.database != safe_url(url):
-                raise UserError(
-                    f"the plan in {args.plan} was made against {saved.database}, not {safe_url(url)}; "
-                    "make a plan against this database. Nothing was changed"
+    with documents_frozen():
+        engine, url = open_engine(args, purpose="billing-config apply")
+        try:
+            if saved is not None:
+                if saved.database != safe_url(url):
+                    raise UserError(
+                        f"the plan in {args.plan} was made against {saved.database}, not {safe_url(url)}; "
+                        "make a plan against this database. Nothing was changed"
+                    )
+                if args.prune and not saved.prune:
+                    raise UserError(f"the plan in {args.plan} was made without --prune; make a new plan with --prune")
+                _show(saved)
+                result = run_apply(engine, url, reviewed=saved, lock_timeout=args.lock_timeout)
+            elif args.yes:
+                limits, git = thresholds_from(args), git_info(args.config_dir)
+                database = safe_url(url)
+                result = run_apply(
+                    engine, url,
+                    replan=lambda live: compute_plan(documents, live, prune=args.prune, thresholds=limits, database=database, git=git),
+                    lock_timeout=args.lock_timeout, show=_show,
                 )
-            if args.prune and not saved.prune:
-                raise UserError(f"the plan in {args.plan} was made without --prune; make a new plan with --prune")
-            _show(saved)
-            result = run_apply(engine, url, reviewed=saved, lock_timeout=args.lock_timeout)
-        elif args.yes:
-            limits, git = thresholds_from(args), git_info(args.config_dir)
-            database = safe_url(url)
-            result = run_apply(
-                engine, url,
-                replan=lambda live: compute_plan(documents, live, prune=args.prune, thresholds=limits, database=database, git=git),
-                lock_timeout=args.lock_timeout, show=_show,
-            )
-        else:
-            plan = make_plan(args, engine, url, documents)
-            _show(plan)
-            if plan.blockers:
-                raise UserError(refusal_text(plan.blockers))
-            if not plan.has_changes:
-                print("Nothing to do.")
-                return 0
-            if not _confirm(plan):
-                print("Apply cancelled; nothing changed.")
-                return 1
-            result = run_apply(engine, url, reviewed=plan, lock_timeout=args.lock_timeout)
-    finally:
-        engine.dispose()
+            else:
+                plan = make_plan(args, engine, url, documents)
+                _show(plan)
+                if plan.blockers:
+                    raise UserError(refusal_text(plan.blockers))
+                if not plan.has_changes:
+                    print("Nothing to do.")
+                    return 0
+                if not _confirm(plan):
+                    print("Apply cancelled; nothing changed.")
+                    return 1
+                result = run_apply(engine, url, reviewed=plan, lock_timeout=args.lock_timeout)
+        finally:
+            engine.dispose()
     if result.changes:
         print(f"Applied {result.changes} change(s) in one transaction (run {result.run_id}); {result.audit_rows} audit row(s) written.")
     else:

@@ -30,16 +30,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.commands._shared import load_valid_config, make_plan
+    from billing_config.commands._shared import documents_frozen, load_valid_config, make_plan
     from billing_config.database import open_engine
     from billing_config.render.plan_json import render_plan_json
 
     documents = load_valid_config(args.config_dir)
-    engine, url = open_engine(args, purpose="billing-config plan")
-    try:
-        plan = make_plan(args, engine, url, documents)
-    finally:
-        engine.dispose()
+    with documents_frozen():
+        engine, url = open_engine(args, purpose="billing-config plan")
+        try:
+            plan = make_plan(args, engine, url, documents)
+        finally:
+            engine.dispose()
     if args.format == "json":
         sys.stdout.write(render_plan_json(plan))
     elif args.format == "markdown":
