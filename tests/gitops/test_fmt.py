@@ -298,5 +298,7 @@ def test_rewrite_holds_exactly_the_new_values_and_keeps_every_comment_line(tmp_p
     for line in text.splitlines():
         if line.startswith("# ") and "yaml-language-server" not in line:
             assert line.rstrip() in rewritten.splitlines()
-    if "#" not in text:
+    if "#" not in text and "\n\n" not in text.strip("\n"):
+        # Blank lines between keys are kept by design (found by hypothesis: "name: '0'\n\nshort_name: ''"),
+        # so only a file with neither comments nor inner blank lines must equal dump_entry's text.
         assert rewritten == dump_entry(STATUSES, values)
