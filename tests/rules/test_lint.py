@@ -24,6 +24,11 @@ def test_crm_only_with_portal_login_is_a_warning(check: Check) -> None:
     assert "set this to false" in findings[0].message
 
 
+def test_status_fields_stray_in_another_kind_get_the_schema_error_not_advice(check: Check) -> None:
+    findings = check(files={"groups/vip-client.yaml": "name: VIP Client\nis_active: true\nis_suspended: true\n"})
+    assert [(f.rule, f.line) for f in findings] == [("schema-unknown-field", 2), ("schema-unknown-field", 3)]
+
+
 def test_final_bill_options_without_a_final_invoice_are_a_warning_each(check: Check) -> None:
     findings = check(
         edits=[

@@ -74,7 +74,7 @@ def test_a_reference_that_is_not_a_code_is_left_to_the_schema(check: Check) -> N
 def test_next_status_naming_itself_is_an_error(check: Check) -> None:
     findings = check(edits=[(CEASED, "next_status: ex-customer", "next_status: ceased")])
     assert brief(findings) == [(CEASED, "next-status-self", 12, 14, "error")]
-    assert findings[0].message == "next_status is this customer status itself; name another status or remove the line"
+    assert findings[0].message == "next_status is this customer status itself; name another customer status or remove the line"
 
 
 def test_a_loop_of_next_statuses_is_reported_once_at_its_first_member(check: Check) -> None:
@@ -82,7 +82,7 @@ def test_a_loop_of_next_statuses_is_reported_once_at_its_first_member(check: Che
     assert brief(findings) == [("statuses/ceased.yaml", "next-status-cycle", 12, 14, "error")]
     assert findings[0].message == (
         "following next_status from 'ceased' comes back to it (ceased → ex-customer → debt-recovery → ceased); "
-        "end the chain with a status that has no next_status"
+        "end the chain with a customer status that has no next_status"
     )
 
 

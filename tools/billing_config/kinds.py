@@ -134,6 +134,15 @@ class Kind:
         """The entry as the platform sees it: every field, omitted ones at their default."""
         return {f.name: data.get(f.name, f.default) for f in self.fields}
 
+    @cached_property
+    def self_references(self) -> tuple[str, ...]:
+        """Fields that name another entry of this same kind (a status's next status).
+
+        Following them must never come back to where it started, so the rules check them for
+        self-reference and loops without naming any field.
+        """
+        return tuple(name for name, target in self.references.items() if target == self.name)
+
     @property
     def has_display_position(self) -> bool:
         return "display_position" in self.field_map

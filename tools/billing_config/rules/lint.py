@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from billing_config.catalogue import finding
 from billing_config.findings import Finding
-from billing_config.kinds import KINDS
+from billing_config.kinds import KINDS, get_kind
 from billing_config.loader import Document, format_json_path
 from billing_config.rules.references import Index
 
@@ -25,10 +25,14 @@ def _at(document: Document, rule: str, field: str, message: str) -> Finding:
 
 
 def check_status_settings(document: Document) -> list[Finding]:
-    """Per-document advice on a customer status (runs in the worker processes)."""
-    if document.kind != "statuses":
-        return []
-    data = document.data
+    """Per-document advice on status-like settings (runs in the worker processes).
+
+    Each piece of advice applies to any kind whose schema has the fields it reads, so a kind
+    gains it by declaring the fields, not by being named here; a stray field in another kind
+    is the schema's to report, not advice.
+    """
+    fields = get_kind(document.kind).field_map
+    data = {name: value for name, value in document.data.items() if name in fields}
     findings: list[Finding] = []
     if data.get("is_active") is True and data.get("is_suspended") is True:
         findings.append(

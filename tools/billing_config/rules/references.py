@@ -1,4 +1,9 @@
-"""Cross-references between entries: next statuses and related statuses must exist."""
+"""Cross-references between entries: next statuses and related statuses must exist.
+
+Which fields refer to which kind comes from the registry (``Kind.references``); a field that
+refers to its own kind (``Kind.self_references``) is also checked for pointing at itself and
+for loops.
+"""
 
 from __future__ import annotations
 
@@ -47,8 +52,10 @@ def _check_one(kind: Kind, document: Document, field: str, value: str, target: K
             kind=kind.name, code=document.code, json_path=format_json_path((field,)),
         )
 
-    if field == "next_status" and value == document.code and target.name == kind.name:
-        return [make("next-status-self", f"{field} is this {kind.singular} itself; name another status or remove the line")]
+    if field in kind.self_references and value == document.code:
+        return [
+            make("next-status-self", f"{field} is this {kind.singular} itself; name another {kind.singular} or remove the line")
+        ]
     if value in index[target.name]:
         return []
     holders = [other for other in KINDS if other.name != target.name and value in index[other.name]]
@@ -72,41 +79,43 @@ def _check_one(kind: Kind, document: Document, field: str, value: str, target: K
 
 
 def _check_cycles(index: Index) -> list[Finding]:
-    """Report each loop of next statuses once, at its alphabetically first member."""
+    """Report each loop through a self-reference once, at its alphabetically first member."""
     findings: list[Finding] = []
     for kind in KINDS:
-        if kind.references.get("next_status") != kind.name:
-            continue
-        entries = index[kind.name]
-        following = {
-            code: document.data.get("next_status")
-            for code, document in entries.items()
-            if isinstance(document.data.get("next_status"), str)
-        }
-        finished: set[str] = set()
-        for start in sorted(following):
-            trail: list[str] = []
-            on_trail: set[str] = set()
-            code: str | None = start
-            while code is not None and code in following and code not in finished and code not in on_trail:
-                trail.append(code)
-                on_trail.add(code)
-                code = following[code]
-            if code is not None and code in on_trail:
-                loop = trail[trail.index(code):]
-                if len(loop) > 1:  # a one-status loop is next-status-self
-                    first = min(loop)
-                    turn = loop.index(first)
-                    ordered = loop[turn:] + loop[:turn]
-                    document = entries[first]
-                    line, column = document.locate(("next_status",))
-                    findings.append(
-                        finding(
-                            "next-status-cycle", document.path, line, column,
-                            f"following next_status from '{first}' comes back to it "
-                            f"({' → '.join([*ordered, first])}); end the chain with a status that has no next_status",
-                            kind=kind.name, code=first, json_path="$.next_status",
-                        )
+        for field in kind.self_references:
+            findings.extend(_cycles_through(kind, field, index[kind.name]))
+    return findings
+
+
+def _cycles_through(kind: Kind, field: str, entries: Mapping[str, Document]) -> list[Finding]:
+    findings: list[Finding] = []
+    following = {
+        code: value for code, document in entries.items() if isinstance(value := document.data.get(field), str)
+    }
+    finished: set[str] = set()
+    for start in sorted(following):
+        trail: list[str] = []
+        on_trail: set[str] = set()
+        code: str | None = start
+        while code is not None and code in following and code not in finished and code not in on_trail:
+            trail.append(code)
+            on_trail.add(code)
+            code = following[code]
+        if code is not None and code in on_trail:
+            loop = trail[trail.index(code):]
+            if len(loop) > 1:  # a one-entry loop is reported as pointing at itself
+                first = min(loop)
+                turn = loop.index(first)
+                ordered = loop[turn:] + loop[:turn]
+                document = entries[first]
+                line, column = document.locate((field,))
+                findings.append(
+                    finding(
+                        "next-status-cycle", document.path, line, column,
+                        f"following {field} from '{first}' comes back to it "
+                        f"({' → '.join([*ordered, first])}); end the chain with a {kind.singular} that has no {field}",
+                        kind=kind.name, code=first, json_path=format_json_path((field,)),
                     )
-            finished.update(trail)
+                )
+        finished.update(trail)
     return findings
