@@ -9,7 +9,7 @@ import sqlalchemy as sa
 
 from tests.conftest import CONFIG
 from tests.sync.conftest import Run
-from tests.sync.helpers import scalar, snapshot
+from tests.sync.helpers import execute, scalar, snapshot
 
 CONTRACT_TABLES = {
     "customer_statuses", "customer_groups", "departments", "number_statuses", "service_statuses",
@@ -68,3 +68,28 @@ def test_db_init_into_a_missing_folder_is_a_clear_error(tmp_path: Path, cli: Cal
     assert result.code == 1
     assert "folder" in result.err and "does not exist" in result.err
     assert "Traceback" not in result.err
+
+
+def test_seeded_statuses_keep_their_next_status_chain(db_url: str, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]) -> None:
+    assert cli("db", "init", "--database", db_url, "--config-dir", str(CONFIG), "--sample-data").code == 0
+    engine = engine_for(db_url)
+    chain = scalar(
+        engine,
+        "SELECT n.code FROM customer_statuses s JOIN customer_statuses n ON n.id = s.next_status_id WHERE s.code = 'ceased'",
+    )
+    assert chain == "ex-customer"
+    assert scalar(engine, "SELECT count(*) FROM customer_statuses WHERE code = 'active' AND next_status_id IS NULL") == 1
+
+
+def test_seeding_against_a_platform_list_that_lacks_an_entry_is_refused_whole(
+    sqlite_url: str, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    assert cli("db", "init", "--database", sqlite_url, "--config-dir", str(CONFIG)).code == 0
+    engine = engine_for(sqlite_url)
+    execute(engine, "DELETE FROM number_statuses WHERE code = 'quarantined'")
+    before = snapshot(engine)
+    result = cli("db", "init", "--database", sqlite_url, "--config-dir", str(CONFIG), "--sample-data")
+    assert result.code == 1
+    assert "cannot seed customer_statuses from config/statuses/: related_number_status names 'quarantined'" in result.err
+    assert "Traceback" not in result.err
+    assert snapshot(engine) == before

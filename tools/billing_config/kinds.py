@@ -135,6 +135,11 @@ class Kind:
         return {f.name: data.get(f.name, f.default) for f in self.fields}
 
     @cached_property
+    def reference_fields(self) -> tuple[Field, ...]:
+        """Fields holding another entry's code: stored as ids, written once their target exists."""
+        return tuple(f for f in self.fields if f.references)
+
+    @cached_property
     def self_references(self) -> tuple[str, ...]:
         """Fields that name another entry of this same kind (a status's next status).
 

@@ -101,11 +101,10 @@ def read_live(connection: sa.Connection, *, with_usage: bool = True) -> LiveStat
         rows_by_kind[kind.name] = read_kind(connection, kind)
     codes_by_id = {name: {row.id: row.code for row in rows.values()} for name, rows in rows_by_kind.items()}
     for kind in KINDS:
-        references = [spec for spec in kind.fields if spec.references]
-        if not references:
+        if not kind.reference_fields:
             continue
         for row in rows_by_kind[kind.name].values():
-            for spec in references:
+            for spec in kind.reference_fields:
                 target_id = row.values[spec.name]
                 row.values[spec.name] = None if target_id is None else codes_by_id[spec.references or ""].get(target_id)
     usage: dict[str, dict[str, int]] = {}

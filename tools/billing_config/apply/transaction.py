@@ -12,7 +12,6 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
 
 import sqlalchemy as sa
 
@@ -20,6 +19,7 @@ from billing_config.apply import lock
 from billing_config.apply.audit import write_audit
 from billing_config.apply.writer import write_changes
 from billing_config.database import describe_error, safe_url
+from billing_config.db.rows import now_stamp
 from billing_config.errors import UserError
 from billing_config.live import LiveState, SchemaMissing, read_live, require_schema
 from billing_config.plan.model import DELETE, Blocker, Plan
@@ -65,10 +65,6 @@ def refusal_text(blockers: list[Blocker]) -> str:
     for blocker in blockers:
         lines.append(f"  - {blocker.message}; {blocker.hint}")
     return "\n".join(lines)
-
-
-def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def run_apply(
@@ -125,7 +121,7 @@ def run_apply(
                 raise ApplyRefused(refusal_text(blockers))
             if not plan.has_changes:
                 return ApplyResult(plan, run_id, 0, 0)
-            stamp = _now()
+            stamp = now_stamp()
             write_changes(connection, plan, live, stamp)
             audit_rows = write_audit(connection, plan, run_id, stamp)
         return ApplyResult(plan, run_id, len(plan.changes), audit_rows)

@@ -16,22 +16,10 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.db import schema
-from billing_config.kinds import KINDS, Field, Kind
+from billing_config.db.rows import Entry, insert_entries, reference_id, set_references
+from billing_config.kinds import KINDS
 from billing_config.live import LiveState
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan
-
-
-def _refs(kind: Kind) -> list[Field]:
-    return [spec for spec in kind.fields if spec.references]
-
-
-def _resolve(spec: Field, value: Any, ids: dict[str, dict[str, int]]) -> int | None:
-    if value is None:
-        return None
-    target = ids[spec.references or ""].get(value)
-    if target is None:
-        raise LookupError(f"{spec.name} names '{value}', which is not in the live database")
-    return target
 
 
 def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp: datetime) -> None:
@@ -41,31 +29,11 @@ def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp:
         by_kind.setdefault((change.kind, change.action), []).append(change)
     managed = [kind for kind in KINDS if kind.managed]
 
-    deferred: dict[str, list[Change]] = {}
+    deferred: dict[str, list[Entry]] = {}
     for kind in managed:
-        creates = by_kind.get((kind.name, CREATE), [])
-        if not creates:
-            continue
-        table = schema.kind_table(kind)
-        rows = []
-        for change in creates:
-            assert change.after is not None
-            row: dict[str, Any] = {"code": change.code, "created": stamp, "last_modified": stamp}
-            waiting = False
-            for spec in kind.fields:
-                value = change.after[spec.name]
-                if spec.references:
-                    target = ids[spec.references].get(value) if value is not None else None
-                    if value is not None and target is None:
-                        waiting = True
-                    row[schema.column_name(spec)] = target
-                else:
-                    row[spec.name] = value
-            if waiting:
-                deferred.setdefault(kind.name, []).append(change)
-            rows.append(row)
-        connection.execute(table.insert(), rows)
-        ids[kind.name] = schema.id_map(connection, kind)
+        creates = [(change.code, change.after) for change in by_kind.get((kind.name, CREATE), []) if change.after is not None]
+        if creates:
+            deferred[kind.name] = insert_entries(connection, kind, creates, ids, stamp)
 
     for kind in managed:
         updates = by_kind.get((kind.name, UPDATE), [])
@@ -81,29 +49,15 @@ def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp:
         rows = []
         for change in updates:
             assert change.after is not None
-            row = {"b_id": ids[kind.name][change.code], "b_last_modified": stamp}
+            row: dict[str, Any] = {"b_id": ids[kind.name][change.code], "b_last_modified": stamp}
             for spec in kind.fields:
                 value = change.after[spec.name]
-                row[f"b_{schema.column_name(spec)}"] = _resolve(spec, value, ids) if spec.references else value
+                row[f"b_{schema.column_name(spec)}"] = reference_id(spec, value, ids) if spec.references else value
             rows.append(row)
         connection.execute(statement, rows)
 
-    for kind_name, changes in deferred.items():
-        kind = next(k for k in managed if k.name == kind_name)
-        table = schema.kind_table(kind)
-        references = _refs(kind)
-        statement = (
-            table.update()
-            .where(table.c.id == sa.bindparam("b_id"))
-            .values({schema.column_name(spec): sa.bindparam(f"b_{spec.name}") for spec in references})
-        )
-        rows = []
-        for change in changes:
-            assert change.after is not None
-            row = {"b_id": ids[kind.name][change.code]}
-            row.update({f"b_{spec.name}": _resolve(spec, change.after[spec.name], ids) for spec in references})
-            rows.append(row)
-        connection.execute(statement, rows)
+    for kind in managed:
+        set_references(connection, kind, deferred.get(kind.name, []), ids)
 
     for kind in reversed(managed):
         deletes = by_kind.get((kind.name, DELETE), [])
@@ -111,10 +65,9 @@ def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp:
             continue
         table = schema.kind_table(kind)
         doomed = [{"b_id": ids[kind.name][change.code]} for change in deletes if change.code in ids[kind.name]]
-        references = _refs(kind)
-        if references and doomed:
+        if kind.reference_fields and doomed:
             connection.execute(
-                table.update().where(table.c.id == sa.bindparam("b_id")).values({schema.column_name(s): None for s in references}),
+                table.update().where(table.c.id == sa.bindparam("b_id")).values({schema.column_name(s): None for s in kind.reference_fields}),
                 doomed,
             )
         if doomed:

@@ -9,12 +9,11 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from typing import Any
 
 import sqlalchemy as sa
 
 from billing_config.db import schema
+from billing_config.db.rows import Entry, insert_entries, now_stamp, set_references
 from billing_config.errors import UserError
 from billing_config.kinds import KINDS, Kind
 from billing_config.loader import Document
@@ -31,11 +30,6 @@ class InitReport:
     sample: dict[str, int] = field(default_factory=dict)
 
 
-def now() -> datetime:
-    """Naive UTC to the second: every backend stores it the same way."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
-
-
 def create_schema(connection: sa.Connection) -> list[str]:
     existing = set(sa.inspect(connection).get_table_names())
     metadata = schema.metadata()
@@ -48,54 +42,31 @@ def _is_empty(connection: sa.Connection, table: sa.Table) -> bool:
     return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is None
 
 
-def _rows_for(kind: Kind, documents: list[Document], ids: dict[str, dict[str, int]], stamp: datetime) -> list[dict[str, Any]]:
-    rows = []
-    for document in sorted(documents, key=lambda d: d.code):
-        values = kind.with_defaults(document.data)
-        row: dict[str, Any] = {"code": document.code, "created": stamp, "last_modified": stamp}
-        for spec in kind.fields:
-            value = values[spec.name]
-            if spec.references:
-                row[schema.column_name(spec)] = ids.get(spec.references, {}).get(value) if value else None
-            else:
-                row[spec.name] = value
-        rows.append(row)
-    return rows
-
-
 def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, list[Document]], report: InitReport) -> None:
-    """Copy config entries into the empty tables of the given kinds, references included."""
-    stamp = now()
+    """Copy config entries into the empty tables of the given kinds, references included.
+
+    The rows are written exactly as apply writes its creates (``db.rows``), so a seeded table
+    and an applied one cannot differ, chains of next statuses included.
+    """
+    stamp = now_stamp()
     ids = {kind.name: schema.id_map(connection, kind) for kind in KINDS}
-    pending: list[tuple[Kind, list[dict[str, Any]]]] = []
+    waiting: list[tuple[Kind, list[Entry]]] = []
     for kind in kinds:
         table = schema.kind_table(kind)
         documents = by_kind.get(kind.name, [])
         if not documents or not _is_empty(connection, table):
             continue
-        rows = _rows_for(kind, documents, ids, stamp)
-        # References to the same kind (next_status) are set once every row has an id.
-        self_refs = [f for f in kind.fields if f.references == kind.name]
-        for row in rows:
-            for spec in self_refs:
-                row[schema.column_name(spec)] = None
-        connection.execute(table.insert(), rows)
-        ids[kind.name] = schema.id_map(connection, kind)
-        report.filled[table.name] = len(rows)
-        if self_refs:
-            pending.append((kind, [{"code": d.code, **{s.name: kind.with_defaults(d.data)[s.name] for s in self_refs}} for d in documents]))
-    for kind, wanted in pending:
-        table = schema.kind_table(kind)
-        self_refs = [f for f in kind.fields if f.references == kind.name]
-        updates = [
-            {"b_code": item["code"], **{f"b_{s.name}": ids[kind.name].get(item[s.name]) for s in self_refs}}
-            for item in wanted if any(item[s.name] for s in self_refs)
-        ]
-        if updates:
-            statement = table.update().where(table.c.code == sa.bindparam("b_code")).values(
-                {schema.column_name(s): sa.bindparam(f"b_{s.name}") for s in self_refs}
-            )
-            connection.execute(statement, updates)
+        entries = [(d.code, kind.with_defaults(d.data)) for d in sorted(documents, key=lambda d: d.code)]
+        waiting.append((kind, insert_entries(connection, kind, entries, ids, stamp)))
+        report.filled[table.name] = len(entries)
+    for kind, entries in waiting:
+        try:
+            set_references(connection, kind, entries, ids)
+        except LookupError as error:
+            raise UserError(
+                f"cannot seed {kind.table} from config/{kind.name}/: {error}. The table it refers to already had rows "
+                "and lacks that entry; add it there, or run db init on an empty database"
+            ) from None
 
 
 def add_sample_data(connection: sa.Connection, report: InitReport) -> None:
