@@ -121,6 +121,26 @@ def test_deleting_an_entry_in_use_is_refused(
     assert snapshot(engine) == before
 
 
+def test_a_delete_that_customers_moved_onto_since_the_plan_is_refused_under_the_lock(
+    live: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine], tmp_path: Path
+) -> None:
+    winback = config_tree / "statuses" / "winback.yaml"
+    winback.write_text("name: Winback\n")
+    assert apply(cli, live, config_tree, "--yes").code == 0
+    winback.unlink()
+    saved = tmp_path / "plan.json"
+    assert cli("plan", "--database", live, "--config-dir", str(config_tree), "--prune", "--out", str(saved)).code == 0
+    engine = engine_for(live)
+    # Usage is not part of the fingerprint (customers move all day), so only the re-check under the lock sees this.
+    execute(engine, "UPDATE customers SET customer_status_id = (SELECT id FROM customer_statuses WHERE code = 'winback') WHERE id = 1")
+    before = snapshot(engine)
+    result = apply(cli, live, config_tree, "--plan", str(saved))
+    assert result.code == 1
+    assert "customer status 'winback' (Winback) is now used by 1 customers and cannot be deleted" in result.err
+    assert "set `availability: Historical` to retire it" in result.err
+    assert snapshot(engine) == before
+
+
 def test_thresholds_refuse_mass_updates_and_deletes_unless_raised(
     sqlite_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
 ) -> None:

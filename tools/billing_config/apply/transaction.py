@@ -22,6 +22,7 @@ from billing_config.database import describe_error, safe_url
 from billing_config.db.rows import now_stamp
 from billing_config.errors import UserError
 from billing_config.live import LiveState, SchemaMissing, read_live, require_schema
+from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
 
 
@@ -41,23 +42,14 @@ def _in_use_now(plan: Plan, live: LiveState) -> list[Blocker]:
     """Deletes re-checked against the usage read under the lock (customers move all day)."""
     from billing_config.kinds import get_kind
 
-    blockers = []
-    for change in plan.changes:
-        if change.action != DELETE:
-            continue
-        kind = get_kind(change.kind)
-        used = live.usage.get(kind.name, {}).get(change.code, 0)
-        if used and not any(b.rule == "in-use" and b.kind == kind.name and b.code == change.code for b in plan.blockers):
-            noun = kind.usage.noun if kind.usage else "rows"
-            hint = (
-                f"keep config/{kind.name}/{change.code}.yaml with `availability: Historical` instead"
-                if "availability" in kind.field_map
-                else f"keep config/{kind.name}/{change.code}.yaml, or move those {noun} first"
-            )
-            blockers.append(
-                Blocker("in-use", kind.name, change.code, f"{kind.singular} '{change.code}' is now used by {used} {noun} and cannot be deleted", hint)
-            )
-    return blockers
+    already = {(b.kind, b.code) for b in plan.blockers if b.rule == "in-use"}
+    return [
+        in_use_blocker(get_kind(change.kind), change.code, change.name, used, since_plan=True)
+        for change in plan.changes
+        if change.action == DELETE
+        and (change.kind, change.code) not in already
+        and (used := live.usage.get(change.kind, {}).get(change.code, 0))
+    ]
 
 
 def refusal_text(blockers: list[Blocker]) -> str:

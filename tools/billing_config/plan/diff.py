@@ -18,6 +18,7 @@ from billing_config.loader import Document
 from billing_config.plan.model import (
     CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged,
 )
+from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.thresholds import check_thresholds
 
 if TYPE_CHECKING:
@@ -127,23 +128,8 @@ def _same(old: object, new: object) -> bool:
 def _in_use(changes: list[Change]) -> list[Blocker]:
     from billing_config.kinds import get_kind
 
-    blockers = []
-    for change in changes:
-        if change.action != DELETE or not change.impact:
-            continue
-        kind = get_kind(change.kind)
-        if "availability" in kind.field_map:
-            hint = (
-                f"keep config/{kind.name}/{change.code}.yaml and set `availability: Historical` to retire it, "
-                f"or move those {change.impact_noun} to another {kind.singular} first"
-            )
-        else:
-            hint = f"keep config/{kind.name}/{change.code}.yaml, or move those {change.impact_noun} to another {kind.singular} first"
-        blockers.append(
-            Blocker(
-                rule="in-use", kind=kind.name, code=change.code,
-                message=f"{kind.singular} '{change.code}' ({change.name}) is used by {change.impact} {change.impact_noun} and cannot be deleted",
-                hint=hint,
-            )
-        )
-    return blockers
+    return [
+        in_use_blocker(get_kind(change.kind), change.code, change.name, change.impact)
+        for change in changes
+        if change.action == DELETE and change.impact
+    ]

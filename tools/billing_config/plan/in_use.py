@@ -1,0 +1,26 @@
+"""The refusal to delete an entry that customers or tickets still use.
+
+The planner raises it from the usage it read; apply raises it again from the usage it re-reads
+under the lock, because customers move between statuses all day. One wording for both, so an
+administrator gets the same advice whichever check stopped them.
+"""
+
+from __future__ import annotations
+
+from billing_config.kinds import Kind
+from billing_config.plan.model import Blocker
+
+
+def in_use_blocker(kind: Kind, code: str, name: str, count: int, *, since_plan: bool = False) -> Blocker:
+    noun = kind.usage.noun if kind.usage else "rows"
+    moved = "is now used" if since_plan else "is used"
+    retire = (
+        f"keep config/{kind.name}/{code}.yaml and set `availability: Historical` to retire it, or "
+        if "availability" in kind.field_map
+        else f"keep config/{kind.name}/{code}.yaml, or "
+    )
+    return Blocker(
+        rule="in-use", kind=kind.name, code=code,
+        message=f"{kind.singular} '{code}' ({name}) {moved} by {count} {noun} and cannot be deleted",
+        hint=f"{retire}move those {noun} to another {kind.singular} first",
+    )
