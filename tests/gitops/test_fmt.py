@@ -129,10 +129,27 @@ def test_a_file_outside_a_kind_folder_is_reported_and_the_others_formatted(confi
     sales.write_text("name: Sales\n")
     assert main(["fmt", str(stray), str(sales)]) == 1
     out = capsys.readouterr().out
-    assert f"{stray}:1:1: error fmt entry files live in a kind folder" in out
+    assert f"{stray}:1:1: error layout-stray-file entry files live in a kind folder" in out
     assert "fmt cannot tell which schema this file follows" in out
     assert sales.read_text().startswith("# yaml-language-server")
     assert stray.read_text() == "name: X\n"
+
+
+def test_files_fmt_cannot_take_are_located_catalogued_errors_and_left_alone(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    flow = write_entry(tmp_path, "departments", "flow", "{name: Sales,  # the team\n}\n")
+    notes = flow.parent / "notes.txt"
+    notes.write_text("hello\n")
+    missing = flow.parent / "gone.yaml"
+    assert main(["fmt", str(flow), str(notes), str(missing)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    assert out == [
+        f"{flow}:1:1: error fmt-cannot-format the entry is a flow mapping with comments inside; "
+        "write it in block style, one 'key: value' per line; the file is left as it is",
+        f"{notes}:1:1: error file-extension entry files are named <code>.yaml",
+        f"{missing}:1:1: error file-unreadable no such file",
+    ]
+    assert flow.read_text() == "{name: Sales,  # the team\n}\n"
+    assert notes.read_text() == "hello\n" and not missing.exists()
 
 
 def test_floats_and_lists_keep_their_spelling_and_text_gets_the_canonical_quotes(tmp_path: Path) -> None:

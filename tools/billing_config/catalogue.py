@@ -19,7 +19,7 @@ W = Severity.WARNING
 class RuleInfo:
     id: str
     severity: Severity
-    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "lint"
+    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "format", "lint"
     summary: str
 
 
@@ -63,6 +63,8 @@ _RULES = (
     # Uniqueness within a kind.
     RuleInfo("duplicate-name", E, "uniqueness", "Two entries of a kind share a name, ignoring case."),
     RuleInfo("duplicate-short-name", E, "uniqueness", "Two entries of a kind share a short name, ignoring case."),
+    # Formatting: valid YAML that fmt cannot rewrite without guessing.
+    RuleInfo("fmt-cannot-format", E, "format", "A file fmt cannot put in canonical form without guessing, such as two keys on one line; it is left as it is."),
     # Advice an administrator wants to see; failures only with --strict.
     RuleInfo("active-and-suspended", W, "lint", "A status that is both active and suspended."),
     RuleInfo("crm-only-with-login", W, "lint", "A CRM-only status that still allows portal login."),

@@ -168,6 +168,14 @@ def describe_error(error: BaseException, url: str | URL) -> str:
     return scrub("; ".join(lines)[:500], url) or type(error).__name__
 
 
+def sqlite_file(parsed: URL) -> Path | None:
+    """The file an SQLite URL names; None for other databases, in-memory and URI forms."""
+    database = parsed.database or ""
+    if parsed.get_backend_name() != "sqlite" or database in ("", ":memory:") or database.startswith("file:"):
+        return None
+    return Path(database).expanduser()
+
+
 def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpose: str = "billing-config") -> Engine:
     """An engine for any of the three databases, with the settings the sync engine relies on.
 
@@ -187,9 +195,9 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
     if backend == "sqlite":
         connect_args["timeout"] = lock_timeout
         connect_args["check_same_thread"] = False
-        database = parsed.database or ""
-        if database and database != ":memory:" and not database.startswith("file:"):
-            folder = Path(database).expanduser().resolve().parent
+        file = sqlite_file(parsed)
+        if file is not None:
+            folder = file.resolve().parent
             if not folder.is_dir():
                 raise UserError(f"cannot create the SQLite database {safe_url(parsed)}: folder {folder} does not exist")
     elif backend == "postgresql":
@@ -243,13 +251,12 @@ def open_engine(args: argparse.Namespace, *, purpose: str = "billing-config", cr
     choice = choose_database(getattr(args, "database", None), getattr(args, "target", None))
     if not create:
         parsed = parse_url(choice.url)
-        database = parsed.database or ""
-        if parsed.get_backend_name() == "sqlite" and database not in ("", ":memory:") and not database.startswith("file:"):
-            if not Path(database).expanduser().exists():
-                raise UserError(
-                    f"there is no SQLite database at {database} ({choice.source}); create it with "
-                    f"`billing-config db init --database {safe_url(parsed)}` or check the path"
-                )
+        file = sqlite_file(parsed)
+        if file is not None and not file.exists():
+            raise UserError(
+                f"there is no SQLite database at {parsed.database} ({choice.source}); create it with "
+                f"`billing-config db init --database {safe_url(parsed)}` or check the path"
+            )
     timeout = getattr(args, "lock_timeout", None) or DEFAULT_LOCK_TIMEOUT
     engine = create_engine(choice.url, lock_timeout=timeout, purpose=purpose)
     connect_check(engine, choice.url)

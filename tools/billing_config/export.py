@@ -21,8 +21,7 @@ from billing_config.canonical import MODELINE_PREFIX, dump_entry
 from billing_config.fmt import rewrite_entry
 from billing_config.kinds import KINDS, is_valid_code
 from billing_config.live import LiveState
-
-ENTRY_SUFFIX = ".yaml"
+from billing_config.loader.tree import ENTRY_SUFFIX
 
 
 @dataclass(slots=True)

@@ -31,7 +31,8 @@ from typing import Any
 import yaml
 
 from billing_config.canonical import MODELINE_PREFIX, modeline, scalar_text
-from billing_config.findings import Finding, Severity
+from billing_config.catalogue import finding
+from billing_config.findings import Finding
 from billing_config.kinds import Kind
 from billing_config.loader import Document, read_entry
 
@@ -271,7 +272,7 @@ def format_file(path: Path, display: str, kind: Kind, code: str) -> FileOutcome:
         outcome.formatted = format_entry(text, document, kind)
     except FormatError as error:
         outcome.problems = [
-            Finding(display, error.line, error.column, Severity.ERROR, "fmt", f"{error.message}; the file is left as it is", kind.name, code)
+            finding("fmt-cannot-format", display, error.line, error.column, f"{error.message}; the file is left as it is", kind=kind.name, code=code)
         ]
     return outcome
 

@@ -18,6 +18,17 @@ if TYPE_CHECKING:
     from billing_config.plan import Plan, Thresholds
 
 
+def require_config_dir(config_dir: Path) -> None:
+    """Every command that reads the tree says the same thing when it is not there."""
+    if config_dir.is_dir():
+        return
+    if config_dir.exists():
+        raise UserError(
+            f"config directory '{config_dir}' is a file, not a folder; pass the folder that holds statuses/, groups/ ..."
+        )
+    raise UserError(f"config directory '{config_dir}' does not exist; run from the repository root or pass --config-dir")
+
+
 def load_valid_config(config_dir: Path) -> list[Document]:
     """The documents of a config tree that validates; otherwise print the findings and refuse.
 
@@ -28,12 +39,8 @@ def load_valid_config(config_dir: Path) -> list[Document]:
     from billing_config.render import findings as render
     from billing_config.validation import validate_tree
 
-    try:
-        result = validate_tree(config_dir)
-    except FileNotFoundError:
-        raise UserError(
-            f"config directory '{config_dir}' does not exist; run from the repository root or pass --config-dir"
-        ) from None
+    require_config_dir(config_dir)
+    result = validate_tree(config_dir)
     if has_failures(result.findings, strict=False):
         sys.stderr.write(render.render_text(result.findings))
         raise UserError(

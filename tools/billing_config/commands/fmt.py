@@ -7,7 +7,6 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from billing_config.errors import UserError
 from billing_config.findings import Finding
 
 if TYPE_CHECKING:
@@ -61,19 +60,19 @@ def run(args: argparse.Namespace) -> int:
 
 
 def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, "Kind | None", str]]:
+    from billing_config.commands._shared import require_config_dir
     from billing_config.kinds import KINDS_BY_NAME
     from billing_config.loader import discover
-    from billing_config.loader.tree import display_path
+    from billing_config.loader.tree import ENTRY_SUFFIX, display_path
 
     if not files:
-        if not config_dir.is_dir():
-            raise UserError(f"config directory '{config_dir}' does not exist; run from the repository root or pass --config-dir")
+        require_config_dir(config_dir)
         entries, _layout_problems = discover(config_dir)  # validate reports the layout
         return [(e.path, e.display, KINDS_BY_NAME[e.kind], e.code) for e in entries]
     targets = []
     for path in files:
         kind = KINDS_BY_NAME.get(path.parent.name)
-        if kind is None or path.suffix != ".yaml" or not path.is_file():
+        if kind is None or path.suffix != ENTRY_SUFFIX or not path.is_file():
             targets.append((path, display_path(path), None, path.stem))
         else:
             targets.append((path, display_path(path), kind, path.stem))
@@ -82,19 +81,19 @@ def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, "Kind
 
 def _not_an_entry(path: Path, display: str) -> Finding:
     """Why a file given on the command line is not formatted; the other files still are."""
-    from billing_config.findings import Severity
+    from billing_config.catalogue import finding
     from billing_config.kinds import KINDS_BY_NAME
+    from billing_config.loader.tree import ENTRY_SUFFIX
 
     if not path.is_file():
-        message = "no such file"
-    elif path.suffix != ".yaml":
-        message = "entry files are named <code>.yaml"
-    else:
-        message = (
-            f"entry files live in a kind folder, config/<kind>/<code>.yaml (kinds: {', '.join(KINDS_BY_NAME)}); "
-            "fmt cannot tell which schema this file follows"
-        )
-    return Finding(display, 1, 1, Severity.ERROR, "fmt", message)
+        return finding("file-unreadable", display, 1, 1, "no such file")
+    if path.suffix != ENTRY_SUFFIX:
+        return finding("file-extension", display, 1, 1, f"entry files are named <code>{ENTRY_SUFFIX}")
+    return finding(
+        "layout-stray-file", display, 1, 1,
+        f"entry files live in a kind folder, config/<kind>/<code>{ENTRY_SUFFIX} (kinds: {', '.join(KINDS_BY_NAME)}); "
+        "fmt cannot tell which schema this file follows",
+    )
 
 
 def _summary(total: int, changed: int, failed: int, check: bool) -> str:

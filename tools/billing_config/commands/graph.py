@@ -6,7 +6,6 @@ import argparse
 import sys
 from pathlib import Path
 
-from billing_config.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -25,15 +24,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
+    from billing_config.commands._shared import require_config_dir
     from billing_config.render.mermaid import fenced, status_lifecycle
     from billing_config.validation import validate_tree
 
-    try:
-        result = validate_tree(args.config_dir)
-    except FileNotFoundError:
-        raise UserError(
-            f"config directory '{args.config_dir}' does not exist; run from the repository root or pass --config-dir"
-        ) from None
+    require_config_dir(args.config_dir)
+    result = validate_tree(args.config_dir)
     if result.errors:
         print(
             f"warning: the config has {result.errors} error(s) (see 'billing-config validate'); "

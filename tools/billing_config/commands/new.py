@@ -57,7 +57,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.canonical import dump_entry
-    from billing_config.loader.tree import display_path
+    from billing_config.commands._shared import require_config_dir
+    from billing_config.loader.tree import ENTRY_SUFFIX, display_path
 
     kind = kind_aliases()[args.kind]
     name = args.name.strip()
@@ -72,10 +73,9 @@ def run(args: argparse.Namespace) -> int:
         if args.code is None:
             raise UserError(f"cannot make a code from the name '{name}'; {hint}")
         raise UserError(f"'{code}' is not a valid code; {hint}")
-    if not args.config_dir.is_dir():
-        raise UserError(f"config directory '{args.config_dir}' does not exist; run from the repository root or pass --config-dir")
+    require_config_dir(args.config_dir)
     folder = args.config_dir / kind.name
-    path = folder / f"{code}.yaml"
+    path = folder / f"{code}{ENTRY_SUFFIX}"
     if path.exists():
         raise UserError(
             f"{display_path(path)} already exists: there is already a {kind.singular} with the code '{code}'; "
@@ -93,12 +93,12 @@ def run(args: argparse.Namespace) -> int:
 def _same_name(folder: Path, name: str) -> str | None:
     """The file of an existing entry with this name (ignoring case), if any."""
     from billing_config.loader import read_entry
-    from billing_config.loader.tree import display_path
+    from billing_config.loader.tree import ENTRY_SUFFIX, display_path
 
     if not folder.is_dir():
         return None
     wanted = name.casefold()
-    for path in sorted(folder.glob("*.yaml")):
+    for path in sorted(folder.glob(f"*{ENTRY_SUFFIX}")):
         document, _ = read_entry(path, str(path), folder.name, path.stem)
         existing = document.data.get("name") if document is not None else None
         if isinstance(existing, str) and existing.casefold() == wanted:

@@ -7,7 +7,6 @@ import os
 import sys
 from pathlib import Path
 
-from billing_config.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -30,20 +29,13 @@ def _wants_colour() -> bool:
 
 
 def run(args: argparse.Namespace) -> int:
+    from billing_config.commands._shared import require_config_dir
     from billing_config.findings import has_failures
     from billing_config.render import findings as render
     from billing_config.validation import validate_tree
 
-    try:
-        result = validate_tree(args.config_dir, jobs=args.jobs)
-    except FileNotFoundError:
-        raise UserError(
-            f"config directory '{args.config_dir}' does not exist; run from the repository root or pass --config-dir"
-        ) from None
-    except NotADirectoryError:
-        raise UserError(
-            f"config directory '{args.config_dir}' is a file, not a folder; pass the folder that holds statuses/, groups/ ..."
-        ) from None
+    require_config_dir(args.config_dir)
+    result = validate_tree(args.config_dir, jobs=args.jobs)
     if args.format == "json":
         sys.stdout.write(render.render_json(result.findings))
     elif args.format == "github":
