@@ -113,7 +113,7 @@ def test_case(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     found = [(Path(f.path).relative_to(config).as_posix(), f.line, f.column, f.rule) for f in findings]
     unexpected = [f for f in found if not any(e.matches(f) for e in case.expected)]
     missing = [e for e in case.expected if not any(e.matches(f) for f in found)]
-    assert not unexpected and not missing, (
+    assert len(found) == len(case.expected) and not unexpected and not missing, (
         f"\nfound:      {found}\nunexpected: {unexpected}\nmissing:    {missing}\n"
         + "\n".join(f"  {f.path}:{f.line}:{f.column} {f.rule} {f.message}" for f in findings)
     )

@@ -264,7 +264,12 @@ def test_fmt_is_idempotent_and_never_changes_the_loaded_values(tmp_path: Path, t
         if line.startswith("# ") and "yaml-language-server" not in line:
             assert line.rstrip() in first.formatted.splitlines()
         elif comment.strip() and " # " in line:
-            assert "# " + comment.rstrip() in first.formatted
+            # An end-of-line comment stays on its own key's line, not merely somewhere in the file.
+            key = line.split(":", 1)[0]
+            assert any(
+                out.startswith(f"{key}:") and out.rstrip().endswith("# " + comment.rstrip())
+                for out in first.formatted.splitlines()
+            ), (key, comment, first.formatted)
 
 
 # --- rewriting an entry with new values (what export does), comments kept ------------------------

@@ -70,7 +70,9 @@ def test_a_dangling_next_status_is_drawn_as_a_missing_node() -> None:
 
 def test_no_highlight_means_no_class_line(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["graph", "--config-dir", str(config_tree)]) == 0
-    assert "class sta_" not in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert out.startswith("flowchart LR\n") and "sta_ceased --> sta_ex_customer" in out
+    assert "class sta_" not in out
 
 
 @given(st.lists(st.text(max_size=30), min_size=1, max_size=5))

@@ -108,7 +108,7 @@ def test_branch_plan_merge_apply_drift_export_and_back_to_no_changes(
             audited = connection.execute(
                 sa.text("SELECT git_commit FROM config_audit_log WHERE code = 'suspended' AND action = 'update'")
             ).scalars().all()
-            assert audited and audited[-1] is not None and merge_commit.startswith(audited[-1][:7])
+            assert audited and audited[-1] == merge_commit, audited  # the full hash of the merged config
             # Someone changes live directly, outside the repository.
             connection.execute(
                 sa.text("UPDATE customer_statuses SET name = :name, send_correspondence = :flag WHERE code = 'ceased'"),

@@ -67,8 +67,10 @@ def test_new_refuses_a_name_another_entry_has(config_tree: Path, capsys: pytest.
 
 
 def test_a_name_without_letters_needs_an_explicit_code(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    groups = sorted((config_tree / "groups").iterdir())
     assert main(["new", "group", "😀😀", "--config-dir", str(config_tree)]) == 1
     assert "pass --code" in capsys.readouterr().err
+    assert sorted((config_tree / "groups").iterdir()) == groups
     assert main(["new", "group", "😀😀", "--code", "smiles", "--config-dir", str(config_tree)]) == 0
     assert main(["validate", "--config-dir", str(config_tree)]) == 0
 

@@ -95,3 +95,7 @@ def test_a_saved_plan_is_applied_and_a_refused_one_lands_in_the_summary_with_its
     assert "## :x: billing-config apply failed for test; nothing was changed" in text
     assert "### Error" in text and "changed since" in text.lower()
     assert "### The plan that was refused" in text and "`send_correspondence`: `true` → `false`" in text
+    with engine.connect() as connection:
+        still = connection.execute(sa.text("SELECT send_correspondence FROM customer_statuses WHERE code = 'suspended'")).scalar()
+    engine.dispose()
+    assert bool(still) is True  # the refused apply wrote nothing

@@ -142,13 +142,18 @@ def _string_fields(kind: Kind) -> list[Field]:
     return [f for f in kind.fields if f.type == "string"]
 
 
+LAST_LINE = "<the appended last line>"
+
+
 @st.composite
-def mutations(draw: st.DrawFn) -> tuple[Kind, str, str, str]:
-    """A valid entry with exactly one thing broken: (kind, code, file text, the rule expected)."""
+def mutations(draw: st.DrawFn) -> tuple[Kind, str, str, str, str | None]:
+    """A valid entry with exactly one thing broken: (kind, code, file text, the rule expected,
+    the key whose line the finding must point at: LAST_LINE for an appended line, None for line 1)."""
     kind, code, data = draw(valid_entries())
     name = draw(st.sampled_from(["wrong-type", "unknown-key", "too-long", "bad-enum", "dangling-reference",
                                  "duplicate-key", "missing-name", "out-of-range"]))
     extra = ""
+    at: str | None = LAST_LINE
     if name == "bad-enum" and not any(f.enum for f in kind.fields):
         name = "unknown-key"
     if name == "dangling-reference" and not kind.references:
@@ -163,7 +168,7 @@ def mutations(draw: st.DrawFn) -> tuple[Kind, str, str, str]:
             data[field.name] = draw(st.sampled_from(["ten", "10", True, 1.5]))
         else:
             data[field.name] = draw(st.sampled_from([7, 0, -3, True, False]))
-        rule = "schema-type"
+        rule, at = "schema-type", field.name
     elif name == "unknown-key":
         key = draw(st.from_regex(r"[a-z][a-z_]{0,20}", fullmatch=True).filter(lambda k: k not in kind.field_map))
         extra = f"{key}: x\n"
@@ -171,15 +176,15 @@ def mutations(draw: st.DrawFn) -> tuple[Kind, str, str, str]:
     elif name == "too-long":
         field = draw(st.sampled_from([f for f in _string_fields(kind) if f.max_length and not f.enum]))
         data[field.name] = "a" * (field.max_length + draw(st.integers(1, 50)))  # type: ignore[operator]
-        rule = "schema-length"
+        rule, at = "schema-length", field.name
     elif name == "bad-enum":
         field = draw(st.sampled_from([f for f in kind.fields if f.enum]))
         data[field.name] = draw(st.text(string.ascii_letters, min_size=1, max_size=12).filter(lambda v: v not in field.enum))
-        rule = "schema-enum"
+        rule, at = "schema-enum", field.name
     elif name == "dangling-reference":
         field_name = draw(st.sampled_from(sorted(kind.references)))
         data[field_name] = draw(CODE.filter(lambda c: c not in ALL_CODES and c != code))
-        rule = "unknown-reference"
+        rule, at = "unknown-reference", field_name
     elif name == "duplicate-key":
         present = [f.name for f in kind.fields if f.name in data]
         extra = f"{draw(st.sampled_from(present))}: null\n"
@@ -187,21 +192,30 @@ def mutations(draw: st.DrawFn) -> tuple[Kind, str, str, str]:
     elif name == "missing-name":
         data.pop("name")
         # With no field left the file holds no mapping at all: that is an empty entry.
-        rule = "schema-required" if data else "yaml-empty"
+        rule, at = ("schema-required" if data else "yaml-empty"), None
     else:
         data["display_position"] = draw(st.sampled_from([-1, -1000, 2**31, 2**40]))
-        rule = "schema-range"
-    return kind, code, dump_entry(kind, data) + extra, rule
+        rule, at = "schema-range", "display_position"
+    return kind, code, dump_entry(kind, data) + extra, rule, at
 
 
 @SETTINGS
 @given(mutations())
-def test_a_single_mutation_is_caught_with_its_rule(mutation: tuple[Kind, str, str, str]) -> None:
-    kind, code, text, rule = mutation
+def test_a_single_mutation_is_caught_with_its_rule(mutation: tuple[Kind, str, str, str, str | None]) -> None:
+    kind, code, text, rule, at = mutation
     _, findings = check_entry(kind, code, text)
     errors = {f.rule for f in findings if f.severity is Severity.ERROR}
     assert errors == {rule}, (text, [(f.rule, f.message) for f in findings])
+    lines = text.splitlines()
+    if at is None:
+        expected_line = 1
+    elif at == LAST_LINE:
+        expected_line = len(lines)
+    else:
+        expected_line = next(number for number, line in enumerate(lines, 1) if line.startswith(f"{at}:"))
     for found in findings:
+        if found.rule == rule:
+            assert found.line == expected_line, (text, found)
         assert found.line >= 1 and found.column >= 1
         assert len(found.message) < 400
 
@@ -216,6 +230,12 @@ def test_any_text_at_all_gives_findings_or_a_document_never_an_exception(kind: K
 
 
 def test_the_strategies_cover_every_kind_and_field() -> None:
+    from hypothesis import find
+    from jsonschema import Draft202012Validator
+
     for kind in KINDS:
         for field in kind.fields:
-            assert value_strategy(get_kind(kind.name), field) is not None
+            spec = Draft202012Validator(kind.schema["properties"][field.name])
+            # A strategy that produced values its own field rejects would make "valid entries pass" vacuous.
+            example = find(value_strategy(kind, field), lambda value: value is not None)
+            assert spec.is_valid(example), (kind.name, field.name, example)

@@ -6,6 +6,7 @@ import io
 import json
 import subprocess
 import sys
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -164,13 +165,17 @@ def test_thresholds_refuse_mass_updates_and_deletes_unless_raised(
     assert from_file.code == 1 and "above the 30% threshold" in from_file.err  # a saved plan keeps its limits
     assert snapshot(engine) == before
     assert apply(cli, sqlite_url, config_tree, "--yes", "--max-update-percent", "34").code == 0
+    assert scalar(engine, "SELECT name FROM departments WHERE code = 'team-0'") == "Squad 0"
 
     for number in range(4, 7):
         (config_tree / "departments" / f"team-{number}.yaml").unlink()
+    before = snapshot(engine)
     capped = apply(cli, sqlite_url, config_tree, "--yes", "--prune", "--max-deletes", "2")
     assert capped.code == 1
     assert "3 departments would be deleted, more than the cap of 2" in capped.err
+    assert snapshot(engine) == before
     assert apply(cli, sqlite_url, config_tree, "--yes", "--prune", "--max-deletes", "3").code == 0
+    assert scalar(engine, "SELECT count(*) FROM departments WHERE code LIKE 'team-%'") == 4
 
 
 def test_a_saved_plan_is_refused_when_the_live_state_changed(
@@ -193,13 +198,19 @@ def test_a_saved_plan_is_refused_when_the_live_state_changed(
     assert scalar(engine, "SELECT display_position FROM customer_groups WHERE code = 'vip-client'") == 11
 
 
-def test_a_saved_plan_for_another_database_is_refused(live: str, config_tree: Path, cli: Callable[..., Run], tmp_path: Path) -> None:
-    saved = tmp_path / "plan.json"
-    assert cli("plan", "--database", live, "--config-dir", str(config_tree), "--out", str(saved)).code == 0
+def test_a_saved_plan_for_another_database_is_refused(
+    live: str, config_tree: Path, cli: Callable[..., Run], tmp_path: Path, engine_for: Callable[[str], sa.Engine]
+) -> None:
     other = f"sqlite:///{tmp_path / 'other.db'}"
     assert cli("db", "init", "--database", other, "--config-dir", str(config_tree), "--sample-data").code == 0
+    # A plan with a change in it, so a missing check would show as a write to the other database.
+    edit(config_tree / "departments" / "sales.yaml", "name: Sales", "name: Sales Team")
+    saved = tmp_path / "plan.json"
+    assert cli("plan", "--database", live, "--config-dir", str(config_tree), "--out", str(saved)).code == 0
+    before = snapshot(engine_for(other))
     result = cli("apply", "--database", other, "--plan", str(saved))
     assert result.code == 1 and "was made against" in result.err
+    assert snapshot(engine_for(other)) == before
 
 
 def test_without_a_terminal_apply_needs_yes_or_a_plan(live: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]) -> None:
@@ -242,15 +253,21 @@ def test_a_second_apply_waits_a_bounded_time_and_says_who_holds_the_lock(
     live: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
 ) -> None:
     edit(config_tree / "departments" / "sales.yaml", "name: Sales", "name: Sales Team")
-    connection, transaction = _hold_lock(engine_for(live))
+    engine = engine_for(live)
+    before = snapshot(engine)
+    connection, transaction = _hold_lock(engine)
     try:
+        started = time.monotonic()
         result = apply(cli, live, config_tree, "--yes", "--lock-timeout", "1")
+        waited = time.monotonic() - started
     finally:
         transaction.rollback()
         lock.release(connection)
         connection.close()
     assert result.code == 1
     assert "changed nothing" in result.err
+    assert 0.9 <= waited < 10, f"--lock-timeout 1 should wait about a second, waited {waited:.2f} s"
+    assert snapshot(engine) == before
     if live.startswith("sqlite"):
         assert "another apply (or another program) is writing" in result.err
     elif live.startswith("postgresql"):
