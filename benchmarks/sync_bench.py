@@ -31,53 +31,17 @@ from sqlalchemy import event
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
+sys.path.insert(0, str(REPO))  # tests.sync.helpers: the same database wipe the tests use
 
-from billing_config.canonical import dump_entry  # noqa: E402
+from generate_tree import generate  # noqa: E402  (benchmarks/ is this script's own folder)
+from tests.sync.helpers import reset_database  # noqa: E402
+
 from billing_config.cli import main  # noqa: E402
 from billing_config.apply import run_apply  # noqa: E402
 from billing_config.commands._shared import load_valid_config  # noqa: E402
 from billing_config.database import create_engine  # noqa: E402
-from billing_config.kinds import KINDS, get_kind  # noqa: E402
+from billing_config.kinds import KINDS  # noqa: E402
 from billing_config.plan.diff import compute_plan  # noqa: E402
-
-SIZES = {"statuses": 10_000, "groups": 5_000, "departments": 1_000}
-
-
-def generate_tree(root: Path) -> int:
-    """A valid tree of 16,000 managed entries plus the sample reference lists."""
-    config = root / "config"
-    if config.exists():
-        shutil.rmtree(config)
-    for kind in KINDS:
-        if not kind.managed:
-            shutil.copytree(REPO / "config" / kind.name, config / kind.name)
-    statuses, groups, departments = (get_kind(n) for n in ("statuses", "groups", "departments"))
-    (config / "statuses").mkdir(parents=True)
-    for number in range(SIZES["statuses"]):
-        data = {
-            "name": f"Status {number:05d}",
-            "short_name": f"S{number:05d}",
-            "availability": ("Headline", "Standard", "Historical")[number % 3],
-            "display_position": number,
-            "is_active": number % 2 == 0,
-            "is_billable": number % 3 == 0,
-            # Chains of ten: each status moves on to the next, the tenth stops.
-            "next_status": f"status-{number + 1:05d}" if number % 10 != 9 else None,
-            "related_number_status": "active",
-            "related_service_status": "active",
-            "related_feature_status": "active",
-            "override_invoice_message": f"Message for status {number}",
-        }
-        (config / "statuses" / f"status-{number:05d}.yaml").write_text(dump_entry(statuses, statuses.with_defaults(data)))
-    (config / "groups").mkdir()
-    for number in range(SIZES["groups"]):
-        data = {"name": f"Group {number:05d}", "display_position": number, "reseller": number % 7 == 0}
-        (config / "groups" / f"group-{number:05d}.yaml").write_text(dump_entry(groups, groups.with_defaults(data)))
-    (config / "departments").mkdir()
-    for number in range(SIZES["departments"]):
-        (config / "departments" / f"dept-{number:05d}.yaml").write_text(dump_entry(departments, {"name": f"Department {number:05d}"}))
-    return sum(SIZES.values())
-
 
 class StatementCounter:
     def __init__(self) -> None:
@@ -104,23 +68,6 @@ def timed(counter: StatementCounter, argv: list[str]) -> tuple[float, int, int]:
     return elapsed, counter.count, code
 
 
-def reset(url: str) -> None:
-    if url.startswith("sqlite"):
-        path = Path(sa.engine.make_url(url).database or "")
-        path.unlink(missing_ok=True)
-        return
-    engine = sa.create_engine(url)
-    with engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-            connection.exec_driver_sql("CREATE SCHEMA public")
-        else:
-            connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-            for name in sa.inspect(connection).get_table_names():
-                connection.exec_driver_sql(f"DROP TABLE `{name}`")
-    engine.dispose()
-
-
 def cli_seconds(argv: list[str], repeat: int = 3) -> float:
     """Best wall time of the real command in a fresh process (interpreter and imports included)."""
     best = float("inf")
@@ -137,7 +84,7 @@ def bench(label: str, url: str, big: Path, small: Path, entries: int, validate_c
     statements: dict[str, tuple[int, int, int]] = {}
     try:
         for tree, name in ((small, "sample tree (18 entries)"), (big, f"large tree ({entries} entries)")):
-            reset(url)
+            reset_database(url)
             timed(counter, ["db", "init", "--database", url, "--config-dir", str(tree)])
             plan_s, plan_n, _ = timed(counter, ["plan", "--database", url, "--config-dir", str(tree), "--format", "json"])
             apply_s, apply_n, _ = timed(counter, ["apply", "--yes", "--database", url, "--config-dir", str(tree)])
@@ -150,7 +97,7 @@ def bench(label: str, url: str, big: Path, small: Path, entries: int, validate_c
                    f"no-change plan {same_s:5.2f} s {same_n:4d} stmts")
         # The database part of the apply alone: documents already validated, one transaction
         # (lock, fresh read, diff, 16,000 inserts with references, audit rows, commit).
-        reset(url)
+        reset_database(url)
         timed(counter, ["db", "init", "--database", url, "--config-dir", str(big)])
         documents = load_valid_config(big)
         engine = create_engine(url)
@@ -186,9 +133,9 @@ def main_bench() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="billing-sync-bench-"))
     try:
-        big_root = args.keep or work / "big"
-        entries = generate_tree(big_root)
-        big = big_root / "config"
+        big = (args.keep or work / "big") / "config"
+        generate(big)  # the validator benchmark's tree: 10,000 statuses, 5,000 groups, 1,000 departments
+        entries = sum(1 for kind in KINDS if kind.managed for _ in (big / kind.name).glob("*.yaml"))
         small = work / "small" / "config"
         shutil.copytree(REPO / "config", small)
 

@@ -17,6 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from billing_config.cli import main
+from tests.sync.helpers import reset_database
 
 ENV_URLS = {"postgres": "BILLING_TEST_POSTGRES_URL", "mariadb": "BILLING_TEST_MARIADB_URL"}
 
@@ -31,22 +32,6 @@ def server_url(backend: str) -> str:
             pytest.fail(message + " (BILLING_TEST_REQUIRE_DATABASES=1 forbids skipping)")
         pytest.skip(message)
     return url
-
-
-def reset_database(url: str) -> None:
-    engine = sa.create_engine(url)
-    try:
-        with engine.begin() as connection:
-            if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
-                connection.exec_driver_sql("CREATE SCHEMA public")
-            else:
-                connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
-                for name in sa.inspect(connection).get_table_names():
-                    connection.exec_driver_sql(f"DROP TABLE `{name}`")
-                connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
-    finally:
-        engine.dispose()
 
 
 def backend_url(backend: str, tmp_path: Path) -> str:
@@ -124,3 +109,11 @@ def engine_for() -> Iterator[Callable[[str], sa.Engine]]:
     yield make
     for engine in engines:
         engine.dispose()
+
+
+@pytest.fixture
+def live(db_url: str, config_tree: Path, cli: Callable[..., Run]) -> str:
+    """A database in use: the sample config applied, with sample customers and tickets."""
+    result = cli("db", "init", "--database", db_url, "--config-dir", str(config_tree), "--sample-data")
+    assert result.code == 0, result.text
+    return db_url

@@ -1,4 +1,5 @@
-"""What the sync tests share: whole-database snapshots, SQL by hand, and injected faults."""
+"""What the sync tests (and benchmarks/sync_bench.py) share: wiping a throwaway database,
+whole-database snapshots, SQL by hand, and injected faults."""
 
 from __future__ import annotations
 
@@ -8,6 +9,26 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.db import schema
+
+
+def reset_database(url: str) -> None:
+    """Empty a throwaway database completely, tables the schema does not know included."""
+    engine = sa.create_engine(url)
+    try:
+        if engine.dialect.name == "sqlite":
+            Path(engine.url.database or "").unlink(missing_ok=True)
+            return
+        with engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+                connection.exec_driver_sql("CREATE SCHEMA public")
+            else:
+                connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
+                for name in sa.inspect(connection).get_table_names():
+                    connection.exec_driver_sql(f"DROP TABLE `{name}`")
+                connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
+    finally:
+        engine.dispose()
 
 
 def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:

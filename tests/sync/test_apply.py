@@ -21,13 +21,6 @@ from tests.sync.conftest import Run
 from tests.sync.helpers import edit, execute, install_fault, remove_fault, scalar, snapshot, write_entry
 
 
-@pytest.fixture
-def live(db_url: str, config_tree: Path, cli: Callable[..., Run]) -> str:
-    result = cli("db", "init", "--database", db_url, "--config-dir", str(config_tree), "--sample-data")
-    assert result.code == 0, result.text
-    return db_url
-
-
 def apply(cli: Callable[..., Run], url: str, config: Path, *extra: str) -> Run:
     return cli("apply", "--database", url, "--config-dir", str(config), *extra)
 

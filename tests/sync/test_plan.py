@@ -14,14 +14,6 @@ from tests.sync.conftest import Run
 from tests.sync.helpers import edit, execute, scalar, write_entry
 
 
-@pytest.fixture
-def live(db_url: str, config_tree: Path, cli: Callable[..., Run]) -> str:
-    """A database in use: the sample config applied, with sample customers and tickets."""
-    result = cli("db", "init", "--database", db_url, "--config-dir", str(config_tree), "--sample-data")
-    assert result.code == 0, result.text
-    return db_url
-
-
 def plan(cli: Callable[..., Run], url: str, config: Path, *extra: str) -> Run:
     return cli("plan", "--database", url, "--config-dir", str(config), *extra)
 

@@ -11,6 +11,7 @@ import sqlalchemy as sa
 
 from tests.conftest import REPO
 from tests.sync.conftest import server_url
+from tests.sync.helpers import reset_database
 
 SECRET = "Pa55w0rd-Sup3rS3cret"
 
@@ -60,8 +61,6 @@ def test_a_password_from_the_environment_stays_out_of_plans_and_saved_files(tmp_
     # The test server trusts local connections, so the password is accepted and ignored: the
     # commands succeed and print the URL, which must show *** instead.
     url = with_password(server_url("postgres"))
-    from tests.sync.conftest import reset_database
-
     reset_database(server_url("postgres"))
     env = {"BILLING_DATABASE_URL": url}
     saved = tmp_path / "plan.json"

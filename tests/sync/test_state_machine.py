@@ -24,7 +24,8 @@ from billing_config.database import create_engine
 from billing_config.kinds import get_kind
 from billing_config.loader import read_entry
 from tests.conftest import CONFIG
-from tests.sync.conftest import reset_database, server_url
+from tests.sync.conftest import server_url
+from tests.sync.helpers import reset_database
 from tests.sync.helpers import execute, install_fault, remove_fault, scalar, snapshot
 
 NAME_PARTS = st.sampled_from(["Plain", "O'Brien", "100%s", ":name", "Rocket 🚀", "x'); DROP TABLE t; --", "Zoë", '"Q"'])
