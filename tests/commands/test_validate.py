@@ -13,7 +13,7 @@ import pytest
 from billing_config.cli import main
 from billing_config.findings import Finding, Severity
 from billing_config.render.findings import render_github, render_text
-from billing_config.validation import validate_tree
+from billing_config.rules.tree import validate_tree
 from tests.conftest import CONFIG, REPO
 
 
@@ -285,7 +285,7 @@ def test_an_unreadable_file_is_a_finding_not_a_traceback(
 def test_an_unexpected_failure_is_one_line_never_a_traceback(
     config_tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from billing_config import validation
+    from billing_config.rules import tree as validation
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something unforeseen\nwith a second line")
@@ -340,7 +340,7 @@ def test_a_real_process_reports_and_exits_1_without_a_traceback(config_tree: Pat
     [(100, 0.0, 1), (3999, 0.0, 1), (16_000, 0.0, 2), (16_000, 0.4, 2), (16_000, 1.0, 1), (16_000, 3.0, 1)],
 )
 def test_big_trees_use_the_idle_cores(files: int, load: float, expected: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from billing_config import validation
+    from billing_config.rules import tree as validation
 
     monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))

@@ -27,7 +27,7 @@ from pathlib import Path
 import pytest
 
 from billing_config.cli import main
-from billing_config.validation import validate_tree
+from billing_config.rules.tree import validate_tree
 from tests.conftest import CONFIG
 
 CASES = Path(__file__).resolve().parent / "cases"

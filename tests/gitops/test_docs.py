@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from billing_config.catalogue import CATALOGUE
+from billing_config.findings import CATALOGUE
 from billing_config.cli import main
 from billing_config.kinds import KINDS
 from billing_config.render.reference import REFERENCE_PATH, reference_markdown

@@ -9,9 +9,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing_config.canonical import dump_entry, modeline, needs_quotes
+from billing_config.files.canonical import dump_entry, modeline, needs_quotes
 from billing_config.cli import main
-from billing_config.fmt import format_file
+from billing_config.files.formatter import format_file
 from billing_config.kinds import KINDS, get_kind
 from billing_config.loader import read_entry
 from tests.conftest import CONFIG
@@ -276,7 +276,7 @@ def test_fmt_is_idempotent_and_never_changes_the_loaded_values(tmp_path: Path, t
 
 
 def test_rewrite_keeps_comments_of_kept_keys_and_writes_exactly_the_values(tmp_path: Path) -> None:
-    from billing_config.fmt import rewrite_entry
+    from billing_config.files.formatter import rewrite_entry
 
     path = write_entry(
         tmp_path, "groups", "vip",
@@ -306,7 +306,7 @@ def test_rewrite_keeps_comments_of_kept_keys_and_writes_exactly_the_values(tmp_p
 @settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=entry_files(), data=st.data())
 def test_rewrite_holds_exactly_the_new_values_and_keeps_every_comment_line(tmp_path: Path, text: str, data: st.DataObject) -> None:
-    from billing_config.fmt import rewrite_entry
+    from billing_config.files.formatter import rewrite_entry
 
     path = write_entry(tmp_path, "statuses", "generated", text)
     values = STATUSES.with_defaults({"name": data.draw(_TEXT.filter(bool)), "display_position": data.draw(st.integers(0, 99))})

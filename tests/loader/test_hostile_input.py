@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from billing_config.validation import validate_tree
+from billing_config.rules.tree import validate_tree
 
 DEEP_INPUTS = {
     # libyaml's C composer (and PyYAML's) recurses once per level.

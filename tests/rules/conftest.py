@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from billing_config.findings import Finding
-from billing_config.validation import validate_tree
+from billing_config.rules.tree import validate_tree
 
 Check = Callable[..., list[Finding]]
 

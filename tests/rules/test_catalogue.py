@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from billing_config.catalogue import CATALOGUE, MAX_MESSAGE, finding
+from billing_config.findings import CATALOGUE, MAX_MESSAGE, finding
 from billing_config.findings import Severity
 
 TESTS = Path(__file__).resolve().parents[1]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing_config.catalogue import CATALOGUE
+from billing_config.findings import CATALOGUE
 from billing_config.cli import main
 from billing_config.findings import Severity
 from tests.rules.conftest import Check, brief, edit

@@ -16,13 +16,13 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from billing_config.canonical import dump_entry
+from billing_config.files.canonical import dump_entry
 from billing_config.findings import Finding, Severity
 from billing_config.kinds import KINDS, Field, Kind, get_kind, is_valid_code
 from billing_config.loader import Document, read_entry
 from billing_config.rules import check_document, check_tree
 from billing_config.rules.lint import FINAL_BILL_OPTIONS
-from billing_config.validation import validate_tree
+from billing_config.rules.tree import validate_tree
 from tests.conftest import CONFIG
 
 _SAMPLE_RESULT = validate_tree(CONFIG)

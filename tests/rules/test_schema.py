@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from billing_config.catalogue import CATALOGUE
+from billing_config.findings import CATALOGUE
 from tests.rules.conftest import Check, brief
 
 ACTIVE = "statuses/active.yaml"
@@ -134,7 +134,7 @@ def test_several_problems_in_one_file_are_all_reported_in_line_order(check: Chec
 def test_the_generic_schema_rule_names_the_keyword() -> None:
     """Only a schema keyword the describer does not know falls through to 'schema'."""
     from billing_config.loader import Document
-    from billing_config.rules import schema
+    from billing_config.rules import json_schema as schema
 
     class Error:
         absolute_path = ("name",)
@@ -149,7 +149,7 @@ def test_the_generic_schema_rule_names_the_keyword() -> None:
 
 
 def test_jsonschema_is_only_asked_about_entries_that_fail(check: Check, monkeypatch: pytest.MonkeyPatch) -> None:
-    from billing_config.rules import schema
+    from billing_config.rules import json_schema as schema
 
     explained: list[str] = []
     real = schema._explain

@@ -100,7 +100,7 @@ def engine_for() -> Iterator[Callable[[str], sa.Engine]]:
     engines: list[sa.Engine] = []
 
     def make(url: str) -> sa.Engine:
-        from billing_config.database import create_engine
+        from billing_config.db.connect import create_engine
 
         engine = create_engine(url, lock_timeout=5)
         engines.append(engine)

@@ -8,7 +8,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import schema
+from billing_config.db import tables
 
 
 def reset_database(url: str) -> None:
@@ -35,7 +35,7 @@ def snapshot(engine: sa.Engine) -> dict[str, list[tuple[Any, ...]]]:
     """Every row of every table of the reference schema, in primary-key order."""
     result: dict[str, list[tuple[Any, ...]]] = {}
     with engine.connect() as connection:
-        for table in schema.metadata().sorted_tables:
+        for table in tables.metadata().sorted_tables:
             order = list(table.primary_key.columns)
             result[table.name] = [tuple(row) for row in connection.execute(sa.select(table).order_by(*order))]
     return result

@@ -14,7 +14,7 @@ import pytest
 import sqlalchemy as sa
 
 from billing_config.apply import lock
-from billing_config.canonical import dump_entry
+from billing_config.files.canonical import dump_entry
 from billing_config.kinds import get_kind
 from tests.conftest import REPO
 from tests.sync.conftest import Run
@@ -87,9 +87,9 @@ def test_audit_rows_hold_before_and_after(live: str, config_tree: Path, cli: Cal
     edit(config_tree / "statuses" / "suspended.yaml", "is_billable: true", "is_billable: false")
     assert apply(cli, live, config_tree, "--yes").code == 0
     engine = engine_for(live)
-    from billing_config.db import schema
+    from billing_config.db import tables
 
-    audit = schema.table(schema.AUDIT_LOG)
+    audit = tables.table(tables.AUDIT_LOG)
     with engine.connect() as connection:
         row = connection.execute(sa.select(audit.c.before, audit.c.after, audit.c.applied_at)).one()
     assert row.before["is_billable"] is True and row.after["is_billable"] is False

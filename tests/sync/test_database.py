@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from billing_config.database import DEFAULT_URL, choose_database, safe_url, scrub
+from billing_config.db.connect import DEFAULT_URL, choose_database, safe_url, scrub
 from billing_config.errors import UserError
 
 

@@ -18,9 +18,9 @@ from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, precondition, rule, run_state_machine_as_test
 
-from billing_config.canonical import dump_entry
+from billing_config.files.canonical import dump_entry
 from billing_config.cli import main
-from billing_config.database import create_engine
+from billing_config.db.connect import create_engine
 from billing_config.kinds import get_kind
 from billing_config.loader import read_entry
 from tests.conftest import CONFIG

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config import __version__
-from billing_config.db import schema
+from billing_config.db import tables
 from billing_config.plan.model import Plan
 
 
@@ -41,5 +41,5 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
         for change in plan.changes
     ]
     if rows:
-        connection.execute(schema.table(schema.AUDIT_LOG).insert(), rows)
+        connection.execute(tables.table(tables.AUDIT_LOG).insert(), rows)
     return len(rows)

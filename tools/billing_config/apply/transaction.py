@@ -18,10 +18,10 @@ import sqlalchemy as sa
 from billing_config.apply import lock
 from billing_config.apply.audit import write_audit
 from billing_config.apply.writer import write_changes
-from billing_config.database import describe_error, safe_url
+from billing_config.db.connect import describe_error, safe_url
 from billing_config.db.rows import now_stamp
 from billing_config.errors import UserError
-from billing_config.live import LiveState, SchemaMissing, read_live, require_schema
+from billing_config.db.live import LiveState, SchemaMissing, read_live, require_schema
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import schema
+from billing_config.db import tables
 from billing_config.db.rows import Entry, insert_entries, reference_id, set_references
 from billing_config.kinds import KINDS
-from billing_config.live import LiveState
+from billing_config.db.live import LiveState
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan
 
 
@@ -39,8 +39,8 @@ def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp:
         updates = by_kind.get((kind.name, UPDATE), [])
         if not updates:
             continue
-        table = schema.kind_table(kind)
-        columns = [schema.column_name(spec) for spec in kind.fields]
+        table = tables.kind_table(kind)
+        columns = [tables.column_name(spec) for spec in kind.fields]
         statement = (
             table.update()
             .where(table.c.id == sa.bindparam("b_id"))
@@ -52,7 +52,7 @@ def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp:
             row: dict[str, Any] = {"b_id": ids[kind.name][change.code], "b_last_modified": stamp}
             for spec in kind.fields:
                 value = change.after[spec.name]
-                row[f"b_{schema.column_name(spec)}"] = reference_id(spec, value, ids) if spec.references else value
+                row[f"b_{tables.column_name(spec)}"] = reference_id(spec, value, ids) if spec.references else value
             rows.append(row)
         connection.execute(statement, rows)
 
@@ -63,11 +63,11 @@ def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp:
         deletes = by_kind.get((kind.name, DELETE), [])
         if not deletes:
             continue
-        table = schema.kind_table(kind)
+        table = tables.kind_table(kind)
         doomed = [{"b_id": ids[kind.name][change.code]} for change in deletes if change.code in ids[kind.name]]
         if kind.reference_fields and doomed:
             connection.execute(
-                table.update().where(table.c.id == sa.bindparam("b_id")).values({schema.column_name(s): None for s in kind.reference_fields}),
+                table.update().where(table.c.id == sa.bindparam("b_id")).values({tables.column_name(s): None for s in kind.reference_fields}),
                 doomed,
             )
         if doomed:

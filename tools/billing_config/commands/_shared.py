@@ -37,7 +37,7 @@ def load_valid_config(config_dir: Path) -> list[Document]:
     """
     from billing_config.findings import has_failures
     from billing_config.render import findings as render
-    from billing_config.validation import validate_tree
+    from billing_config.rules.tree import validate_tree
 
     require_config_dir(config_dir)
     result = validate_tree(config_dir)
@@ -103,8 +103,8 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
 
 def make_plan(args: argparse.Namespace, engine: Engine, url: str, documents: list[Document]) -> Plan:
     """Read the live state (one short read-only transaction) and diff the documents against it."""
-    from billing_config.database import run_guarded, safe_url
-    from billing_config.live import read_live_explained
+    from billing_config.db.connect import run_guarded, safe_url
+    from billing_config.db.live import read_live_explained
     from billing_config.plan.diff import compute_plan
     from billing_config.plan.source import git_info
 

@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing_config.commands._shared import add_plan_options
-from billing_config.database import DEFAULT_LOCK_TIMEOUT, add_database_options
+from billing_config.db.connect import DEFAULT_LOCK_TIMEOUT, add_database_options
 from billing_config.errors import UserError
 
 if TYPE_CHECKING:  # importing it for real would slow down every command
@@ -67,7 +67,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.apply import run_apply
     from billing_config.apply.transaction import refusal_text
     from billing_config.commands._shared import documents_frozen, load_valid_config, make_plan, thresholds_from
-    from billing_config.database import open_engine, safe_url
+    from billing_config.db.connect import open_engine, safe_url
     from billing_config.plan.diff import compute_plan
     from billing_config.plan.source import git_info
 

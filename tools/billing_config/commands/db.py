@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from billing_config.database import add_database_options
+from billing_config.db.connect import add_database_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run_init(args: argparse.Namespace) -> int:
     from billing_config.commands._shared import load_valid_config
-    from billing_config.database import open_engine, safe_url, run_guarded
+    from billing_config.db.connect import open_engine, safe_url, run_guarded
     from billing_config.db.init import init_database
 
     documents = load_valid_config(args.config_dir) if args.config_dir.is_dir() else []

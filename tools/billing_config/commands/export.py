@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
-from billing_config.database import add_database_options
+from billing_config.db.connect import add_database_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,9 +23,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.database import open_engine, run_guarded, safe_url
-    from billing_config.export import export_tree
-    from billing_config.live import read_live_explained
+    from billing_config.db.connect import open_engine, run_guarded, safe_url
+    from billing_config.files.export import export_tree
+    from billing_config.db.live import read_live_explained
 
     engine, url = open_engine(args, purpose="billing-config export")
 

@@ -30,7 +30,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.fmt import format_file, write_atomically
+    from billing_config.files.formatter import format_file, write_atomically
     from billing_config.render.findings import render_text
 
     targets = _targets(args.files, args.config_dir)
@@ -81,7 +81,7 @@ def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, "Kind
 
 def _not_an_entry(path: Path, display: str) -> Finding:
     """Why a file given on the command line is not formatted; the other files still are."""
-    from billing_config.catalogue import finding
+    from billing_config.findings import finding
     from billing_config.kinds import KINDS_BY_NAME
     from billing_config.loader.tree import ENTRY_SUFFIX
 

@@ -26,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     from billing_config.commands._shared import require_config_dir
     from billing_config.render.mermaid import fenced, status_lifecycle
-    from billing_config.validation import validate_tree
+    from billing_config.rules.tree import validate_tree
 
     require_config_dir(args.config_dir)
     result = validate_tree(args.config_dir)

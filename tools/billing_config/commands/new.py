@@ -56,7 +56,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.canonical import dump_entry
+    from billing_config.files.canonical import dump_entry
     from billing_config.commands._shared import require_config_dir
     from billing_config.loader.tree import ENTRY_SUFFIX, display_path
 

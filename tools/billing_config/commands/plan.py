@@ -8,7 +8,7 @@ import sys
 from pathlib import Path
 
 from billing_config.commands._shared import add_plan_options
-from billing_config.database import add_database_options
+from billing_config.db.connect import add_database_options
 from billing_config.errors import UserError
 
 
@@ -31,7 +31,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.commands._shared import documents_frozen, load_valid_config, make_plan
-    from billing_config.database import open_engine
+    from billing_config.db.connect import open_engine
     from billing_config.render.plan_json import render_plan_json
 
     documents = load_valid_config(args.config_dir)

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.commands._shared import require_config_dir
     from billing_config.findings import has_failures
     from billing_config.render import findings as render
-    from billing_config.validation import validate_tree
+    from billing_config.rules.tree import validate_tree
 
     require_config_dir(args.config_dir)
     result = validate_tree(args.config_dir, jobs=args.jobs)

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import sqlalchemy as sa
 
-from billing_config.db import schema
+from billing_config.db import tables
 from billing_config.db.rows import Entry, insert_entries, now_stamp, set_references
 from billing_config.errors import UserError
 from billing_config.kinds import KINDS, Kind
@@ -32,7 +32,7 @@ class InitReport:
 
 def create_schema(connection: sa.Connection) -> list[str]:
     existing = set(sa.inspect(connection).get_table_names())
-    metadata = schema.metadata()
+    metadata = tables.metadata()
     missing = [name for name in metadata.tables if name not in existing]
     metadata.create_all(connection, checkfirst=True)
     return missing
@@ -49,10 +49,10 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
     and an applied one cannot differ, chains of next statuses included.
     """
     stamp = now_stamp()
-    ids = {kind.name: schema.id_map(connection, kind) for kind in KINDS}
+    ids = {kind.name: tables.id_map(connection, kind) for kind in KINDS}
     waiting: list[tuple[Kind, list[Entry]]] = []
     for kind in kinds:
-        table = schema.kind_table(kind)
+        table = tables.kind_table(kind)
         documents = by_kind.get(kind.name, [])
         if not documents or not _is_empty(connection, table):
             continue
@@ -71,13 +71,13 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
 
 def add_sample_data(connection: sa.Connection, report: InitReport) -> None:
     """Customers spread over statuses and groups, tickets over departments; deterministic."""
-    customers, members, tickets = (schema.table(n) for n in (schema.CUSTOMERS, schema.GROUP_MEMBERS, schema.TICKETS))
+    customers, members, tickets = (tables.table(n) for n in (tables.CUSTOMERS, tables.GROUP_MEMBERS, tables.TICKETS))
     if not _is_empty(connection, customers):
         return
-    by_usage = {kind.usage.table: sorted(schema.id_map(connection, kind).items()) for kind in KINDS if kind.usage}
-    statuses = by_usage.get(schema.CUSTOMERS, [])
-    groups = by_usage.get(schema.GROUP_MEMBERS, [])
-    departments = by_usage.get(schema.TICKETS, [])
+    by_usage = {kind.usage.table: sorted(tables.id_map(connection, kind).items()) for kind in KINDS if kind.usage}
+    statuses = by_usage.get(tables.CUSTOMERS, [])
+    groups = by_usage.get(tables.GROUP_MEMBERS, [])
+    departments = by_usage.get(tables.TICKETS, [])
     if not statuses:
         raise UserError("sample data needs customer statuses; add config/statuses/ entries first")
     chooser = random.Random(_SEED)
@@ -100,7 +100,7 @@ def add_sample_data(connection: sa.Connection, report: InitReport) -> None:
     ] if departments else []
     if ticket_rows:
         connection.execute(tickets.insert(), ticket_rows)
-    report.sample = {schema.CUSTOMERS: len(customer_rows), schema.GROUP_MEMBERS: len(member_rows), schema.TICKETS: len(ticket_rows)}
+    report.sample = {tables.CUSTOMERS: len(customer_rows), tables.GROUP_MEMBERS: len(member_rows), tables.TICKETS: len(ticket_rows)}
 
 
 def init_database(engine: sa.Engine, documents: list[Document], sample_data: bool) -> InitReport:

@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import schema
+from billing_config.db import tables
 from billing_config.kinds import Field, Kind
 
 Entry = tuple[str, Mapping[str, Any]]  # code, every field's value (references as codes)
@@ -47,19 +47,19 @@ def insert_entries(connection: sa.Connection, kind: Kind, entries: Sequence[Entr
     for code, values in entries:
         row: dict[str, Any] = {"code": code, "created": stamp, "last_modified": stamp}
         for spec in kind.fields:
-            row[schema.column_name(spec)] = values[spec.name]
+            row[tables.column_name(spec)] = values[spec.name]
         pending = False
         for spec in kind.reference_fields:
             value = values[spec.name]
             target = ids[spec.references or ""].get(value) if value is not None else None
             pending = pending or (value is not None and target is None)
-            row[schema.column_name(spec)] = target
+            row[tables.column_name(spec)] = target
         rows.append(row)
         if pending:
             waiting.append((code, values))
     if rows:
-        connection.execute(schema.kind_table(kind).insert(), rows)
-    ids[kind.name] = schema.id_map(connection, kind)
+        connection.execute(tables.kind_table(kind).insert(), rows)
+    ids[kind.name] = tables.id_map(connection, kind)
     return waiting
 
 
@@ -67,11 +67,11 @@ def set_references(connection: sa.Connection, kind: Kind, entries: Sequence[Entr
     """Fill in the references :func:`insert_entries` had to leave NULL, in one batch."""
     if not entries:
         return
-    table = schema.kind_table(kind)
+    table = tables.kind_table(kind)
     statement = (
         table.update()
         .where(table.c.id == sa.bindparam("b_id"))
-        .values({schema.column_name(spec): sa.bindparam(f"b_{spec.name}") for spec in kind.reference_fields})
+        .values({tables.column_name(spec): sa.bindparam(f"b_{spec.name}") for spec in kind.reference_fields})
     )
     connection.execute(
         statement,

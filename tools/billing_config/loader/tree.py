@@ -6,10 +6,10 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from billing_config.catalogue import finding
+from billing_config.findings import finding
 from billing_config.findings import Finding
 from billing_config.kinds import KINDS_BY_NAME, is_valid_code
-from billing_config.suggest import did_you_mean
+from billing_config.findings import did_you_mean
 
 ENTRY_SUFFIX = ".yaml"
 # Files git needs to keep an empty folder, and files operating systems drop into folders on

@@ -25,7 +25,7 @@ from typing import Any
 import yaml
 from yaml._yaml import CParser
 
-from billing_config.catalogue import finding
+from billing_config.findings import finding
 from billing_config.findings import Finding, shorten
 from billing_config.loader.document import Document, JsonPath, format_json_path
 

@@ -22,7 +22,7 @@ from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.thresholds import check_thresholds
 
 if TYPE_CHECKING:
-    from billing_config.live import LiveState
+    from billing_config.db.live import LiveState
 
 
 class PlanError(UserError):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from billing_config.catalogue import CATALOGUE
+from billing_config.findings import CATALOGUE
 from billing_config.kinds import CODE_MAX_LENGTH, CODE_PATTERN, KINDS, KINDS_BY_NAME, Field, Kind
 
 REFERENCE_PATH = "docs/reference.md"

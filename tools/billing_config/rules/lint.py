@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing_config.catalogue import finding
+from billing_config.findings import finding
 from billing_config.findings import Finding
 from billing_config.kinds import KINDS, get_kind
 from billing_config.loader import Document, format_json_path

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from billing_config.catalogue import finding
+from billing_config.findings import finding
 from billing_config.findings import Finding, shorten
 from billing_config.kinds import KINDS
 from billing_config.loader import format_json_path

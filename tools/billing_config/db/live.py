@@ -14,7 +14,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import schema
+from billing_config.db import tables
 from billing_config.kinds import KINDS, Kind
 
 
@@ -44,9 +44,9 @@ def read_kind(connection: sa.Connection, kind: Kind) -> dict[str, LiveRow]:
     Only id, code and the fields are selected: timestamps are not compared, and parsing them
     (SQLite stores text) would cost more than the rest of the read.
     """
-    table = schema.kind_table(kind)
+    table = tables.kind_table(kind)
     names = [spec.name for spec in kind.fields]
-    columns = [table.c.id, table.c.code, *(table.c[schema.column_name(spec)] for spec in kind.fields)]
+    columns = [table.c.id, table.c.code, *(table.c[tables.column_name(spec)] for spec in kind.fields)]
     rows: dict[str, LiveRow] = {}
     # The column types already hand back Python bool/int/str on every backend (SQLAlchemy's
     # Boolean turns MariaDB's and SQLite's 0/1 into bool), so values are taken as they come.
@@ -59,7 +59,7 @@ def read_usage(connection: sa.Connection, kind: Kind) -> dict[int, int]:
     """One grouped query: how many rows of the usage table point at each entry (by id)."""
     if kind.usage is None:
         return {}
-    table = schema.table(kind.usage.table)
+    table = tables.table(kind.usage.table)
     column = table.c[kind.usage.column]
     statement = sa.select(column, sa.func.count()).group_by(column)
     return {int(id_): int(count) for id_, count in connection.execute(statement) if id_ is not None}
@@ -76,7 +76,7 @@ class SchemaMissing(Exception):
 def require_schema(connection: sa.Connection) -> None:
     """One catalogue query, so a database without the schema gets advice, not a driver error."""
     present = set(sa.inspect(connection).get_table_names())
-    missing = [name for name in schema.metadata().tables if name not in present]
+    missing = [name for name in tables.metadata().tables if name not in present]
     if missing:
         raise SchemaMissing(missing)
 

@@ -17,10 +17,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from billing_config.canonical import MODELINE_PREFIX, dump_entry
-from billing_config.fmt import rewrite_entry
+from billing_config.files.canonical import MODELINE_PREFIX, dump_entry
+from billing_config.files.formatter import rewrite_entry
 from billing_config.kinds import KINDS, is_valid_code
-from billing_config.live import LiveState
+from billing_config.db.live import LiveState
 from billing_config.loader.tree import ENTRY_SUFFIX
 
 

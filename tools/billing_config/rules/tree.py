@@ -14,7 +14,7 @@ from pathlib import Path
 
 from billing_config.findings import Finding, sorted_findings
 from billing_config.loader import Document, EntryFile, discover, read_entry
-from billing_config.rules import check_document, check_tree
+from billing_config.rules.checks import check_document, check_tree
 
 # Below this many files one process is faster than forking workers: a simple file reads in
 # about 25 us, and each document costs about 10 us to send back from a worker.
@@ -52,7 +52,7 @@ def read_and_check(entries: Sequence[EntryFile]) -> tuple[list[Document], list[F
 
 def _bounded(problems: list[Finding]) -> list[Finding]:
     """At most MAX_FINDINGS_PER_RULE_AND_FILE findings of one rule in one file, then a count."""
-    from billing_config.catalogue import finding
+    from billing_config.findings import finding
 
     kept: list[Finding] = []
     extra: dict[str, list[Finding]] = {}

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from billing_config.findings import Finding, Severity
+from billing_config.findings.model import Finding, Severity
 
 E = Severity.ERROR
 W = Severity.WARNING

@@ -267,7 +267,7 @@ def run_guarded(url: str, action: Any) -> Any:
     """Run a database action, turning database errors into a clear, password-free UserError."""
     from sqlalchemy.exc import SQLAlchemyError
 
-    from billing_config.live import SchemaMissing
+    from billing_config.db.live import SchemaMissing
 
     try:
         return action()

@@ -1,0 +1,1 @@
+"""What writes entry files: the canonical text, the formatter, export and new entries."""
