@@ -38,7 +38,7 @@ from tests.sync.helpers import reset_database  # noqa: E402
 
 from billing_config.cli import main  # noqa: E402
 from billing_config.apply import run_apply  # noqa: E402
-from billing_config.commands._shared import load_valid_config  # noqa: E402
+from billing_config.plan.pipeline import load_valid_config  # noqa: E402
 from billing_config.db.connect import create_engine  # noqa: E402
 from billing_config.kinds import KINDS  # noqa: E402
 from billing_config.plan.diff import compute_plan  # noqa: E402

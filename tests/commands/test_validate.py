@@ -285,7 +285,7 @@ def test_an_unreadable_file_is_a_finding_not_a_traceback(
 def test_an_unexpected_failure_is_one_line_never_a_traceback(
     config_tree: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from billing_config.rules import tree as validation
+    import billing_config.rules as validation
 
     def broken(*args: object, **kwargs: object) -> None:
         raise RuntimeError("something unforeseen\nwith a second line")

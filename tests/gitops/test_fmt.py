@@ -145,8 +145,10 @@ def test_files_fmt_cannot_take_are_located_catalogued_errors_and_left_alone(tmp_
     assert out == [
         f"{flow}:1:1: error fmt-cannot-format the entry is a flow mapping with comments inside; "
         "write it in block style, one 'key: value' per line; the file is left as it is",
-        f"{notes}:1:1: error file-extension entry files are named <code>.yaml",
-        f"{missing}:1:1: error file-unreadable no such file",
+        # the layout rules' own words, the same validate prints for these files
+        f"{notes}:1:1: error file-extension 'notes.txt' is not a .yaml file; entries are *.yaml files; "
+        "remove it or move it out of config/",
+        f"{missing}:1:1: error file-unreadable cannot read the file: No such file or directory",
     ]
     assert flow.read_text() == "{name: Sales,  # the team\n}\n"
     assert notes.read_text() == "hello\n" and not missing.exists()

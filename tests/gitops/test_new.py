@@ -9,7 +9,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
 from billing_config.cli import main
-from billing_config.commands.new import code_from_name, kind_aliases
+from billing_config.files.scaffold import code_from_name, kind_aliases
 from billing_config.kinds import KINDS, is_valid_code
 
 

@@ -407,7 +407,7 @@ def test_mariadb_lock_is_released_after_apply_while_the_session_lives_on(
     """GET_LOCK belongs to the session and survives COMMIT: apply must release it itself, or a
     pooled connection would block every later apply."""
     from billing_config.apply import run_apply
-    from billing_config.commands._shared import load_valid_config
+    from billing_config.plan.pipeline import load_valid_config
     from billing_config.plan.diff import compute_plan
 
     assert cli("db", "init", "--database", mariadb_url, "--config-dir", str(config_tree), "--sample-data").code == 0

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 
 from billing_config import __version__
 from billing_config.commands import COMMAND_MODULES
-from billing_config.errors import UserError
+from billing_config.errors import ConfigInvalid, UserError
 
 PROG = "billing-config"
 
@@ -38,6 +38,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
         return code
     except UserError as error:
+        if isinstance(error, ConfigInvalid):
+            from billing_config.render.findings import render_text
+
+            sys.stderr.write(render_text(error.findings))
         print(f"{PROG}: error: {error.message}", file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:

@@ -15,14 +15,14 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.errors import UserError
+from billing_config.errors import Refused, UserError
 
 # An arbitrary constant that fits in 32 bits, so pg_locks shows it in objid with classid 0.
 PG_LOCK_KEY = 0x6263_6667  # "bcfg"
 _POLL_SECONDS = 0.1
 
 
-class LockBusy(UserError):
+class LockBusy(Refused):
     """Another apply holds the lock; nothing was changed."""
 
 

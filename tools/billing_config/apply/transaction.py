@@ -19,14 +19,14 @@ from billing_config.apply import lock
 from billing_config.apply.audit import write_audit
 from billing_config.apply.writer import write_changes
 from billing_config.db.connect import describe_error, safe_url
-from billing_config.db.rows import now_stamp
-from billing_config.errors import UserError
-from billing_config.db.live import LiveState, SchemaMissing, read_live, require_schema
+from billing_config.db.rows import MissingReference, now_stamp
+from billing_config.errors import DatabaseError, Refused, UserError
+from billing_config.db.live import LiveState, read_live, require_schema
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
 
 
-class ApplyRefused(UserError):
+class ApplyRefused(Refused):
     """Apply would not run this plan; nothing was changed."""
 
 
@@ -118,15 +118,10 @@ def run_apply(
             audit_rows = write_audit(connection, plan, run_id, stamp)
         return ApplyResult(plan, run_id, len(plan.changes), audit_rows)
     except sa.exc.SQLAlchemyError as error:
-        raise UserError(
+        raise DatabaseError(
             f"apply failed and was rolled back, nothing changed: {describe_error(error, url)}"
         ) from None
-    except SchemaMissing as error:
-        raise UserError(
-            f"{safe_url(url)} does not have the billing tables ({', '.join(error.missing)} missing); "
-            "create them with `billing-config db init`"
-        ) from None
-    except LookupError as error:
+    except MissingReference as error:
         raise UserError(f"apply failed and was rolled back, nothing changed: {error}") from None
     finally:
         try:

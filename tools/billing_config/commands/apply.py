@@ -4,13 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from billing_config.commands._shared import add_plan_options
-from billing_config.db.connect import DEFAULT_LOCK_TIMEOUT, add_database_options
+from billing_config.commands.options import add_database_options, add_lock_timeout, add_plan_options
 from billing_config.errors import UserError
 
 if TYPE_CHECKING:  # importing it for real would slow down every command
@@ -30,10 +28,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_plan_options(parser)
     parser.add_argument("--plan", type=Path, default=None, metavar="FILE", help="apply exactly this saved plan (from `plan --out FILE`)")
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    parser.add_argument(
-        "--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, metavar="SECONDS",
-        help=f"how long to wait for another apply to finish (default: {DEFAULT_LOCK_TIMEOUT:g})",
-    )
+    add_lock_timeout(parser)
     parser.set_defaults(run=run)
 
 
@@ -52,7 +47,9 @@ def _load_saved_plan(path: Path) -> Plan:
 def _show(plan: Plan) -> None:
     from billing_config.render.plan_text import render_plan_text
 
-    sys.stdout.write(render_plan_text(plan, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+    from billing_config.commands.options import wants_colour
+
+    sys.stdout.write(render_plan_text(plan, colour=wants_colour()))
     sys.stdout.flush()
 
 
@@ -66,10 +63,10 @@ def _confirm(plan: Plan) -> bool:
 def run(args: argparse.Namespace) -> int:
     from billing_config.apply import run_apply
     from billing_config.apply.transaction import refusal_text
-    from billing_config.commands._shared import documents_frozen, load_valid_config, make_plan, thresholds_from
+    from billing_config.commands.options import database_from, plan_settings_from
     from billing_config.db.connect import open_engine, safe_url
-    from billing_config.plan.diff import compute_plan
-    from billing_config.plan.source import git_info
+    from billing_config.errors import Refused
+    from billing_config.plan.pipeline import documents_frozen, load_valid_config, make_plan, planner
 
     saved = _load_saved_plan(args.plan) if args.plan is not None else None
     if saved is None and not args.yes and not sys.stdin.isatty():
@@ -79,7 +76,9 @@ def run(args: argparse.Namespace) -> int:
         )
     documents = load_valid_config(args.config_dir) if saved is None else []
     with documents_frozen():
-        engine, url = open_engine(args, purpose="billing-config apply")
+        choice = database_from(args)
+        url = choice.url
+        engine = open_engine(choice, purpose="billing-config apply", lock_timeout=args.lock_timeout)
         try:
             if saved is not None:
                 if saved.database != safe_url(url):
@@ -92,18 +91,15 @@ def run(args: argparse.Namespace) -> int:
                 _show(saved)
                 result = run_apply(engine, url, reviewed=saved, lock_timeout=args.lock_timeout)
             elif args.yes:
-                limits, git = thresholds_from(args), git_info(args.config_dir)
-                database = safe_url(url)
                 result = run_apply(
-                    engine, url,
-                    replan=lambda live: compute_plan(documents, live, prune=args.prune, thresholds=limits, database=database, git=git),
+                    engine, url, replan=planner(documents, plan_settings_from(args, url)),
                     lock_timeout=args.lock_timeout, show=_show,
                 )
             else:
-                plan = make_plan(args, engine, url, documents)
+                plan = make_plan(engine, url, documents, plan_settings_from(args, url))
                 _show(plan)
                 if plan.blockers:
-                    raise UserError(refusal_text(plan.blockers))
+                    raise Refused(refusal_text(plan.blockers))
                 if not plan.has_changes:
                     print("Nothing to do.")
                     return 0
@@ -118,4 +114,3 @@ def run(args: argparse.Namespace) -> int:
     else:
         print("Nothing to do.")
     return 0
-

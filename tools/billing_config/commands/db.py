@@ -4,9 +4,8 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
-from billing_config.db.connect import add_database_options
+from billing_config.commands.options import add_config_dir, add_database_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -22,7 +21,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     add_database_options(init)
-    init.add_argument("--config-dir", type=Path, default=Path("config"), help="the config tree (default: ./config)")
+    add_config_dir(init)
     init.add_argument(
         "--sample-data", action="store_true",
         help="also add a few hundred sample customers and tickets (and the config's statuses, groups and "
@@ -32,12 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run_init(args: argparse.Namespace) -> int:
-    from billing_config.commands._shared import load_valid_config
-    from billing_config.db.connect import open_engine, safe_url, run_guarded
+    from billing_config.commands.options import database_from
+    from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.init import init_database
+    from billing_config.plan.pipeline import load_valid_config
 
     documents = load_valid_config(args.config_dir) if args.config_dir.is_dir() else []
-    engine, url = open_engine(args, purpose="billing-config db init", create=True)
+    choice = database_from(args)
+    url = choice.url
+    engine = open_engine(choice, purpose="billing-config db init", create=True)
     try:
         report = run_guarded(url, lambda: init_database(engine, documents, args.sample_data))
     finally:

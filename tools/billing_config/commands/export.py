@@ -3,9 +3,8 @@
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
-from billing_config.db.connect import add_database_options
+from billing_config.commands.options import add_config_dir, add_database_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -18,16 +17,19 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         ),
     )
     add_database_options(parser)
-    parser.add_argument("--config-dir", type=Path, default=Path("config"), help="where to write (default: ./config)")
+    add_config_dir(parser, help="where to write (default: ./config)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from billing_config.commands.options import database_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
-    from billing_config.files.export import export_tree
     from billing_config.db.live import read_live_explained
+    from billing_config.files.export import export_tree
 
-    engine, url = open_engine(args, purpose="billing-config export")
+    choice = database_from(args)
+    url = choice.url
+    engine = open_engine(choice, purpose="billing-config export")
 
     try:
         live = run_guarded(url, lambda: read_live_explained(engine, with_usage=False))

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from billing_config.commands.options import add_config_dir
 from billing_config.findings import Finding
 
 if TYPE_CHECKING:
@@ -25,7 +26,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     parser.add_argument("files", nargs="*", type=Path, metavar="FILES", help="entry files (config/<kind>/<code>.yaml)")
     parser.add_argument("--check", action="store_true", help="change nothing; list the files that need formatting and exit 1 if any do")
-    parser.add_argument("--config-dir", type=Path, default=Path("config"), help="the config tree used when no FILES are given (default: ./config)")
+    add_config_dir(parser, help="the config tree used when no FILES are given (default: ./config)")
     parser.set_defaults(run=run)
 
 
@@ -36,10 +37,10 @@ def run(args: argparse.Namespace) -> int:
     targets = _targets(args.files, args.config_dir)
     changed: list[str] = []
     failed = 0
-    for path, display, kind, code in targets:
+    for path, display, kind, code, problems in targets:
         if kind is None:
             failed += 1
-            sys.stdout.write(render_text([_not_an_entry(path, display)]))
+            sys.stdout.write(render_text(problems))
             continue
         outcome = format_file(path, display, kind, code)
         if outcome.problems:
@@ -59,41 +60,26 @@ def run(args: argparse.Namespace) -> int:
     return 1 if args.check and changed else 0
 
 
-def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, "Kind | None", str]]:
-    from billing_config.commands._shared import require_config_dir
+def _targets(files: list[Path], config_dir: Path) -> list[tuple[Path, str, Kind | None, str, list[Finding]]]:
+    """The files to format: those named, judged by the loader's layout rules, or every entry."""
     from billing_config.kinds import KINDS_BY_NAME
     from billing_config.loader import discover
-    from billing_config.loader.tree import ENTRY_SUFFIX, display_path
+    from billing_config.loader.tree import entry_file
+    from billing_config.loader import require_config_dir
 
     if not files:
         require_config_dir(config_dir)
         entries, _layout_problems = discover(config_dir)  # validate reports the layout
-        return [(e.path, e.display, KINDS_BY_NAME[e.kind], e.code) for e in entries]
-    targets = []
+        return [(e.path, e.display, KINDS_BY_NAME[e.kind], e.code, []) for e in entries]
+    targets: list[tuple[Path, str, Kind | None, str, list[Finding]]] = []
     for path in files:
-        kind = KINDS_BY_NAME.get(path.parent.name)
-        if kind is None or path.suffix != ENTRY_SUFFIX or not path.is_file():
-            targets.append((path, display_path(path), None, path.stem))
+        entry, problems = entry_file(path)
+        blocking = [p for p in problems if p.rule != "invalid-code"]
+        if entry is None or blocking:
+            targets.append((path, problems[0].path if problems else str(path), None, path.stem, problems))
         else:
-            targets.append((path, display_path(path), kind, path.stem))
+            targets.append((path, entry.display, KINDS_BY_NAME[entry.kind], entry.code, []))
     return targets
-
-
-def _not_an_entry(path: Path, display: str) -> Finding:
-    """Why a file given on the command line is not formatted; the other files still are."""
-    from billing_config.findings import finding
-    from billing_config.kinds import KINDS_BY_NAME
-    from billing_config.loader.tree import ENTRY_SUFFIX
-
-    if not path.is_file():
-        return finding("file-unreadable", display, 1, 1, "no such file")
-    if path.suffix != ENTRY_SUFFIX:
-        return finding("file-extension", display, 1, 1, f"entry files are named <code>{ENTRY_SUFFIX}")
-    return finding(
-        "layout-stray-file", display, 1, 1,
-        f"entry files live in a kind folder, config/<kind>/<code>{ENTRY_SUFFIX} (kinds: {', '.join(KINDS_BY_NAME)}); "
-        "fmt cannot tell which schema this file follows",
-    )
 
 
 def _summary(total: int, changed: int, failed: int, check: bool) -> str:

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
+from billing_config.commands.options import add_config_dir, add_format_option
+from billing_config.render import GRAPH_FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -17,16 +18,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
             "number, service and feature status each one applies."
         ),
     )
-    parser.add_argument("--config-dir", type=Path, default=Path("config"), help="the config tree (default: ./config)")
+    add_config_dir(parser)
     parser.add_argument("--highlight", nargs="+", default=[], metavar="CODE", help="status codes to highlight as changed")
-    parser.add_argument("--format", choices=("mermaid", "markdown"), default="mermaid", help="bare Mermaid source, or a Markdown ```mermaid block")
+    add_format_option(parser, GRAPH_FORMATS)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.commands._shared import require_config_dir
+    from billing_config.loader import require_config_dir
     from billing_config.render.mermaid import fenced, status_lifecycle
-    from billing_config.rules.tree import validate_tree
+    from billing_config.rules import validate_tree
 
     require_config_dir(args.config_dir)
     result = validate_tree(args.config_dir)

@@ -3,13 +3,12 @@
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from pathlib import Path
 
-from billing_config.commands._shared import add_plan_options
-from billing_config.db.connect import add_database_options
+from billing_config.commands.options import add_database_options, add_format_option, add_plan_options
 from billing_config.errors import UserError
+from billing_config.render import PLAN_FORMATS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -20,7 +19,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_database_options(parser)
     add_plan_options(parser)
-    parser.add_argument("--format", choices=("text", "json", "markdown"), default="text", help="output format (default: text)")
+    add_format_option(parser, PLAN_FORMATS)
     parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="also save the plan (JSON) for `apply --plan FILE`")
     parser.add_argument(
         "--detailed-exitcode", action="store_true",
@@ -30,15 +29,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.commands._shared import documents_frozen, load_valid_config, make_plan
+    from billing_config.commands.options import database_from, plan_settings_from, wants_colour
     from billing_config.db.connect import open_engine
+    from billing_config.plan.pipeline import documents_frozen, load_valid_config, make_plan
     from billing_config.render.plan_json import render_plan_json
 
     documents = load_valid_config(args.config_dir)
     with documents_frozen():
-        engine, url = open_engine(args, purpose="billing-config plan")
+        choice = database_from(args)
+        engine = open_engine(choice, purpose="billing-config plan")
         try:
-            plan = make_plan(args, engine, url, documents)
+            plan = make_plan(engine, choice.url, documents, plan_settings_from(args, choice.url))
         finally:
             engine.dispose()
     if args.format == "json":
@@ -52,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
     else:
         from billing_config.render.plan_text import render_plan_text
 
-        sys.stdout.write(render_plan_text(plan, colour=sys.stdout.isatty() and "NO_COLOR" not in os.environ))
+        sys.stdout.write(render_plan_text(plan, colour=wants_colour()))
     if args.out is not None:
         try:
             args.out.write_text(render_plan_json(plan), encoding="utf-8")

@@ -11,14 +11,14 @@ argument parser does) costs nothing for ``validate``.
 
 from __future__ import annotations
 
-import argparse
 import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, TypeVar
 
-from billing_config.errors import UserError
+from billing_config.errors import DatabaseError, UserError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
@@ -28,6 +28,8 @@ URL_ENV = "BILLING_DATABASE_URL"
 TARGETS_FILE = "billing-config.toml"
 DEFAULT_LOCK_TIMEOUT = 30.0
 
+T = TypeVar("T")
+
 _SUPPORTED = ("sqlite", "postgresql", "mysql", "mariadb")
 
 
@@ -35,19 +37,6 @@ _SUPPORTED = ("sqlite", "postgresql", "mysql", "mariadb")
 class DatabaseChoice:
     url: str
     source: str  # how it was chosen, for messages: "--database", "target 'live'", ...
-
-
-def add_database_options(parser: argparse.ArgumentParser) -> None:
-    """--database and --target, shared by every command that talks to the database."""
-    group = parser.add_mutually_exclusive_group()
-    group.add_argument(
-        "--database", metavar="URL", default=None,
-        help=f"SQLAlchemy database URL (default: ${URL_ENV}, else {DEFAULT_URL})",
-    )
-    group.add_argument(
-        "--target", metavar="NAME", default=None,
-        help=f"a target named in {TARGETS_FILE}; its URL is read from the environment variable the target names",
-    )
 
 
 def choose_database(database: str | None, target: str | None, start: Path | None = None) -> DatabaseChoice:
@@ -239,16 +228,21 @@ def connect_check(engine: Engine, url: str) -> None:
         with engine.connect():
             pass
     except SQLAlchemyError as error:
-        raise UserError(f"cannot connect to {safe_url(url)}: {describe_error(error, url)}") from None
+        raise DatabaseError(f"cannot connect to {safe_url(url)}: {describe_error(error, url)}") from None
 
 
-def open_engine(args: argparse.Namespace, *, purpose: str = "billing-config", create: bool = False) -> tuple[Engine, str]:
-    """The engine the command's --database/--target options name, checked to be reachable.
+def open_engine(
+    choice: DatabaseChoice,
+    *,
+    purpose: str = "billing-config",
+    create: bool = False,
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT,
+) -> Engine:
+    """An engine for the chosen database, checked to be reachable.
 
     Only ``db init`` (create=True) may bring a new SQLite file into being; for every other
     command a missing file is a typo or a wrong folder, and silently creating it would hide that.
     """
-    choice = choose_database(getattr(args, "database", None), getattr(args, "target", None))
     if not create:
         parsed = parse_url(choice.url)
         file = sqlite_file(parsed)
@@ -257,24 +251,16 @@ def open_engine(args: argparse.Namespace, *, purpose: str = "billing-config", cr
                 f"there is no SQLite database at {parsed.database} ({choice.source}); create it with "
                 f"`billing-config db init --database {safe_url(parsed)}` or check the path"
             )
-    timeout = getattr(args, "lock_timeout", None) or DEFAULT_LOCK_TIMEOUT
-    engine = create_engine(choice.url, lock_timeout=timeout, purpose=purpose)
+    engine = create_engine(choice.url, lock_timeout=lock_timeout, purpose=purpose)
     connect_check(engine, choice.url)
-    return engine, choice.url
+    return engine
 
 
-def run_guarded(url: str, action: Any) -> Any:
-    """Run a database action, turning database errors into a clear, password-free UserError."""
+def run_guarded(url: str, action: Callable[[], T]) -> T:
+    """Run a database action, turning database errors into a clear, password-free error."""
     from sqlalchemy.exc import SQLAlchemyError
-
-    from billing_config.db.live import SchemaMissing
 
     try:
         return action()
-    except SchemaMissing as error:
-        raise UserError(
-            f"{safe_url(url)} does not have the billing tables ({', '.join(error.missing)} missing); "
-            "create them with `billing-config db init`"
-        ) from None
     except SQLAlchemyError as error:
-        raise UserError(f"database error on {safe_url(url)}: {describe_error(error, url)}") from None
+        raise DatabaseError(f"database error on {safe_url(url)}: {describe_error(error, url)}") from None

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 import sqlalchemy as sa
 
 from billing_config.db import tables
-from billing_config.db.rows import Entry, insert_entries, now_stamp, set_references
+from billing_config.db.rows import Entry, MissingReference, insert_entries, now_stamp, set_references
 from billing_config.errors import UserError
 from billing_config.kinds import KINDS, Kind
 from billing_config.loader import Document
@@ -56,13 +56,13 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
         documents = by_kind.get(kind.name, [])
         if not documents or not _is_empty(connection, table):
             continue
-        entries = [(d.code, kind.with_defaults(d.data)) for d in sorted(documents, key=lambda d: d.code)]
+        entries: list[Entry] = [(d.code, kind.with_defaults(d.data)) for d in sorted(documents, key=lambda d: d.code)]
         waiting.append((kind, insert_entries(connection, kind, entries, ids, stamp)))
         report.filled[table.name] = len(entries)
-    for kind, entries in waiting:
+    for kind, unresolved in waiting:
         try:
-            set_references(connection, kind, entries, ids)
-        except LookupError as error:
+            set_references(connection, kind, unresolved, ids)
+        except MissingReference as error:
             raise UserError(
                 f"cannot seed {kind.table} from config/{kind.name}/: {error}. The table it refers to already had rows "
                 "and lacks that entry; add it there, or run db init on an empty database"

@@ -15,6 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.db import tables
+from billing_config.errors import SchemaMissing
 from billing_config.kinds import KINDS, Kind
 
 
@@ -65,20 +66,14 @@ def read_usage(connection: sa.Connection, kind: Kind) -> dict[int, int]:
     return {int(id_): int(count) for id_, count in connection.execute(statement) if id_ is not None}
 
 
-class SchemaMissing(Exception):
-    """The database lacks tables of the reference schema (db init has not run)."""
-
-    def __init__(self, missing: list[str]) -> None:
-        super().__init__(", ".join(missing))
-        self.missing = missing
-
-
 def require_schema(connection: sa.Connection) -> None:
     """One catalogue query, so a database without the schema gets advice, not a driver error."""
     present = set(sa.inspect(connection).get_table_names())
     missing = [name for name in tables.metadata().tables if name not in present]
     if missing:
-        raise SchemaMissing(missing)
+        from billing_config.db.connect import safe_url
+
+        raise SchemaMissing(safe_url(connection.engine.url), missing)
 
 
 def read_live_explained(engine: sa.Engine, *, with_usage: bool = True) -> LiveState:

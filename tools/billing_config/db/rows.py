@@ -21,18 +21,24 @@ Entry = tuple[str, Mapping[str, Any]]  # code, every field's value (references a
 Ids = dict[str, dict[str, int]]  # kind name -> code -> id
 
 
+class MissingReference(Exception):
+    """Internal signal: a reference names a row the database lacks. Raised by
+    :func:`reference_id` and caught by this package's callers (apply, db init), each of which
+    says what it means for them; it never reaches the command line as it is."""
+
+
 def now_stamp() -> datetime:
     """``created``/``last_modified`` values: naive UTC to the second, stored alike on every backend."""
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def reference_id(spec: Field, value: Any, ids: Ids) -> int | None:
-    """The id a reference field's code stands for; LookupError when no such row exists."""
+    """The id a reference field's code stands for; MissingReference when no such row exists."""
     if value is None:
         return None
     target = ids[spec.references or ""].get(value)
     if target is None:
-        raise LookupError(f"{spec.name} names '{value}', which is not in the live database")
+        raise MissingReference(f"{spec.name} names '{value}', which is not in the live database")
     return target
 
 

@@ -31,8 +31,7 @@ from typing import Any
 import yaml
 
 from billing_config.files.canonical import MODELINE_PREFIX, modeline, scalar_text
-from billing_config.findings import finding
-from billing_config.findings import Finding
+from billing_config.findings import Finding, finding
 from billing_config.kinds import Kind
 from billing_config.loader import Document, read_entry
 

@@ -1,7 +1,7 @@
 """Files to documents with positions: the first stage after the kinds registry."""
 
 from billing_config.loader.document import Document, JsonPath, Span, format_json_path
-from billing_config.loader.tree import EntryFile, discover
+from billing_config.loader.tree import EntryFile, discover, require_config_dir
 from billing_config.loader.yaml_reader import read_entry
 
 __all__ = [
@@ -12,4 +12,5 @@ __all__ = [
     "discover",
     "format_json_path",
     "read_entry",
+    "require_config_dir",
 ]

@@ -6,10 +6,9 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from billing_config.findings import finding
-from billing_config.findings import Finding
+from billing_config.errors import UserError
+from billing_config.findings import Finding, did_you_mean, finding
 from billing_config.kinds import KINDS_BY_NAME, is_valid_code
-from billing_config.findings import did_you_mean
 
 ENTRY_SUFFIX = ".yaml"
 # Files git needs to keep an empty folder, and files operating systems drop into folders on
@@ -42,6 +41,17 @@ def display_path(path: Path) -> str:
         except ValueError:
             return str(path)
     return str(path)
+
+
+def require_config_dir(config_dir: Path) -> None:
+    """Every command that reads the tree says the same thing when it is not there."""
+    if config_dir.is_dir():
+        return
+    if config_dir.exists():
+        raise UserError(
+            f"config directory '{config_dir}' is a file, not a folder; pass the folder that holds statuses/, groups/ ..."
+        )
+    raise UserError(f"config directory '{config_dir}' does not exist; run from the repository root or pass --config-dir")
 
 
 def discover(config_dir: Path) -> tuple[list[EntryFile], list[Finding]]:
@@ -100,45 +110,77 @@ def _listing(folder: Path, folder_display: str, findings: list[Finding]) -> list
 
 
 def _discover_kind(folder: Path, folder_display: str, kind: str, entries: list[EntryFile], findings: list[Finding]) -> None:
-    items = _listing(folder, folder_display, findings)
-    for item in items:
+    for item in _listing(folder, folder_display, findings):
         if _ignored(item.name):
             continue
         shown = os.path.join(folder_display, item.name)
-        stem, suffix = os.path.splitext(item.name)
-        if item.is_symlink():
-            findings.append(
-                finding("file-symlink", shown, 1, 1, "symbolic links are not followed; copy the entry into the file itself", kind=kind, code=stem)
+        entry, problems = _check_item(
+            item.path, shown, kind, item.name,
+            symlink=item.is_symlink(), folder=item.is_dir(follow_symlinks=False), regular=item.is_file(follow_symlinks=False),
+        )
+        findings.extend(problems)
+        if entry is not None:
+            entries.append(entry)
+
+
+def entry_file(path: Path) -> tuple[EntryFile | None, list[Finding]]:
+    """One file named on the command line (fmt FILES...), judged by the same layout rules as
+    discovery: the entry it is, or why it is not one."""
+    import stat
+
+    shown = display_path(path)
+    kind = path.parent.name
+    if kind not in KINDS_BY_NAME:
+        return None, [
+            finding(
+                "layout-stray-file", shown, 1, 1,
+                f"entry files live in a kind folder, config/<kind>/<code>{ENTRY_SUFFIX} (kinds: {', '.join(KINDS_BY_NAME)}); "
+                "fmt cannot tell which schema this file follows",
             )
-            continue
-        if item.is_dir(follow_symlinks=False):
-            findings.append(
-                finding("layout-nested-folder", shown, 1, 1, f"entries are files directly in {folder_display}/; move them up and remove the folder", kind=kind)
+        ]
+    try:
+        mode = path.lstat().st_mode
+    except OSError as error:
+        return None, [finding("file-unreadable", shown, 1, 1, f"cannot read the file: {error.strerror or error}")]
+    return _check_item(
+        str(path), shown, kind, path.name,
+        symlink=stat.S_ISLNK(mode), folder=stat.S_ISDIR(mode), regular=stat.S_ISREG(mode),
+    )
+
+
+def _check_item(
+    location: str, shown: str, kind: str, name: str, *, symlink: bool, folder: bool, regular: bool
+) -> tuple[EntryFile | None, list[Finding]]:
+    """The layout rules for one item of a kind folder: an entry (perhaps with a finding about
+    its name), or only the finding saying why it is not one."""
+    stem, suffix = os.path.splitext(name)
+    if symlink:
+        return None, [finding("file-symlink", shown, 1, 1, "symbolic links are not followed; copy the entry into the file itself", kind=kind, code=stem)]
+    if folder:
+        parent = os.path.dirname(shown)
+        return None, [finding("layout-nested-folder", shown, 1, 1, f"entries are files directly in {parent}/; move them up and remove the folder", kind=kind)]
+    if not regular:
+        return None, [
+            finding(
+                "file-not-regular", shown, 1, 1,
+                "this is a pipe, socket or device, not a file; entries are plain *.yaml files, so remove it",
+                kind=kind, code=stem,
             )
-            continue
-        if not item.is_file(follow_symlinks=False):
-            findings.append(
-                finding(
-                    "file-not-regular", shown, 1, 1,
-                    "this is a pipe, socket or device, not a file; entries are plain *.yaml files, so remove it",
-                    kind=kind, code=stem,
-                )
+        ]
+    if suffix != ENTRY_SUFFIX:
+        hint = f"rename it to {stem}{ENTRY_SUFFIX}" if suffix in {".yml", ".YAML", ".YML"} else "entries are *.yaml files; remove it or move it out of config/"
+        return None, [finding("file-extension", shown, 1, 1, f"'{name}' is not a .yaml file; {hint}", kind=kind)]
+    problems = []
+    if not is_valid_code(stem):
+        problems.append(
+            finding(
+                "invalid-code", shown, 1, 1,
+                f"the file name '{stem}' is not a valid code: use lower-case letters and digits in words joined by "
+                f"single hyphens, at most 64 characters (for example '{_suggest_code(stem)}')",
+                kind=kind, code=stem,
             )
-            continue
-        if suffix != ENTRY_SUFFIX:
-            hint = f"rename it to {stem}{ENTRY_SUFFIX}" if suffix in {".yml", ".YAML", ".YML"} else "entries are *.yaml files; remove it or move it out of config/"
-            findings.append(finding("file-extension", shown, 1, 1, f"'{item.name}' is not a .yaml file; {hint}", kind=kind))
-            continue
-        if not is_valid_code(stem):
-            findings.append(
-                finding(
-                    "invalid-code", shown, 1, 1,
-                    f"the file name '{stem}' is not a valid code: use lower-case letters and digits in words joined by "
-                    f"single hyphens, at most 64 characters (for example '{_suggest_code(stem)}')",
-                    kind=kind, code=stem,
-                )
-            )
-        entries.append(EntryFile(item.path, shown, kind, stem))
+        )
+    return EntryFile(location, shown, kind, stem), problems
 
 
 def _suggest_code(stem: str) -> str:

@@ -25,8 +25,7 @@ from typing import Any
 import yaml
 from yaml._yaml import CParser
 
-from billing_config.findings import finding
-from billing_config.findings import Finding, shorten
+from billing_config.findings import Finding, finding, shorten
 from billing_config.loader.document import Document, JsonPath, format_json_path
 
 MAX_FILE_BYTES = 256 * 1024

@@ -7,7 +7,7 @@ from collections.abc import Sequence
 
 from billing_config.findings import Finding, Severity
 
-FORMATS = ("text", "json", "github")
+from billing_config.render import FINDING_FORMATS as FORMATS  # noqa: F401  (the registry)
 
 _COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
 _BOLD = "\033[1m"

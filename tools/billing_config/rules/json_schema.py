@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from billing_config.findings import finding
-from billing_config.findings import Finding, shorten
+from billing_config.findings import Finding, did_you_mean, finding, shorten
 from billing_config.kinds import Kind, get_kind
 from billing_config.loader import Document, format_json_path
-from billing_config.findings import did_you_mean
 
 _fast_validators: dict[str, Any] = {}
 _explainers: dict[str, Any] = {}

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from billing_config.findings import finding
-from billing_config.findings import Finding
+from billing_config.findings import Finding, finding
 from billing_config.kinds import KINDS, get_kind
 from billing_config.loader import Document, format_json_path
 from billing_config.rules.references import Index

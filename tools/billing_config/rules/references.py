@@ -9,11 +9,9 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from billing_config.findings import finding
-from billing_config.findings import Finding, shorten
+from billing_config.findings import Finding, did_you_mean, finding, shorten
 from billing_config.kinds import KINDS, Kind, get_kind, is_valid_code
 from billing_config.loader import Document, format_json_path
-from billing_config.findings import did_you_mean
 
 Index = Mapping[str, Mapping[str, Document]]  # kind name -> code -> document
 

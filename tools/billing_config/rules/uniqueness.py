@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from billing_config.findings import finding
-from billing_config.findings import Finding, shorten
+from billing_config.findings import Finding, finding, shorten
 from billing_config.kinds import KINDS
 from billing_config.loader import format_json_path
 from billing_config.rules.references import Index
 
 _UNIQUE_FIELDS = {"name": "duplicate-name", "short_name": "duplicate-short-name"}
+
+
+def unique_key(value: str) -> str:
+    """What two names must differ in to count as different: case and surrounding spaces don't."""
+    return value.strip().casefold()
 
 
 def check_uniqueness(index: Index) -> list[Finding]:
@@ -23,7 +27,7 @@ def check_uniqueness(index: Index) -> list[Finding]:
                 value = document.data.get(field)
                 if not isinstance(value, str) or not value.strip():
                     continue
-                folded = value.strip().casefold()
+                folded = unique_key(value)
                 if folded in first_holder:
                     line, column = document.locate((field,))
                     findings.append(
