@@ -31,10 +31,10 @@ from sqlalchemy import event
 
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "tools"))
-sys.path.insert(0, str(REPO))  # tests.sync.helpers: the same database wipe the tests use
+sys.path.insert(0, str(REPO))  # tests.testing: the same database wipe the tests use
 
 from generate_tree import generate  # noqa: E402  (benchmarks/ is this script's own folder)
-from tests.sync.helpers import reset_database  # noqa: E402
+from tests.testing.databases import reset_database  # noqa: E402
 
 from billing_config.cli import main  # noqa: E402
 from billing_config.apply import run_apply  # noqa: E402

@@ -1,4 +1,5 @@
-"""Shared fixtures: the repository's own paths and a scratch copy of its config tree."""
+"""Shared fixtures: the repository's own paths, a scratch copy of its config tree, and (from
+tests/testing) the CLI driver, real databases and git repositories."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import shutil
 from pathlib import Path
 
 import pytest
+
+pytest_plugins = ["tests.testing.fixtures", "tests.testing.git"]
 
 REPO = Path(__file__).resolve().parents[1]
 CONFIG = REPO / "config"

@@ -8,16 +8,10 @@ from pathlib import Path
 import pytest
 
 from billing_config.findings import Finding
-from billing_config.rules.tree import validate_tree
+from tests.testing.files import edit
+from billing_config.rules import validate_tree
 
 Check = Callable[..., list[Finding]]
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    """Replace one line's text in a file; fails loudly if the text is not there."""
-    text = path.read_text()
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new, 1))
 
 
 @pytest.fixture

@@ -8,8 +8,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.conftest import CONFIG
-from tests.sync.conftest import Run
-from tests.sync.helpers import execute, scalar, snapshot
+from tests.testing.fixtures import Run
+from tests.testing.databases import execute, scalar, snapshot
 
 CONTRACT_TABLES = {
     "customer_statuses", "customer_groups", "departments", "number_statuses", "service_statuses",

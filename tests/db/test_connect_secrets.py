@@ -10,8 +10,8 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from tests.conftest import REPO
-from tests.sync.conftest import server_url
-from tests.sync.helpers import reset_database
+from tests.testing.fixtures import server_url
+from tests.testing.databases import reset_database
 
 SECRET = "Pa55w0rd-Sup3rS3cret"
 

@@ -17,8 +17,9 @@ from billing_config.apply import lock
 from billing_config.files.canonical import dump_entry
 from billing_config.kinds import get_kind
 from tests.conftest import REPO
-from tests.sync.conftest import Run
-from tests.sync.helpers import edit, execute, install_fault, remove_fault, scalar, snapshot, write_entry
+from tests.testing.fixtures import Run
+from tests.testing.databases import execute, install_fault, remove_fault, scalar, snapshot
+from tests.testing.files import edit, write_entry
 
 
 def apply(cli: Callable[..., Run], url: str, config: Path, *extra: str) -> Run:

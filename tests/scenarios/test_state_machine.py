@@ -24,9 +24,9 @@ from billing_config.db.connect import create_engine
 from billing_config.kinds import get_kind
 from billing_config.loader import read_entry
 from tests.conftest import CONFIG
-from tests.sync.conftest import server_url
-from tests.sync.helpers import reset_database
-from tests.sync.helpers import execute, install_fault, remove_fault, scalar, snapshot
+from tests.testing.fixtures import server_url
+from tests.testing.databases import reset_database
+from tests.testing.databases import execute, install_fault, remove_fault, scalar, snapshot
 
 NAME_PARTS = st.sampled_from(["Plain", "O'Brien", "100%s", ":name", "Rocket 🚀", "x'); DROP TABLE t; --", "Zoë", '"Q"'])
 EDITABLE = ("statuses", "groups", "departments")

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import CONFIG, REPO
-from tests.gitops.conftest import git, init_repository
+from tests.testing.git import git, init_repository
 
 PRE_COMMIT = [sys.executable, "-m", "pre_commit"]
 

@@ -17,7 +17,7 @@ import pytest
 import sqlalchemy as sa
 
 from billing_config.cli import main
-from tests.sync.helpers import reset_database
+from tests.testing.databases import reset_database
 
 ENV_URLS = {"postgres": "BILLING_TEST_POSTGRES_URL", "mariadb": "BILLING_TEST_MARIADB_URL"}
 

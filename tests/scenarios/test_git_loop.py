@@ -19,9 +19,9 @@ import sqlalchemy as sa
 
 from billing_config.cli import main
 from tests.conftest import CONFIG
-from tests.gitops.conftest import git, init_repository
-from tests.sync.conftest import server_url
-from tests.sync.helpers import reset_database
+from tests.testing.git import git, init_repository
+from tests.testing.fixtures import server_url
+from tests.testing.databases import reset_database
 
 TARGETS = '[targets.test]\nurl_env = "LOOP_TEST_URL"\n\n[targets.live]\nurl_env = "LOOP_LIVE_URL"\n'
 

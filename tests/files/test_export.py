@@ -7,8 +7,9 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from tests.sync.conftest import Run
-from tests.sync.helpers import execute, write_entry
+from tests.testing.fixtures import Run
+from tests.testing.databases import execute
+from tests.testing.files import write_entry
 
 
 def test_export_round_trip_validates_and_plans_empty(

@@ -1,5 +1,5 @@
-"""What the sync tests (and benchmarks/sync_bench.py) share: wiping a throwaway database,
-whole-database snapshots, SQL by hand, and injected faults."""
+"""Real databases in tests and benchmarks: wiping a throwaway database, whole-database
+snapshots, SQL by hand, and faults injected by the server itself."""
 
 from __future__ import annotations
 
@@ -86,16 +86,3 @@ def remove_fault(engine: sa.Engine, table: str) -> None:
     with engine.begin() as connection:
         for event in ("insert", "update"):
             connection.exec_driver_sql(f"DROP TRIGGER IF EXISTS fault_{event}_{table}" + (f" ON {table}" if engine.dialect.name == "postgresql" else ""))
-
-
-def write_entry(config_dir: Path, kind: str, code: str, text: str) -> Path:
-    path = config_dir / kind / f"{code}.yaml"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
-    return path
-
-
-def edit(path: Path, old: str, new: str) -> None:
-    text = path.read_text(encoding="utf-8")
-    assert old in text, f"{old!r} not in {path}"
-    path.write_text(text.replace(old, new), encoding="utf-8")

@@ -10,8 +10,9 @@ import pytest
 import sqlalchemy as sa
 
 from billing_config.render.plan_markdown import GITHUB_COMMENT_LIMIT
-from tests.sync.conftest import Run
-from tests.sync.helpers import edit, execute, scalar, write_entry
+from tests.testing.fixtures import Run
+from tests.testing.databases import execute, scalar
+from tests.testing.files import edit, write_entry
 
 
 def plan(cli: Callable[..., Run], url: str, config: Path, *extra: str) -> Run:
@@ -161,7 +162,7 @@ def test_url_comes_from_the_environment_when_not_given(
 
 
 def test_plan_writes_nothing(live: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]) -> None:
-    from tests.sync.helpers import snapshot
+    from tests.testing.databases import snapshot
 
     engine = engine_for(live)
     before = snapshot(engine)
