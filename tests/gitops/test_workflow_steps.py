@@ -11,6 +11,7 @@ a stand-in `billing-config` that exits with each code the contract names.
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import shutil
@@ -309,3 +310,99 @@ def test_an_old_run_refuses_to_plan_once_main_has_newer_config(tmp_path: Path, j
     newer.write_text(newer.read_text().replace("is_billable: true", "is_billable: false"))
     outdated = runner.run(guard, {})
     assert outdated.returncode == 1 and "::error title=Outdated run::main has newer config" in outdated.stdout
+
+
+# --- the github-script steps, run by Node against a stand-in GitHub API ------------------------
+
+GITHUB_SCRIPT_HARNESS = r"""
+// Runs a github-script step's script as actions/github-script does (an async function of
+// require, github, context, core), with a stand-in API that records the writes.
+const fs = require('fs');
+const given = JSON.parse(fs.readFileSync(0, 'utf8'));
+const calls = [];
+const github = {
+  paginate: async (method, args) => method(args),
+  rest: {
+    issues: {
+      listComments: (args) => { calls.push(['list', args.issue_number]); return given.comments; },
+      updateComment: async (args) => { calls.push(['update', args.comment_id, args.body]); },
+      createComment: async (args) => { calls.push(['create', args.issue_number, args.body]); },
+    },
+    repos: {
+      listPullRequestsAssociatedWithCommit: async (args) => ({ data: given.pulls }),
+    },
+  },
+};
+const core = { info: (message) => calls.push(['info', message]) };
+const AsyncFunction = Object.getPrototypeOf(async function () {}).constructor;
+new AsyncFunction('require', 'github', 'context', 'core', given.script)(require, github, given.context, core)
+  .then(() => process.stdout.write(JSON.stringify(calls)))
+  .catch((error) => { console.error(error); process.exit(1); });
+"""
+
+
+def run_github_script(spec: dict[str, Any], workspace: Path, given: dict[str, Any], env: dict[str, str]) -> list[list[Any]]:
+    from tests.e2e.external import missing
+
+    node = shutil.which("node")
+    if node is None:
+        missing("node is not installed")
+    assert node is not None
+    payload = {"script": spec["with"]["script"], **given}
+    completed = subprocess.run(
+        [node, "-e", GITHUB_SCRIPT_HARNESS], input=json.dumps(payload), cwd=workspace, capture_output=True, text=True,
+        check=False, env={**os.environ, **env},
+    )
+    assert completed.returncode == 0, completed.stderr
+    calls: list[list[Any]] = json.loads(completed.stdout)
+    return calls
+
+
+CONTEXT = {
+    "repo": {"owner": "org", "repo": "config"},
+    "issue": {"number": 12},
+    "sha": "fedcba9876543210fedcba9876543210fedcba98",
+    "serverUrl": "https://github.example",
+    "runId": 4242,
+    "payload": {"pull_request": {"head": {"sha": "abcdef0123456789abcdef0123456789abcdef01"}}},
+}
+
+
+def test_the_plan_comment_edits_only_the_bots_own_comment(tmp_path: Path) -> None:
+    spec = step("pull-request.yml", "comment", "Post or update the plan comment")
+    (tmp_path / "plan.md").write_text("### billing-config plan\n\n**0 to create, 1 to update, 0 to delete**\n")
+    forged = {"id": 1, "user": {"login": "mallory", "type": "User"}, "body": "<!-- billing-config-plan -->\nall fine"}
+    other_bot = {"id": 2, "user": {"login": "some-app[bot]", "type": "Bot"}, "body": "<!-- billing-config-plan -->"}
+    ours = {"id": 3, "user": {"login": "github-actions[bot]", "type": "Bot"}, "body": "<!-- billing-config-plan -->\nold plan"}
+
+    calls = run_github_script(spec, tmp_path, {"context": CONTEXT, "comments": [forged, other_bot, ours], "pulls": []}, {})
+    assert calls[0] == ["list", 12]
+    (update,) = [call for call in calls if call[0] != "list"]
+    assert update[:2] == ["update", 3]
+    assert update[2].startswith("<!-- billing-config-plan -->\n### billing-config plan\n")
+    assert update[2].endswith("<sub>Planned for abcdef0 against the test platform.</sub>\n")
+
+    calls = run_github_script(spec, tmp_path, {"context": CONTEXT, "comments": [forged, other_bot], "pulls": []}, {})
+    assert [call[:2] for call in calls] == [["list", 12], ["create", 12]]
+
+
+def test_the_live_plan_goes_on_the_merged_pull_request_with_its_checksum(tmp_path: Path) -> None:
+    spec = step("apply.yml", "comment-live-plan", "Post or update the live plan comment")
+    (tmp_path / "plan.md").write_text("### billing-config plan\n\n**1 to update**\n")
+    env = {"PLAN_SHA256": "9" * 64}
+    merged = {"number": 31, "merged_at": "2026-11-25T10:00:00Z", "merge_commit_sha": CONTEXT["sha"]}
+    open_one = {"number": 40, "merged_at": None, "merge_commit_sha": None}
+    calls = run_github_script(spec, tmp_path, {"context": CONTEXT, "comments": [], "pulls": [open_one, merged]}, env)
+    (create,) = [call for call in calls if call[0] == "create"]
+    assert create[1] == 31
+    body = create[2]
+    assert body.startswith("<!-- billing-config-live-plan -->\n### Plan for the live platform, waiting for approval\n")
+    assert "**1 to update**" in body and f"sha256 `{'9' * 64}`" in body
+    assert "https://github.example/org/config/actions/runs/4242" in body
+
+    ours = {"id": 5, "user": {"login": "github-actions[bot]"}, "body": "<!-- billing-config-live-plan -->\nold"}
+    calls = run_github_script(spec, tmp_path, {"context": CONTEXT, "comments": [ours], "pulls": [merged]}, env)
+    assert [call[:2] for call in calls if call[0] != "list"] == [["update", 5]]
+
+    calls = run_github_script(spec, tmp_path, {"context": CONTEXT, "comments": [], "pulls": []}, env)
+    assert [call[0] for call in calls] == ["info"]
