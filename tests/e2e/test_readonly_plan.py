@@ -24,8 +24,8 @@ import pytest
 import sqlalchemy as sa
 
 from tests.conftest import CONFIG, REPO
-from tests.gitops.test_workflow_steps import Runner, outputs, step
-from tests.gitops.test_workflows import TARGETS
+from tests.scenarios.test_workflow_steps import Runner, outputs, step
+from tests.scenarios.test_workflows import TARGETS
 
 
 @dataclass

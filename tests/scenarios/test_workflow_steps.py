@@ -27,7 +27,7 @@ import yaml
 
 from billing_config.cli import main
 from tests.conftest import CONFIG, REPO
-from tests.gitops.test_workflows import TARGETS, gitlab_jobs
+from tests.scenarios.test_workflows import TARGETS, gitlab_jobs
 
 WORKFLOWS = REPO / ".github" / "workflows"
 
