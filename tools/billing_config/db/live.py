@@ -31,6 +31,7 @@ class LiveRow:
     name: str = ""
     created: str | None = None
     via: dict[str, Any] = field(default_factory=dict)  # column -> value, for references by via
+    legacy: Any = None  # an unbound row's stored code that is no valid code (Field_Ops)
 
 
 @dataclass(frozen=True, slots=True)
@@ -219,6 +220,7 @@ def read_kind(
         elif code_column is not None:
             code = code_column.code_of(stored_code)
         if code is None:
+            row.legacy = stored_code
             unbound.append(row)
             continue
         if code in rows:
