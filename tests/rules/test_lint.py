@@ -83,5 +83,6 @@ def test_the_four_lint_rules_are_warnings_in_the_catalogue() -> None:
         "active-and-suspended", "crm-only-with-login", "final-bill-options-unused", "duplicate-display-position",
     }
     assert all(rule.severity is Severity.WARNING for rule in lint)
-    others = [rule for rule in CATALOGUE.values() if rule.stage != "lint"]
+    others = [rule for rule in CATALOGUE.values() if rule.stage != "lint" and rule.id != "doctor-trigger"]
     assert all(rule.severity is Severity.ERROR for rule in others)
+    assert CATALOGUE["doctor-trigger"].severity is Severity.WARNING  # a trigger may be fine; look at it

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config import __version__
-from billing_config.db import tables
+from billing_config.db.tool_tables import AUDIT_LOG, tool_table
 from billing_config.plan.model import Plan
 
 
@@ -23,7 +23,7 @@ def applied_by() -> str:
     return f"{user}@{socket.gethostname()}"[:255]
 
 
-def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datetime) -> int:
+def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datetime, schema: str | None = None) -> int:
     rows: list[dict[str, Any]] = [
         {
             "applied_at": stamp,
@@ -41,5 +41,5 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
         for change in plan.changes
     ]
     if rows:
-        connection.execute(tables.table(tables.AUDIT_LOG).insert(), rows)
+        connection.execute(tool_table(AUDIT_LOG, schema).insert(), rows)
     return len(rows)

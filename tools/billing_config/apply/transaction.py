@@ -22,6 +22,8 @@ from billing_config.db.connect import describe_error, safe_url
 from billing_config.db.rows import MissingReference, now_stamp
 from billing_config.errors import DatabaseError, Refused, UserError
 from billing_config.db.live import LiveState, read_live, require_schema
+from billing_config.db.mapping import Mapping, default_mapping
+from billing_config.db.tool_tables import ensure_tool_tables
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
 
@@ -44,7 +46,7 @@ def _in_use_now(plan: Plan, live: LiveState) -> list[Blocker]:
 
     already = {(b.kind, b.code) for b in plan.blockers if b.rule == "in-use"}
     return [
-        in_use_blocker(get_kind(change.kind), change.code, change.name, used, since_plan=True)
+        in_use_blocker(get_kind(change.kind), change.code, change.name, used, since_plan=True, noun=change.impact_noun)
         for change in plan.changes
         if change.action == DELETE
         and (change.kind, change.code) not in already
@@ -59,10 +61,38 @@ def refusal_text(blockers: list[Blocker]) -> str:
     return "\n".join(lines)
 
 
+def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
+    """The tool's own tables, created where missing before the apply's transaction begins
+    (DDL commits implicitly on MariaDB, so it must never run inside it)."""
+    try:
+        with engine.begin() as connection:
+            ensure_tool_tables(connection, mapping.tool_schema)
+    except sa.exc.SQLAlchemyError as error:
+        raise DatabaseError(
+            f"cannot create the tool's own tables on {safe_url(url)}: {describe_error(error, url)}; "
+            "grant CREATE there, or name a schema the tool may use with [tool] schema in the mapping"
+        ) from None
+
+
+def require_doctor(connection: sa.Connection, mapping: Mapping) -> None:
+    """A mapped target is written only after a passing doctor has seen its schema as it is now."""
+    from billing_config.db.doctor import last_passing_fingerprint, schema_fingerprint
+
+    seen = last_passing_fingerprint(connection, mapping)
+    now = schema_fingerprint(connection, mapping)
+    if seen != now:
+        why = "no passing doctor run is recorded" if seen is None else "the schema changed since the last passing doctor run"
+        raise ApplyRefused(
+            f"apply refused, nothing changed: {why} for the mapping {mapping.source}. "
+            "Run `billing-config doctor` against this target, fix what it reports, and apply again"
+        )
+
+
 def run_apply(
     engine: sa.Engine,
     url: str,
     *,
+    mapping: Mapping | None = None,
     reviewed: Plan | None = None,
     replan: Callable[[LiveState], Plan] | None = None,
     lock_timeout: float = 30.0,
@@ -74,7 +104,9 @@ def run_apply(
     prints exactly what it writes, or what it refused to write.
     """
     assert (reviewed is None) != (replan is None)
+    mapping = mapping or default_mapping()
     run_id = str(uuid.uuid4())
+    prepare_target(engine, url, mapping)
     connection = engine.connect()
     try:
         options: dict[str, object] = {"sqlite_begin": "IMMEDIATE"}
@@ -93,8 +125,10 @@ def run_apply(
             raise
         with transaction:
             lock.acquire(connection, lock_timeout)
-            require_schema(connection)
-            live = read_live(connection)
+            require_schema(connection, mapping)
+            if not mapping.is_default:
+                require_doctor(connection, mapping)
+            live = read_live(connection, mapping, for_update=False)
             if reviewed is not None:
                 if live.fingerprint != reviewed.fingerprint:
                     raise ApplyRefused(
@@ -115,7 +149,7 @@ def run_apply(
                 return ApplyResult(plan, run_id, 0, 0)
             stamp = now_stamp()
             write_changes(connection, plan, live, stamp)
-            audit_rows = write_audit(connection, plan, run_id, stamp)
+            audit_rows = write_audit(connection, plan, run_id, stamp, mapping.tool_schema)
         return ApplyResult(plan, run_id, len(plan.changes), audit_rows)
     except sa.exc.SQLAlchemyError as error:
         raise DatabaseError(

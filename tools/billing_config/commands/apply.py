@@ -63,7 +63,7 @@ def _confirm(plan: Plan) -> bool:
 def run(args: argparse.Namespace) -> int:
     from billing_config.apply import run_apply
     from billing_config.apply.transaction import refusal_text
-    from billing_config.commands.options import database_from, plan_settings_from
+    from billing_config.commands.options import database_from, mapping_from, plan_settings_from
     from billing_config.db.connect import open_engine, safe_url
     from billing_config.errors import Refused
     from billing_config.plan.pipeline import documents_frozen, load_valid_config, make_plan, planner
@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
     documents = load_valid_config(args.config_dir) if saved is None else []
     with documents_frozen():
         choice = database_from(args)
+        mapping = mapping_from(args)
         url = choice.url
         engine = open_engine(choice, purpose="billing-config apply", lock_timeout=args.lock_timeout)
         try:
@@ -89,14 +90,14 @@ def run(args: argparse.Namespace) -> int:
                 if args.prune and not saved.prune:
                     raise UserError(f"the plan in {args.plan} was made without --prune; make a new plan with --prune")
                 _show(saved)
-                result = run_apply(engine, url, reviewed=saved, lock_timeout=args.lock_timeout)
+                result = run_apply(engine, url, mapping=mapping, reviewed=saved, lock_timeout=args.lock_timeout)
             elif args.yes:
                 result = run_apply(
-                    engine, url, replan=planner(documents, plan_settings_from(args, url)),
+                    engine, url, mapping=mapping, replan=planner(documents, plan_settings_from(args, url)),
                     lock_timeout=args.lock_timeout, show=_show,
                 )
             else:
-                plan = make_plan(engine, url, documents, plan_settings_from(args, url))
+                plan = make_plan(engine, url, documents, plan_settings_from(args, url), mapping)
                 _show(plan)
                 if plan.blockers:
                     raise Refused(refusal_text(plan.blockers))
@@ -106,7 +107,7 @@ def run(args: argparse.Namespace) -> int:
                 if not _confirm(plan):
                     print("Apply cancelled; nothing changed.")
                     return 1
-                result = run_apply(engine, url, reviewed=plan, lock_timeout=args.lock_timeout)
+                result = run_apply(engine, url, mapping=mapping, reviewed=plan, lock_timeout=args.lock_timeout)
         finally:
             engine.dispose()
     if result.changes:

@@ -22,17 +22,18 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.commands.options import database_from
+    from billing_config.commands.options import database_from, mapping_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.live import read_live_explained
     from billing_config.files.export import export_tree
 
     choice = database_from(args)
+    mapping = mapping_from(args)
     url = choice.url
     engine = open_engine(choice, purpose="billing-config export")
 
     try:
-        live = run_guarded(url, lambda: read_live_explained(engine, with_usage=False))
+        live = run_guarded(url, lambda: read_live_explained(engine, mapping, with_usage=False))
     finally:
         engine.dispose()
     report = export_tree(live, args.config_dir)

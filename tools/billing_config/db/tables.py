@@ -17,6 +17,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from billing_config.db.tool_tables import AUDIT_LOG as AUDIT_LOG, add_tool_tables
 from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Field, Kind, get_kind
 
 # Text columns without a maxLength in the schema (enums) get this length.
@@ -33,7 +34,6 @@ MYSQL_TABLE_OPTIONS: dict[str, Any] = {
 CUSTOMERS = "customers"
 GROUP_MEMBERS = "customer_group_members"
 TICKETS = "tickets"
-AUDIT_LOG = "config_audit_log"
 
 
 def column_name(field: Field) -> str:
@@ -117,32 +117,13 @@ def _usage_tables(metadata: sa.MetaData) -> None:
     )
 
 
-def _audit_table(metadata: sa.MetaData) -> None:
-    sa.Table(
-        AUDIT_LOG, metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("applied_at", sa.DateTime(), nullable=False),
-        sa.Column("run_id", sa.String(36), nullable=False, index=True),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("code", sa.String(CODE_MAX_LENGTH), nullable=False),
-        sa.Column("action", sa.String(16), nullable=False),
-        sa.Column("before", sa.JSON(none_as_null=True), nullable=True),
-        sa.Column("after", sa.JSON(none_as_null=True), nullable=True),
-        sa.Column("git_commit", sa.String(64), nullable=True),
-        sa.Column("git_author", sa.String(255), nullable=True),
-        sa.Column("tool_version", sa.String(32), nullable=False),
-        sa.Column("applied_by", sa.String(255), nullable=True),
-        **MYSQL_TABLE_OPTIONS,
-    )
-
-
 @lru_cache(maxsize=1)
 def metadata() -> sa.MetaData:
     result = sa.MetaData()
     for kind in KINDS:
         _kind_table(result, kind)
     _usage_tables(result)
-    _audit_table(result)
+    add_tool_tables(result)
     return result
 
 

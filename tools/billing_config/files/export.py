@@ -46,6 +46,8 @@ def _kept_comments(text: str) -> tuple[str, ...]:
 def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
     report = ExportReport()
     for kind in KINDS:
+        if kind.name not in live.rows:  # not on this target's mapping: left alone
+            continue
         folder = config_dir / kind.name
         folder.mkdir(parents=True, exist_ok=True)
         rows = live.rows[kind.name]

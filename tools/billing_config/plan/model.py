@@ -112,6 +112,7 @@ class Plan:
     created_at: str
     tool_version: str
     git: GitInfo = field(default_factory=lambda: GitInfo(None, None))
+    managed_kinds: list[str] | None = None  # the kinds the target's mapping manages (None: the registry's)
 
     @property
     def has_changes(self) -> bool:
@@ -124,6 +125,8 @@ class Plan:
         """Managed kinds in registry order (the order apply writes them)."""
         from billing_config.kinds import KINDS
 
+        if self.managed_kinds is not None:
+            return list(self.managed_kinds)
         return [kind.name for kind in KINDS if kind.managed]
 
     def summary(self) -> dict[str, dict[str, int]]:
@@ -207,4 +210,5 @@ class Plan:
             created_at=data["created_at"],
             tool_version=data["tool_version"],
             git=GitInfo(**data.get("git", {"commit": None, "author": None})),
+            managed_kinds=list(data["summary"]) if "summary" in data else None,
         )

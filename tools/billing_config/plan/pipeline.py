@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from billing_config.db.live import LiveState
+    from billing_config.db.mapping import Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,10 +76,10 @@ def planner(documents: list[Document], settings: PlanSettings) -> Callable[[Live
     return plan_against
 
 
-def make_plan(engine: Engine, url: str, documents: list[Document], settings: PlanSettings) -> Plan:
+def make_plan(engine: Engine, url: str, documents: list[Document], settings: PlanSettings, mapping: Mapping | None = None) -> Plan:
     """Read the live state (one short read-only transaction) and diff the documents against it."""
     from billing_config.db.connect import run_guarded
     from billing_config.db.live import read_live_explained
 
-    live = run_guarded(url, lambda: read_live_explained(engine))
+    live = run_guarded(url, lambda: read_live_explained(engine, mapping))
     return planner(documents, settings)(live)
