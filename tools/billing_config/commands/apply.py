@@ -54,7 +54,9 @@ def _show(plan: Plan) -> None:
 
 
 def _confirm(plan: Plan) -> bool:
-    sys.stdout.write(f"\nApply these changes to {plan.database}? Only 'yes' will be accepted: ")
+    from billing_config.render.escape import log_line
+
+    sys.stdout.write(f"\nApply these changes to {log_line(plan.database)}? Only 'yes' will be accepted: ")
     sys.stdout.flush()
     answer = sys.stdin.readline().strip()
     return answer == "yes"
