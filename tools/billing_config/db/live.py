@@ -31,6 +31,7 @@ class LiveState:
     rows: dict[str, dict[str, LiveRow]]  # kind name -> code -> row
     usage: dict[str, dict[str, int]] = field(default_factory=dict)  # kind name -> code -> count
     fingerprint: str = ""
+    collations: dict[str, str] = field(default_factory=dict)  # kind name -> code column's collation (MariaDB)
 
     def ids(self, kind: Kind) -> dict[str, int]:
         return {code: row.id for code, row in self.rows[kind.name].items()}
@@ -39,19 +40,25 @@ class LiveState:
         return len(self.rows[kind.name])
 
 
-def read_kind(connection: sa.Connection, kind: Kind) -> dict[str, LiveRow]:
+def read_kind(connection: sa.Connection, kind: Kind, *, for_update: bool = False) -> dict[str, LiveRow]:
     """One query: the kind's rows, with reference columns still as ids (resolved by read_live).
 
     Only id, code and the fields are selected: timestamps are not compared, and parsing them
-    (SQLite stores text) would cost more than the rest of the read.
+    (SQLite stores text) would cost more than the rest of the read. ``for_update`` (apply, in
+    its transaction) locks the rows read, so a hand edit can't land between apply's read and
+    its write and be overwritten: it waits for the apply to commit (SQLite's write lock, taken
+    by BEGIN IMMEDIATE, already keeps every other writer out).
     """
     table = tables.kind_table(kind)
     names = [spec.name for spec in kind.fields]
     columns = [table.c.id, table.c.code, *(table.c[tables.column_name(spec)] for spec in kind.fields)]
     rows: dict[str, LiveRow] = {}
+    statement = sa.select(*columns)
+    if for_update:
+        statement = statement.with_for_update()
     # The column types already hand back Python bool/int/str on every backend (SQLAlchemy's
     # Boolean turns MariaDB's and SQLite's 0/1 into bool), so values are taken as they come.
-    for id_, code, *raw in connection.execute(sa.select(*columns)).all():
+    for id_, code, *raw in connection.execute(statement).all():
         rows[code] = LiveRow(id=id_, code=code, values=dict(zip(names, raw, strict=True)))
     return rows
 
@@ -90,10 +97,12 @@ def read_live_explained(engine: sa.Engine, *, with_usage: bool = True) -> LiveSt
         raise
 
 
-def read_live(connection: sa.Connection, *, with_usage: bool = True) -> LiveState:
+def read_live(connection: sa.Connection, *, with_usage: bool = True, for_update: bool = False) -> LiveState:
+    from billing_config.db.collation import code_collations
+
     rows_by_kind: dict[str, dict[str, LiveRow]] = {}
     for kind in KINDS:
-        rows_by_kind[kind.name] = read_kind(connection, kind)
+        rows_by_kind[kind.name] = read_kind(connection, kind, for_update=for_update and kind.managed)
     codes_by_id = {name: {row.id: row.code for row in rows.values()} for name, rows in rows_by_kind.items()}
     for kind in KINDS:
         if not kind.reference_fields:
@@ -109,7 +118,7 @@ def read_live(connection: sa.Connection, *, with_usage: bool = True) -> LiveStat
                 continue
             counts = read_usage(connection, kind)
             usage[kind.name] = {code: counts.get(id_, 0) for id_, code in codes_by_id[kind.name].items()}
-    state = LiveState(rows=rows_by_kind, usage=usage)
+    state = LiveState(rows=rows_by_kind, usage=usage, collations=code_collations(connection))
     state.fingerprint = fingerprint(state)
     return state
 

@@ -6,8 +6,10 @@ table) and the platform's ``created``/``last_modified`` timestamps. Adding a kin
 the registry and its schema adds the table or column here without touching this module.
 
 One definition serves SQLite, PostgreSQL and MariaDB. On MariaDB every table uses utf8mb4 with
-the binary collation, so codes and names compare exactly as written (case and accents count)
-and any text, emoji included, round-trips literally.
+the binary no-pad collation, so codes and names compare exactly as written (case, accents and
+trailing spaces count: ``utf8mb4_bin`` is PAD SPACE on MariaDB, so ``'billing '`` would equal
+``'billing'``) and any text, emoji included, round-trips literally. Tables made before keep
+theirs; plan compares codes under the live column's collation (db/collation.py).
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ MYSQL_TABLE_OPTIONS: dict[str, Any] = {
     "mysql_collate": "utf8mb4_bin",
     "mariadb_engine": "InnoDB",
     "mariadb_charset": "utf8mb4",
-    "mariadb_collate": "utf8mb4_bin",
+    "mariadb_collate": "utf8mb4_nopad_bin",
 }
 
 CUSTOMERS = "customers"

@@ -90,8 +90,11 @@ def md_text(text: str) -> str:
     it would in any Markdown engine.
     """
     out = []
-    for char in terminal(text):
-        if char in _MD_SPECIAL:
+    shown = terminal(text)
+    for index, char in enumerate(shown):
+        if char == "_" and shown[index - 1 : index].isalnum() and shown[index + 1 : index + 2].isalnum():
+            out.append(char)  # GFM: an underscore inside a word never starts emphasis (is_billable)
+        elif char in _MD_SPECIAL:
             out.append("\\" + char)
         elif char == "@":
             out.append("@&#8203;")

@@ -74,14 +74,18 @@ def _fast_validator(kind: Kind) -> Any:
     return validator
 
 
+def ecma_validator(schema: dict[str, Any]) -> Any:
+    """A pure-Python Draft 2020-12 validator whose patterns read ``$`` the ECMA-262 way."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
+
+    return extend(Draft202012Validator, {"pattern": _ecma_pattern})(schema)  # type: ignore[no-untyped-call]
+
+
 def _explainer(kind: Kind) -> Any:
     validator = _explainers.get(kind.name)
     if validator is None:
-        from jsonschema import Draft202012Validator
-        from jsonschema.validators import extend
-
-        ecma = extend(Draft202012Validator, {"pattern": _ecma_pattern})
-        validator = _explainers[kind.name] = ecma(kind.schema)
+        validator = _explainers[kind.name] = ecma_validator(kind.schema)
     return validator
 
 
