@@ -219,6 +219,9 @@ def scrub(text: str, url: str | URL | None) -> str:
     """Remove the URL's password from any text (driver messages sometimes echo conninfo)."""
     if url is None:
         return text
+    raw = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    if raw:
+        text = text.replace(raw, redact_url(url))  # the URL itself, echoed whole
     for secret in secrets_of(url):
         if len(secret) >= 2:
             text = text.replace(secret, "***")

@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 
 from billing_config.kinds import KINDS, KINDS_BY_NAME, Kind, is_valid_code
 from billing_config.loader import Document
+from billing_config.render.escape import has_control
 
 CHANGED_CLASS = "changed"
 MISSING_CLASS = "missing"
@@ -41,7 +42,7 @@ def lifecycle_kinds() -> tuple[tuple[Kind, str], ...]:
 
 def escape_label(text: str) -> str:
     """Text safe inside a quoted Mermaid label: entity codes for the characters Mermaid reads."""
-    cleaned = "".join(" " if ord(ch) < 32 or ch in "\u2028\u2029\x85" else ch for ch in text)
+    cleaned = "".join(" " if has_control(ch) else ch for ch in text)  # every control, C1 and bidi too
     return "".join(_ESCAPES.get(ch, ch) for ch in cleaned)
 
 
