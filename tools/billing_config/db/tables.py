@@ -29,7 +29,7 @@ MYSQL_TABLE_OPTIONS: dict[str, Any] = {
     "mysql_collate": "utf8mb4_bin",
     "mariadb_engine": "InnoDB",
     "mariadb_charset": "utf8mb4",
-    "mariadb_collate": "utf8mb4_nopad_bin",
+    "mariadb_collate": "utf8mb4_bin",
 }
 
 CUSTOMERS = "customers"
@@ -145,7 +145,19 @@ def metadata() -> sa.MetaData:
         _kind_table(result, kind)
     _usage_tables(result)
     _audit_table(result)
+    for each in result.tables.values():
+        sa.event.listen(each, "before_create", _exact_collation)
     return result
+
+
+MARIADB_COLLATION = "utf8mb4_nopad_bin"
+
+
+def _exact_collation(table: sa.Table, connection: sa.Connection, **_: Any) -> None:
+    """On MariaDB (reached through the mysql dialect, so the mysql_ options apply) use the
+    binary NO PAD collation: MariaDB's utf8mb4_bin pads, so 'billing ' = 'billing'."""
+    if getattr(connection.dialect, "is_mariadb", False):
+        table.dialect_options["mysql"]["collate"] = MARIADB_COLLATION
 
 
 def kind_table(kind: Kind) -> sa.Table:

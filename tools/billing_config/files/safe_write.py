@@ -41,16 +41,16 @@ def checked_target(folder: Path, name: str) -> Path:
     if stat.S_ISLNK(folder_info.st_mode) or not stat.S_ISDIR(folder_info.st_mode):
         raise UnsafePath(f"refusing to write in {folder}: it is a symbolic link or not a folder")
     target = folder / name
+    try:
+        info: os.stat_result | None = os.lstat(target)
+    except FileNotFoundError:
+        info = None
+    if info is not None and stat.S_ISLNK(info.st_mode):
+        raise UnsafePath(f"refusing to write {target}: it is a symbolic link; replace it with a real file")
+    if info is not None and not stat.S_ISREG(info.st_mode):
+        raise UnsafePath(f"refusing to write {target}: it is not a regular file")
     if target.resolve(strict=False).parent != folder.resolve(strict=True):
         raise UnsafePath(f"refusing to write {name!r}: it resolves outside {folder}")
-    try:
-        info = os.lstat(target)
-    except FileNotFoundError:
-        return target
-    if stat.S_ISLNK(info.st_mode):
-        raise UnsafePath(f"refusing to write {target}: it is a symbolic link; replace it with a real file")
-    if not stat.S_ISREG(info.st_mode):
-        raise UnsafePath(f"refusing to write {target}: it is not a regular file")
     return target
 
 
