@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable
 
 from billing_config.kinds import KINDS, KINDS_BY_NAME, Kind, is_valid_code
 from billing_config.loader import Document
-from billing_config.render.escape import has_control
+from billing_config.render.escape import has_control, md_fence
 
 CHANGED_CLASS = "changed"
 MISSING_CLASS = "missing"
@@ -95,8 +95,9 @@ def status_lifecycle(documents: Iterable[Document], highlight: Collection[str] =
 
 
 def fenced(source: str) -> str:
-    """The diagram as a Markdown code block, which GitHub and GitLab render as a picture."""
-    return f"```mermaid\n{source}```\n"
+    """The diagram as a Markdown code block, which GitHub and GitLab render as a picture; the
+    fence is longer than any backtick run in the source, so nothing in it can close the block."""
+    return md_fence(source, "mermaid")
 
 
 # GitHub's Mermaid refuses diagrams over 50,000 characters, and the whole plan comment must stay
