@@ -185,13 +185,6 @@ def test_hostile_names_parse_and_read_back_exactly(parse: Mermaid, tmp_path: Pat
     assert nodes["sta_active"]["classes"] == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="billing_config.render.mermaid.escape_label leaves '%', ':' and ';' as they are, and "
-    "Mermaid rewrites the source before parsing: a '%%{' directive is applied (theme, CSS) and "
-    "cut out of the name, and a 'style ...:...#...;' name loses a ';'. Escaping '%' as #37; and "
-    "':' as #58; in the tool fixes both; then drop this marker.",
-)
 @pytest.mark.parametrize("name", REWRITTEN_NAMES.values(), ids=REWRITTEN_NAMES.keys())
 def test_a_name_reaches_the_parser_unrewritten(parse: Mermaid, tmp_path: Path, name: str) -> None:
     config, (code,) = hostile_tree(tmp_path, [name])

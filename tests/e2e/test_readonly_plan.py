@@ -107,12 +107,6 @@ def test_the_plan_job_plans_through_a_user_that_can_only_read(platform: Platform
     assert refused.returncode == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="apply --plan compares the plan's database string, user included, with its own URL, so "
-    "a plan made through the read-only user is refused ('was made against ..., not ...'); the tool "
-    "should compare the database (dialect, host, port, name), not the user. Drop this marker then.",
-)
 def test_the_apply_job_applies_that_plan_through_the_user_that_may_write(platform: Platform) -> None:
     runner, sha256 = plan_a_change(platform)
     applier = Runner(platform.checkout, str(Path(sys.executable).parent))

@@ -23,6 +23,20 @@ def applied_by() -> str:
     return f"{user}@{socket.gethostname()}"[:255]
 
 
+GIT_COMMIT_WIDTH = 64  # the audit column's length in every database made so far
+DIRTY = "-dirty"
+
+
+def fit_commit(commit: str | None) -> str | None:
+    """The commit as the audit column holds it: a SHA-256 id (64) plus '-dirty' is 70 long, so
+    the id is shortened (still a unique prefix) and the '-dirty' mark kept; never an overflow."""
+    if commit is None or len(commit) <= GIT_COMMIT_WIDTH:
+        return commit
+    if commit.endswith(DIRTY):
+        return commit[: GIT_COMMIT_WIDTH - len(DIRTY)] + DIRTY
+    return commit[:GIT_COMMIT_WIDTH]
+
+
 def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datetime, schema: str | None = None) -> int:
     rows: list[dict[str, Any]] = [
         {
@@ -33,7 +47,7 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
             "action": change.action,
             "before": change.before,
             "after": change.after,
-            "git_commit": plan.git.commit,
+            "git_commit": fit_commit(plan.git.commit),
             "git_author": plan.git.author,
             "tool_version": __version__,
             "applied_by": applied_by(),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from billing_config.commands.options import add_config_dir, add_database_options
 
@@ -37,13 +38,18 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     report = export_tree(live, args.config_dir)
+    from billing_config.render.escape import log_line
+
+    for skipped in report.skipped:
+        print(log_line(f"skipped {skipped}"), file=sys.stderr)
     for path in report.written:
-        print(f"wrote {path}")
+        print(log_line(f"wrote {path}"))
     for path in report.removed:
-        print(f"removed {path} (not in the live database)")
-    print(
+        print(log_line(f"removed {path} (not in the live database)"))
+    print(log_line(
         f"Exported {safe_url(url)} to {args.config_dir}: {len(report.written)} written, "
-        f"{report.unchanged} unchanged, {len(report.removed)} removed."
-    )
+        f"{report.unchanged} unchanged, {len(report.removed)} removed"
+        + (f", {len(report.skipped)} live row(s) skipped for an invalid code." if report.skipped else ".")
+    ))
     return 0
 

@@ -60,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
             args.out.write_text(render_plan_json(plan), encoding="utf-8")
         except OSError as error:
             raise UserError(f"cannot write the plan to {args.out}: {error.strerror or error}") from None
-        print(f"Saved the plan to {args.out}; apply exactly this plan with `billing-config apply --plan {args.out}`.", file=sys.stderr)
+        from billing_config.render.escape import log_line
+
+        print(log_line(f"Saved the plan to {args.out}; apply exactly this plan with `billing-config apply --plan {args.out}`."), file=sys.stderr)
     if args.detailed_exitcode:
         return 2 if plan.has_changes else 0
     return 0

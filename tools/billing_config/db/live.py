@@ -56,6 +56,7 @@ class LiveState:
     unbound: dict[str, list[LiveRow]] = field(default_factory=dict)  # rows with no code yet
     problems: list[LiveProblem] = field(default_factory=list)
     mapping: Mapping = field(default_factory=default_mapping)
+    collations: dict[str, str] = field(default_factory=dict)  # kind name -> code column's collation (MariaDB)
 
     def ids(self, kind: Kind) -> dict[str, Any]:
         return {code: row.id for code, row in self.rows.get(kind.name, {}).items()}
@@ -335,7 +336,12 @@ def read_live(
         from billing_config.db.connect import safe_url
 
         raise LiveUnreadable(safe_url(connection.engine.url), problems)
-    state = LiveState(rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping)
+    from billing_config.db.collation import code_collations
+
+    state = LiveState(
+        rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping,
+        collations=code_collations(connection, mapping),
+    )
     state.fingerprint = fingerprint(state)
     return state
 

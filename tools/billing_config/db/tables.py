@@ -6,8 +6,10 @@ table) and the platform's ``created``/``last_modified`` timestamps. Adding a kin
 the registry and its schema adds the table or column here without touching this module.
 
 One definition serves SQLite, PostgreSQL and MariaDB. On MariaDB every table uses utf8mb4 with
-the binary collation, so codes and names compare exactly as written (case and accents count)
-and any text, emoji included, round-trips literally.
+the binary no-pad collation, so codes and names compare exactly as written (case, accents and
+trailing spaces count: ``utf8mb4_bin`` is PAD SPACE on MariaDB, so ``'billing '`` would equal
+``'billing'``) and any text, emoji included, round-trips literally. Tables made before keep
+theirs; plan compares codes under the live column's collation (db/collation.py).
 """
 
 from __future__ import annotations
@@ -17,7 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db.tool_tables import AUDIT_LOG as AUDIT_LOG, add_tool_tables
+from billing_config.db.tool_tables import AUDIT_LOG as AUDIT_LOG
+from billing_config.db.tool_tables import MARIADB_COLLATION as MARIADB_COLLATION
+from billing_config.db.tool_tables import add_tool_tables, exact_collation_on_mariadb
 from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Field, Kind, get_kind
 
 # Text columns without a maxLength in the schema (enums) get this length.
@@ -124,6 +128,7 @@ def metadata() -> sa.MetaData:
         _kind_table(result, kind)
     _usage_tables(result)
     add_tool_tables(result)
+    exact_collation_on_mariadb(result)
     return result
 
 

@@ -25,6 +25,22 @@ MYSQL_TABLE_OPTIONS: dict[str, Any] = {
 }
 
 
+MARIADB_COLLATION = "utf8mb4_nopad_bin"
+
+
+def _exact_collation(table: sa.Table, connection: sa.Connection, **_: Any) -> None:
+    """On MariaDB (reached through the mysql dialect, so the mysql_ options apply) use the
+    binary NO PAD collation: MariaDB's utf8mb4_bin pads, so 'billing ' = 'billing'."""
+    if getattr(connection.dialect, "is_mariadb", False):
+        table.dialect_options["mysql"]["collate"] = MARIADB_COLLATION
+
+
+def exact_collation_on_mariadb(metadata: sa.MetaData) -> None:
+    """Every table this metadata creates compares text exactly on MariaDB too."""
+    for each in metadata.tables.values():
+        sa.event.listen(each, "before_create", _exact_collation)
+
+
 def add_tool_tables(metadata: sa.MetaData, schema: str | None = None) -> None:
     sa.Table(
         AUDIT_LOG, metadata,
@@ -70,6 +86,7 @@ def add_tool_tables(metadata: sa.MetaData, schema: str | None = None) -> None:
 def tool_metadata(schema: str | None) -> sa.MetaData:
     metadata = sa.MetaData()
     add_tool_tables(metadata, schema)
+    exact_collation_on_mariadb(metadata)
     return metadata
 
 

@@ -61,8 +61,9 @@ _RULES = (
     RuleInfo("next-status-self", E, "references", "A status whose next status is itself."),
     RuleInfo("next-status-cycle", E, "references", "Following next statuses comes back to where it started."),
     # Uniqueness within a kind.
-    RuleInfo("duplicate-name", E, "uniqueness", "Two entries of a kind share a name, ignoring case."),
+    RuleInfo("duplicate-name", E, "uniqueness", "Two entries of a kind share a name, ignoring case and Unicode spelling (NFC)."),
     RuleInfo("duplicate-short-name", E, "uniqueness", "Two entries of a kind share a short name, ignoring case."),
+    RuleInfo("mixed-script-name", W, "lint", "A name with a word mixing Latin, Greek or Cyrillic letters; it looks like another name."),
     # Formatting: valid YAML that fmt cannot rewrite without guessing.
     RuleInfo("fmt-cannot-format", E, "format", "A file fmt cannot put in canonical form without guessing, such as two keys on one line; it is left as it is."),
     # Advice an administrator wants to see; failures only with --strict.

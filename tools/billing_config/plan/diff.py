@@ -55,7 +55,10 @@ def compute_plan(
         unmanaged.extend(kind_unmanaged)
     live_counts = {kmap.name: live.count(kmap.kind) for kmap in mapping.managed()}
     limits = thresholds or Thresholds()
-    blockers = _in_use(changes) + _deletes_not_mapped(changes, live) + check_thresholds(changes, live_counts, limits)
+    blockers = (
+        _collisions(changes, live) + _in_use(changes) + _deletes_not_mapped(changes, live)
+        + check_thresholds(changes, live_counts, limits)
+    )
     return Plan(
         changes=changes, unmanaged=unmanaged, blockers=blockers, fingerprint=live.fingerprint,
         live_counts=live_counts, prune=prune, thresholds=limits, database=database,
@@ -162,6 +165,38 @@ def _deletes_not_mapped(changes: list[Change], live: LiveState) -> list[Blocker]
 def _same(old: object, new: object) -> bool:
     # bool is an int in Python: True == 1 must still count as a change of type.
     return type(old) is type(new) and old == new if old is not None and new is not None else old is new
+
+
+def _collisions(changes: list[Change], live: LiveState) -> list[Blocker]:
+    """Creates whose code the live code column already holds under its collation ('billing '
+    or 'Billing' beside billing.yaml on a PAD SPACE or case-insensitive MariaDB column)."""
+    from billing_config.db.collation import collation_key
+    from billing_config.kinds import get_kind
+
+    blockers: list[Blocker] = []
+    for change in changes:
+        collation = live.collations.get(change.kind)
+        if change.action != CREATE or not collation:
+            continue
+        key = collation_key(change.code, collation)
+        stored = [*live.rows[change.kind], *(str(row.legacy) for row in live.unbound.get(change.kind, ()) if row.legacy is not None)]
+        clash = sorted(code for code in stored if code != change.code and collation_key(code, collation) == key)
+        if clash:
+            kind = get_kind(change.kind)
+            blockers.append(
+                Blocker(
+                    rule="code-collision", kind=change.kind, code=change.code,
+                    message=(
+                        f"{kind.singular} '{change.code}' can't be created: the live row {ascii(clash[0])} counts as the "
+                        f"same code under the column's collation {collation}"
+                    ),
+                    hint=(
+                        "rename or remove that live row on the platform (or name the file after it), "
+                        "then plan again"
+                    ),
+                )
+            )
+    return blockers
 
 
 def _in_use(changes: list[Change]) -> list[Blocker]:

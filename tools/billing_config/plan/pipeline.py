@@ -67,11 +67,17 @@ def planner(documents: list[Document], settings: PlanSettings) -> Callable[[Live
     """The diff of these documents against any live state, for apply to run under its lock."""
     from billing_config.plan.diff import compute_plan
 
+    from billing_config.plan.source import config_digest
+
+    digest = config_digest(documents)
+
     def plan_against(live: LiveState) -> Plan:
-        return compute_plan(
+        plan = compute_plan(
             documents, live, prune=settings.prune, thresholds=settings.thresholds,
             database=settings.database, git=settings.git,
         )
+        plan.config_digest = digest
+        return plan
 
     return plan_against
 
