@@ -35,9 +35,21 @@ def _change_block(change: Change) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _summary(plan: Plan, shown: int = 3) -> str:
+    """The sentence an admin reads first: who the biggest changes affect, and how."""
+    ranked = sorted((c for c in plan.changes if c.summary_sentence()), key=lambda c: -(c.impact or 0))
+    sentences = [_cell(c.summary_sentence() or "") for c in ranked[:shown]]
+    if len(ranked) > shown:
+        sentences.append(f"{len(ranked) - shown} more change(s) affect customers; see below.")
+    return " ".join(sentences)
+
+
 def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> str:
     limit = min(limit, GITHUB_COMMENT_LIMIT - 1)
     head = ["### billing-config plan", ""]
+    summary = _summary(plan)
+    if summary:
+        head += [summary, ""]
     if plan.blockers:
         head.append(f"**Apply will refuse this plan** ({len(plan.blockers)} problem(s)):")
         head.append("")
