@@ -25,8 +25,9 @@ from typing import Any
 import yaml
 from yaml._yaml import CParser
 
-from billing_config.findings import Finding, finding, shorten
+from billing_config.findings import E, Finding, declare, finding, shorten
 from billing_config.loader.document import Document, JsonPath, format_json_path
+from billing_config.loader.hints import syntax_message, text_cut_by_comment
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -44,6 +45,85 @@ _SPECIAL_FLOATS = {
 }
 _MULTIPLE_DOCUMENTS = "the file holds more than one YAML document; keep one entry per file and remove the '---' separator"
 _TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep; entry fields are plain values"
+
+# The rules of reading one file, checked below.
+declare(
+    "file-unreadable", E, "yaml", "A file that cannot be read, for example for lack of permission.",
+    reason="An entry that cannot be read cannot be checked or applied; the plan would treat it as deleted.",
+    mistake="config/statuses/suspended.yaml   (no permission to read it)",
+    fix="chmod u+r config/statuses/suspended.yaml",
+)
+declare(
+    "file-too-large", E, "yaml", "A file far larger than any entry needs; refused before parsing.",
+    reason="An entry needs well under 1 KiB. A huge file is a mistake (a pasted export, a log) or an attack, "
+    "and is refused before any time is spent on it.",
+    mistake="config/statuses/suspended.yaml   (300 KiB)",
+    fix="config/statuses/suspended.yaml   (the entry's fields only)",
+)
+declare(
+    "file-encoding", E, "yaml", "Bytes that are not UTF-8 text, or a NUL byte.",
+    reason="Names and invoice messages reach invoices and the portal; text in another encoding would turn "
+    "accented letters into garbage there.",
+    mistake="name: Caf\\xe9 customers     # saved as Latin-1",
+    fix="name: Café customers         # saved as UTF-8",
+)
+declare(
+    "yaml-too-deep", E, "yaml", "Nesting deeper than any entry needs; refused before building it.",
+    reason="Entry fields are plain values; deep nesting is never needed and could exhaust memory.",
+    mistake="name: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[Active]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    fix="name: Active",
+)
+declare(
+    "yaml-syntax", E, "yaml", "Text that is not well-formed YAML.",
+    reason="A file YAML cannot read holds no entry at all. The usual causes are a tab used to indent and "
+    "text holding ': ' without quotes, which YAML reads as a second field.",
+    mistake="override_invoice_message: Note: call us on 0800 000 000",
+    fix="override_invoice_message: 'Note: call us on 0800 000 000'",
+)
+declare(
+    "yaml-empty", E, "yaml", "A file with no entry in it.",
+    reason="An empty file is an entry with no name; it is usually a file created and never filled in.",
+    mistake="# config/statuses/payment-plan.yaml\n# (nothing but comments)",
+    fix="# config/statuses/payment-plan.yaml\nname: Payment Plan",
+)
+declare(
+    "yaml-multiple-documents", E, "yaml", "More than one YAML document in one file.",
+    reason="One file holds one entry; a second document after '---' would be ignored.",
+    mistake="name: Active\n---\nname: Suspended",
+    fix="name: Active          # and Suspended in its own file, suspended.yaml",
+)
+declare(
+    "yaml-not-mapping", E, "yaml", "A top level that is not a mapping of field names to values.",
+    reason="An entry is a set of 'field: value' lines; a bare value or a list has no field names.",
+    mistake="- name: Active",
+    fix="name: Active",
+)
+declare(
+    "yaml-duplicate-key", E, "yaml", "The same key twice in one mapping; YAML libraries silently keep the last.",
+    reason="Other tools keep the second value and this one the first; either way one of the two lines is "
+    "ignored without a word, usually the one just edited.",
+    mistake="is_billable: true\nsend_correspondence: true\nis_billable: false",
+    fix="is_billable: false\nsend_correspondence: true",
+)
+declare(
+    "yaml-anchor", E, "yaml", "Anchors and aliases; they hide values and allow alias bombs.",
+    reason="An alias makes a value depend on another line, which reviewers miss, and nested aliases can "
+    "expand to gigabytes.",
+    mistake="name: &n Active\nshort_name: *n",
+    fix="name: Active\nshort_name: ACT",
+)
+declare(
+    "yaml-tag", E, "yaml", "An explicit YAML tag such as !!str or !python/object.",
+    reason="Tags change how a value is read and some run code in other tools; plain values are all an entry needs.",
+    mistake="short_name: !!str NO",
+    fix="short_name: 'NO'",
+)
+declare(
+    "yaml-key-type", E, "yaml", "A key that is not a plain piece of text.",
+    reason="Field names are words such as 'name'; a list or mapping as a key names no field.",
+    mistake="? [name]\n: Active",
+    fix="name: Active",
+)
 
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
@@ -111,10 +191,11 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
         problem = (error.problem or "the YAML is not well-formed")[:200]
         if "nesting depth" in problem:  # libyaml's own limit, reached while looking ahead
             return fail("yaml-too-deep", line, column, _TOO_DEEP)
-        return fail("yaml-syntax", line, column, f"{problem}; check indentation, quoting and colons")
+        return fail("yaml-syntax", *syntax_message(text, line, column, problem))
     except yaml.YAMLError as error:
         first = (str(error).splitlines() or ["not well-formed"])[0][:200]
         return fail("yaml-syntax", 1, 1, f"the YAML cannot be read: {first}")
+    findings.extend(text_cut_by_comment(text, document.data, display, kind, code))
     return document, findings
 
 
@@ -337,7 +418,8 @@ def _duplicate(
     findings.append(
         finding(
             "yaml-duplicate-key", display, line, column,
-            f"{shorten(key)} is set twice (first on line {frame[5][key]}); keep one of them",
+            f"{shorten(key)} is set twice (first on line {frame[5][key]}), and only one can count; "
+            "delete the line you did not mean",
             kind=kind, code=code, json_path=format_json_path((*frame[1], key)),
         )
     )
