@@ -65,11 +65,9 @@ class _Refused(Exception):
 
 def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Document | None, list[Finding]]:
     """Read one entry file. Returns the document (None if unusable) and what was wrong."""
-    findings: list[Finding] = []
 
-    def fail(rule: str, line: int, column: int, message: str, json_path: str = "$") -> tuple[None, list[Finding]]:
-        findings.append(finding(rule, display, line, column, message, kind=kind, code=code, json_path=json_path))
-        return None, findings
+    def fail(rule: str, line: int, column: int, message: str) -> tuple[None, list[Finding]]:
+        return None, [finding(rule, display, line, column, message, kind=kind, code=code)]
 
     try:
         with open(path, "rb") as handle:
@@ -98,10 +96,25 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
         )
     if text.startswith("\ufeff"):
         text = text[1:]
+    return _read_text(text, display, kind, code)
 
-    document = _read_simple(text, kind, code, display)
-    if document is not None:
-        return document, findings
+
+def _read_text(text: str, display: str, kind: str, code: str, *, fast: bool = True) -> tuple[Document | None, list[Finding]]:
+    """The document of one file's text, and what was wrong with it.
+
+    The fast path (_read_simple) is tried first and the event loop (_build) reads whatever it
+    declines. fast=False skips the fast path, so tests can check both give the same answer.
+    """
+    findings: list[Finding] = []
+
+    def fail(rule: str, line: int, column: int, message: str, json_path: str = "$") -> tuple[None, list[Finding]]:
+        findings.append(finding(rule, display, line, column, message, kind=kind, code=code, json_path=json_path))
+        return None, findings
+
+    if fast:
+        document = _read_simple(text, kind, code, display)
+        if document is not None:
+            return document, findings
     try:
         document = _build(text, display, kind, code, findings)
     except _Refused as refusal:
