@@ -148,7 +148,7 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
 _SIMPLE_LINES = re.compile(
     r"^(?:"
     r"#.*"  # a comment from column 0
-    r"|([A-Za-z_][A-Za-z0-9_]*):"  # a key
+    r"|([A-Za-z_][A-Za-z0-9_]{0,255}):"  # a key; libyaml refuses one over 1024 characters
     r"(?: ('(?:[^'\n]|'')*')"  # a single-quoted value closed on its line
     r"| ((?:[A-Za-z0-9_(/+~.]|-(?=[^ \n]))[^:#\n]*(?<! ))"  # a plain value: no ':', '#' or trailing space
     r")?"
