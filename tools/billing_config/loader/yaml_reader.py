@@ -101,7 +101,9 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
     return _read_text(text, display, kind, code)
 
 
-def _read_text(text: str, display: str, kind: str, code: str, *, fast: bool = True) -> tuple[Document | None, list[Finding]]:
+def _read_text(
+    text: str, display: str, kind: str, code: str, *, fast: bool = True
+) -> tuple[Document | None, list[Finding]]:
     """The document of one file's text, and what was wrong with it.
 
     The fast path (_read_simple) is tried first and the event loop (_build) reads whatever it
@@ -139,20 +141,28 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-# The fast path: a file whose every line is blank, a comment at column 0, or 'key: value' with
-# a plain or single-quoted value on one line, with nothing YAML could read in two ways. Such a
-# file means exactly what libyaml would read (tests/loader/test_simple_path.py checks the two
-# agree on generated input), and reading it with one regex a line is several times faster
-# than building Python event objects. Anything else, including any duplicate key, goes to the
+# The fast path: a file whose every line is blank, a comment, or 'key: value' with the value
+# on that line, plain, single-quoted or double-quoted, and perhaps a comment after it; with
+# nothing YAML could read in two ways. Such a file means exactly what libyaml would read
+# (tests/loader/test_simple_path.py and test_quoted_fast_path.py check the two agree on
+# generated input), and reading it with one regex a line is several times faster than
+# building Python event objects. Anything else, including any duplicate key, goes to the
 # full event loop below, which is what reports problems.
+#
+# Left to the event loop, as rare in entry files and easy to get subtly wrong here: a
+# double-quoted value with a backslash (escapes), a comment right after a quote ('x'#c,
+# which libyaml reads as a comment though YAML says it is not one), a space before the
+# colon, a key over 256 characters (libyaml refuses one over 1024 as unfinished).
 _SIMPLE_LINES = re.compile(
     r"^(?:"
-    r"#.*"  # a comment from column 0
-    r"|([A-Za-z_][A-Za-z0-9_]{0,255}):"  # a key; libyaml refuses one over 1024 characters
-    r"(?: ('(?:[^'\n]|'')*')"  # a single-quoted value closed on its line
-    r"| ((?:[A-Za-z0-9_(/+~.]|-(?=[^ \n]))[^:#\n]*(?<! ))"  # a plain value: no ':', '#' or trailing space
-    r")?"
-    r"|"  # a blank line
+    r"([A-Za-z_][A-Za-z0-9_]{0,255}):"  # a key at column 0
+    r"(?:( +)(?:"  # the spaces before a value, then the value:
+    r"((?:[A-Za-z0-9_(/+~.]|-(?=[^ \n]))[^:#\n]*(?<! ))"  # plain: no ':', '#' or trailing space
+    r"|('[^'\n]*(?:''[^'\n]*)*'"  # or quoted: single, closed on its line, '' being a quote,
+    r"|\"[^\"\\\n]*\")"  # or double, closed on its line, without escapes
+    r"))?"
+    r"(?: +#.*| *)"  # trailing spaces, or a comment after at least one space
+    r"| *(?:#.*)?"  # a blank line, or a comment at any indentation
     r")$",
     re.MULTILINE,
 )
@@ -173,7 +183,7 @@ def _read_simple(text: str, kind: str, code: str, display: str) -> Document | No
     paths: list[JsonPath] = []
     numbers: list[int] = []
     top_paths = _TOP_PATHS
-    for index, (key, quoted, plain) in enumerate(lines):
+    for index, (key, spaces, plain, quoted) in enumerate(lines):
         if not key:
             continue  # a comment or a blank line
         if key in data:
@@ -186,11 +196,11 @@ def _read_simple(text: str, kind: str, code: str, display: str) -> Document | No
             key = path[0]
         if plain:
             data[key] = _plain(plain)
-            numbers += (index, 0, index, len(key) + 2)
-        elif quoted:
-            data[key] = quoted[1:-1].replace("''", "'")
-            numbers += (index, 0, index, len(key) + 2)
-        else:
+            numbers += (index, 0, index, len(key) + 1 + len(spaces))
+        elif quoted:  # always text: a quoted 'true' is the word, not the boolean
+            data[key] = quoted[1:-1].replace("''", "'") if quoted[0] == "'" else quoted[1:-1]
+            numbers += (index, 0, index, len(key) + 1 + len(spaces))
+        else:  # 'key:' alone is null, placed just after the colon, as libyaml places it
             data[key] = None
             numbers += (index, 0, index, len(key) + 1)
         paths.append(path)
@@ -326,7 +336,9 @@ def _open_root(event: Any, is_mapping: bool, stack: list[list[Any]]) -> dict[str
     return root
 
 
-def _open_nested(event: Any, is_mapping: bool, stack: list[list[Any]], paths: list[JsonPath], numbers: list[int]) -> None:
+def _open_nested(
+    event: Any, is_mapping: bool, stack: list[list[Any]], paths: list[JsonPath], numbers: list[int]
+) -> None:
     """A mapping or list inside another: stored, given its position, and pushed as a frame.
 
     A collection cannot be a key, and nesting stops at MAX_DEPTH, so no input can exhaust
