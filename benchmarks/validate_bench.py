@@ -6,7 +6,8 @@ Measures, each as a fresh process from start to exit (median of --runs):
 - the repository's sample config/;
 - a generated tree of 16,000 files (10,000 statuses, 5,000 groups, 1,000 departments), and the
   same entries written by hand (quoted values, comments, blank lines; see generate_tree.py),
-  timed in alternation so that a busy machine slows both alike, and the ratio of the two;
+  timed in alternation so that a busy machine slows both alike, and the ratio of the two,
+  also with both on one process (--jobs 1);
 - the same 10,000 status files alone, and check-jsonschema on exactly those files with the same
   schema (run once: it takes about 20 s).
 Peak memory is each process's maximum resident set, children included (wait4's rusage, the
@@ -111,6 +112,12 @@ def main() -> None:
     print(f"generated tree ({files} files): {tree:.3f} s, peak {tree_peak} MiB  (target < 1.5 s)")
     print(f"same tree hand-written (quotes, comments, blank lines): {hand:.3f} s, peak {hand_peak} MiB")
     print(f"  hand-written / plain: {hand / tree:.2f}x  (target <= 1.25x)")
+    # validate picks its process count from the load average, which may differ between two
+    # runs; one process each compares the reading alone.
+    (tree_one, _), (hand_one, _) = medians_alternating(
+        [[*validate, str(full), "--jobs", "1"], [*validate, str(hand_written), "--jobs", "1"]], REPO, args.runs
+    )
+    print(f"  on one process (--jobs 1): plain {tree_one:.3f} s, hand-written {hand_one:.3f} s, {hand_one / tree_one:.2f}x")
 
     forced, forced_peak = median_of([*validate, str(full), "--jobs", "2"], REPO, args.runs)
     print(f"generated tree, forced onto 2 processes (--jobs 2): {forced:.3f} s, peak {forced_peak} MiB")
