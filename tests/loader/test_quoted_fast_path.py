@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from billing_config.findings import Finding
 from billing_config.loader import yaml_reader
-from billing_config.validation import validate_tree
+from billing_config.rules import validate_tree
 
 FIELDS = [
     "name", "short_name", "availability", "display_position", "is_active", "next_status", "override_invoice_message",

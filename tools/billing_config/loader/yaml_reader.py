@@ -197,7 +197,8 @@ def _read_text(
     if fast:
         document = _read_simple(text, kind, code, display)
         if document is not None:
-            return document, findings
+            # the fast path keeps comments too, so it gives the same warning the event loop does
+            return document, text_cut_by_comment(text, document.data, display, kind, code)
     try:
         document = _build(text, display, kind, code, findings)
     except _Refused as refusal:
