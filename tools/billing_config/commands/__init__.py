@@ -16,4 +16,5 @@ COMMAND_MODULES = (
     "export",
     "doctor",
     "adopt",
+    "rename",
 )

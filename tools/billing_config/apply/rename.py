@@ -1,0 +1,245 @@
+"""``rename`` on a target: move an entry's code in one audited transaction; the row keeps its key.
+
+Where the code lives decides what is written:
+- the tool's bindings table (a table without a code column, or a row whose stored code is a
+  legacy value such as ``Field_Ops``): the binding moves to the new code; the vendor's table
+  is not touched;
+- the table's code column: that column of that one row is updated (through the mapping's
+  transform, ``ON_HOLD`` for ``on-hold``), with the mapping's ``update`` set columns, as any
+  update is. That writes a mapped table, so on a mapped target it needs a passing doctor.
+
+Everything happens under the apply lock, in one transaction, after a fresh read of the live
+rows: the live state must hold OLD, must not hold NEW, and the config must agree with the
+live row (plan shows no change for it), otherwise it is refused and nothing is written. Before
+committing, the live rows are read again and planned against the renamed config: the plan
+must make exactly the changes it made before (read with the new code), so a rename can never
+turn into a delete and a create, or leave an update behind. The audit log gets one row
+(action ``rename``); the applied state, where the tool keeps one, follows the code.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from billing_config import __version__
+from billing_config.apply import lock
+from billing_config.apply.audit import applied_by, fit_commit
+from billing_config.apply.transaction import _begin, _transaction_options, prepare_target, require_doctor
+from billing_config.db import access
+from billing_config.db.connect import describe_error, safe_url
+from billing_config.db.live import LiveState, read_live, require_schema
+from billing_config.db.mapping import KindMap, Mapping
+from billing_config.db.rows import now_stamp, set_values
+from billing_config.db.tool_tables import AUDIT_LOG, tool_table
+from billing_config.errors import DatabaseError, Refused
+from billing_config.loader import Document
+from billing_config.plan.model import GitInfo, Plan
+from billing_config.plan.rename import Rename, change_outline, renamed_documents
+
+BINDING = "binding"
+CODE_COLUMN = "code column"
+# The applied-state table (one row per entry, by code) where the tool keeps one; named here,
+# not imported, so the rename does not depend on which branch of the tool created it.
+APPLIED_STATE = "config_applied_state"
+
+
+class RenameRefused(Refused):
+    """The rename cannot be made on this target; nothing was changed."""
+
+
+@dataclass(frozen=True, slots=True)
+class LiveRenamed:
+    key: Any  # the row's key, unchanged
+    moved: str  # BINDING or CODE_COLUMN
+    where: str  # the table (or the tool's bindings table) written
+    run_id: str
+
+
+def rename_live(
+    engine: sa.Engine,
+    url: str,
+    mapping: Mapping,
+    rename: Rename,
+    documents: Sequence[Document],
+    *,
+    git: GitInfo,
+    lock_timeout: float = 30.0,
+) -> LiveRenamed:
+    """Move ``rename.old`` to ``rename.new`` on the target. ``documents`` are the config as it
+    reads *after* the rename (the valid tree, with the entry under its new code)."""
+    kmap = mapping.get(rename.kind)
+    shown = safe_url(url)
+    if kmap is None:
+        raise RenameRefused(
+            f"rename refused, nothing changed: {rename.kind} is not on {shown} (its mapping {mapping.source} does not "
+            "list it); rename the files only, without --database/--target"
+        )
+    if kmap.key_source == "code":
+        raise RenameRefused(
+            f"rename refused, nothing changed: on {shown} the code of {rename.kind} is the key of {kmap.qualified} "
+            f"(key_source = \"code\"), so it cannot change while the row keeps its key"
+        )
+    after_documents = list(documents)
+    before_documents = renamed_documents(after_documents, rename.reversed())
+    run_id = str(uuid.uuid4())
+    prepare_target(engine, url, mapping)
+    connection = engine.connect()
+    try:
+        connection = connection.execution_options(**_transaction_options(connection))
+        with _begin(connection, url, lock_timeout):
+            lock.acquire(connection, lock_timeout)
+            require_schema(connection, mapping)
+            live = read_live(connection, mapping, for_update=True)
+            before = _plan(before_documents, live, shown, git)
+            row = _checked_row(live, kmap, rename, before, shown)
+            stamp = now_stamp()
+            if _bound(connection, mapping, rename, row.id):
+                moved, where = BINDING, _move_binding(connection, mapping, rename, row.id, stamp, shown)
+            else:
+                if not mapping.is_default:
+                    require_doctor(connection, mapping)
+                moved, where = CODE_COLUMN, _update_code_column(connection, mapping, kmap, rename, row.id, stamp, shown)
+            _follow_applied_state(connection, mapping, rename)
+            _audit(connection, mapping, rename, row.id, moved, run_id, stamp, git)
+            fresh = read_live(connection, mapping, for_update=True)
+            after = _plan(after_documents, fresh, shown, git)
+            if change_outline(after) != change_outline(before, rename):
+                raise RenameRefused(
+                    f"rename refused and rolled back, nothing changed: after moving the code on {shown} the plan would "
+                    f"differ from the plan before it ({len(before.changes)} change(s) before, {len(after.changes)} after); "
+                    "run `billing-config plan` and `billing-config doctor` to see why"
+                )
+        return LiveRenamed(row.id, moved, where, run_id)
+    except sa.exc.SQLAlchemyError as error:
+        raise DatabaseError(f"rename failed and was rolled back, nothing changed: {describe_error(error, url)}") from None
+    finally:
+        try:
+            lock.release(connection)
+        finally:
+            connection.close()
+
+
+def _plan(documents: Sequence[Document], live: LiveState, shown: str, git: GitInfo) -> Plan:
+    from billing_config.plan.diff import compute_plan
+
+    return compute_plan(documents, live, database=shown, git=git)
+
+
+def _checked_row(live: LiveState, kmap: KindMap, rename: Rename, before: Plan, shown: str) -> Any:
+    rows = live.rows.get(kmap.name, {})
+    problems = []
+    if rename.old not in rows:
+        problems.append(
+            f"{shown} has no {kmap.kind.singular} '{rename.old}' in {kmap.qualified}; apply the config first "
+            "(or, if it is only in config, rename the files without --database/--target)"
+        )
+    if rename.new in rows:
+        problems.append(
+            f"{shown} already has a {kmap.kind.singular} '{rename.new}' (row {rows[rename.new].id!r}); choose another code"
+        )
+    pending = [c for c in before.changes if c.kind == kmap.name and c.code == rename.old]
+    for change in pending:
+        fields = ", ".join(f.field for f in change.fields) or "every field"
+        problems.append(
+            f"config and {shown} disagree about {kmap.name}/{rename.old} (plan shows an {change.action} of {fields}); "
+            "apply the config (or export the live values) first, so the rename moves only the code"
+        )
+    if problems:
+        raise RenameRefused("rename refused, nothing changed:\n  " + "\n  ".join(problems))
+    return rows[rename.old]
+
+
+def _bound(connection: sa.Connection, mapping: Mapping, rename: Rename, key: Any) -> bool:
+    """Whether the row's code lives in the tool's bindings table (rather than its code column)."""
+    table = access.bindings_table(mapping)
+    found = connection.execute(
+        sa.select(table.c.key_value).where(table.c.kind == rename.kind, table.c.code == rename.old)
+    ).scalar()
+    return found is not None and found == access.key_text(key)
+
+
+def _move_binding(connection: sa.Connection, mapping: Mapping, rename: Rename, key: Any, stamp: Any, shown: str) -> str:
+    table = access.bindings_table(mapping)
+    stale = connection.execute(
+        sa.select(table.c.key_value).where(table.c.kind == rename.kind, table.c.code == rename.new)
+    ).scalar()
+    if stale is not None:
+        raise RenameRefused(
+            f"rename refused, nothing changed: the tool's bindings on {shown} still bind '{rename.new}' to key {stale!r}, "
+            "a row it no longer sees as that entry (re-used key or out of scope); choose another code"
+        )
+    moved = connection.execute(
+        sa.update(table)
+        .where(table.c.kind == rename.kind, table.c.code == rename.old, table.c.key_value == access.key_text(key))
+        .values(code=rename.new, bound_at=stamp)
+    ).rowcount
+    if moved != 1:
+        raise RenameRefused(f"rename refused, nothing changed: the binding of '{rename.old}' on {shown} changed while renaming; run again")
+    return table.fullname
+
+
+def _update_code_column(
+    connection: sa.Connection, mapping: Mapping, kmap: KindMap, rename: Rename, key: Any, stamp: Any, shown: str,
+) -> str:
+    code = kmap.code
+    if code is None:  # read_live only binds such a table's rows; _bound said otherwise
+        raise RenameRefused(f"rename refused, nothing changed: '{rename.old}' on {shown} has neither a binding nor a code column")
+    if not kmap.managed:
+        raise RenameRefused(
+            f"rename refused, nothing changed: {kmap.name} is not managed on {shown}, so the tool does not write "
+            f"{kmap.qualified}; change the row's {code.column} there to {code.stored(rename.new)!r} first, "
+            "then rename the files without --database/--target"
+        )
+    for other in mapping.kinds.values():
+        for fmap in other.mapped_fields:
+            if fmap.field.references == kmap.name and fmap.via == code.column:
+                raise RenameRefused(
+                    f"rename refused, nothing changed: {other.qualified}.{fmap.column} refers to {kmap.qualified} by its "
+                    f"code column {code.column}, so changing the code would break those references on {shown}"
+                )
+    table = access.kind_table(kmap)
+    stored = code.stored(rename.new)
+    holder = connection.execute(sa.select(table.c[kmap.key]).where(table.c[code.column] == stored).limit(1)).first()
+    if holder is not None:
+        raise RenameRefused(
+            f"rename refused, nothing changed: row {holder[0]!r} of {kmap.qualified} on {shown} already stores "
+            f"{stored!r} in {code.column} (outside this config's scope, or soft-deleted); choose another code"
+        )
+    values: dict[str, Any] = {code.column: stored}
+    values.update(set_values(kmap.update_set, table, stamp))
+    updated = connection.execute(
+        sa.update(table).where(table.c[kmap.key] == key, *access.scope(table, kmap.where)).values(values)
+    ).rowcount
+    if updated != 1:
+        raise RenameRefused(f"rename refused, nothing changed: row {key!r} of {kmap.qualified} changed while renaming; run again")
+    return kmap.qualified
+
+
+def _follow_applied_state(connection: sa.Connection, mapping: Mapping, rename: Rename) -> None:
+    """The recorded state (what drift compares against, what makes an entry managed) follows the code."""
+    if not sa.inspect(connection).has_table(APPLIED_STATE, schema=mapping.tool_schema):
+        return
+    table = sa.table(APPLIED_STATE, sa.column("kind"), sa.column("code"), schema=mapping.tool_schema)
+    connection.execute(
+        sa.update(table).where(table.c.kind == rename.kind, table.c.code == rename.old).values(code=rename.new)
+    )
+
+
+def _audit(
+    connection: sa.Connection, mapping: Mapping, rename: Rename, key: Any, moved: str, run_id: str, stamp: Any, git: GitInfo,
+) -> None:
+    connection.execute(
+        tool_table(AUDIT_LOG, mapping.tool_schema).insert(),
+        [{
+            "applied_at": stamp, "run_id": run_id, "kind": rename.kind, "code": rename.new, "action": "rename",
+            "before": {"code": rename.old, "key": access.key_text(key), "moved": moved},
+            "after": {"code": rename.new, "key": access.key_text(key), "moved": moved},
+            "git_commit": fit_commit(git.commit), "git_author": git.author,
+            "tool_version": __version__, "applied_by": applied_by(),
+        }],
+    )
