@@ -13,4 +13,5 @@ COMMAND_MODULES = (
     "plan",
     "apply",
     "export",
+    "drift",
 )

@@ -101,6 +101,8 @@ def run(args: argparse.Namespace) -> int:
                 if plan.blockers:
                     raise Refused(refusal_text(plan.blockers))
                 if not plan.has_changes:
+                    # Nothing to confirm, but the run still records the state it saw.
+                    run_apply(engine, url, reviewed=plan, lock_timeout=args.lock_timeout)
                     print("Nothing to do.")
                     return 0
                 if not _confirm(plan):

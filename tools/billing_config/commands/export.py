@@ -18,10 +18,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_database_options(parser)
     add_config_dir(parser, help="where to write (default: ./config)")
+    parser.add_argument(
+        "--only-drift", action="store_true",
+        help="write only the entries changed, added or removed on live since the last apply (see `drift`); "
+        "refuses when one of them also has a merged change waiting to be applied",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.only_drift:
+        return run_only_drift(args)
     from billing_config.commands.options import database_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.live import read_live_explained
@@ -46,3 +53,45 @@ def run(args: argparse.Namespace) -> int:
     )
     return 0
 
+
+
+def run_only_drift(args: argparse.Namespace) -> int:
+    """Write back exactly what changed on live out of band, and nothing a merge is waiting for."""
+    from billing_config.commands.drift import drift_report
+    from billing_config.errors import Refused
+    from billing_config.files.export import export_tree
+    from billing_config.plan.pipeline import load_valid_config
+
+    documents = load_valid_config(args.config_dir)
+    report = drift_report(args, documents)
+    if report.conflicts:
+        names = ", ".join(f"{kind}/{code}" for kind, code in report.conflicts)
+        raise Refused(
+            f"export --only-drift refused, nothing written: {names} changed on live while a merged change to it waits "
+            "to be applied. Decide which wins: apply the merged change (it overwrites the live edit), or edit the "
+            "file to the live values in a pull request"
+        )
+    if not report.drift:
+        print(f"No drift on {report.database}; nothing written.")
+        return 0
+    from billing_config.db.live import LiveState, LiveRow
+
+    # The drifted entries as live holds them now (the drift read them); removed ones have no row.
+    rows: dict[str, dict[str, LiveRow]] = {}
+    for item in report.drift:
+        kind_rows = rows.setdefault(item.kind, {})
+        if item.live is not None:
+            kind_rows[item.code] = LiveRow(0, item.code, dict(item.live))
+    from billing_config.kinds import KINDS
+
+    live = LiveState(rows={kind.name: rows.get(kind.name, {}) for kind in KINDS})
+    written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift})
+    for path in written.written:
+        print(f"wrote {path}")
+    for path in written.removed:
+        print(f"removed {path} (removed from the live database)")
+    print(
+        f"Exported the drift of {report.database} to {args.config_dir}: {len(written.written)} written, "
+        f"{len(written.removed)} removed, {written.unchanged} unchanged."
+    )
+    return 0

@@ -31,6 +31,8 @@ class LiveState:
     rows: dict[str, dict[str, LiveRow]]  # kind name -> code -> row
     usage: dict[str, dict[str, int]] = field(default_factory=dict)  # kind name -> code -> count
     fingerprint: str = ""
+    # kind name -> codes an apply has seen a file for (db/state.py): their missing file is a delete
+    managed: dict[str, set[str]] = field(default_factory=dict)
 
     def ids(self, kind: Kind) -> dict[str, int]:
         return {code: row.id for code, row in self.rows[kind.name].items()}
@@ -109,7 +111,9 @@ def read_live(connection: sa.Connection, *, with_usage: bool = True) -> LiveStat
                 continue
             counts = read_usage(connection, kind)
             usage[kind.name] = {code: counts.get(id_, 0) for id_, code in codes_by_id[kind.name].items()}
-    state = LiveState(rows=rows_by_kind, usage=usage)
+    from billing_config.db.state import read_managed
+
+    state = LiveState(rows=rows_by_kind, usage=usage, managed=read_managed(connection))
     state.fingerprint = fingerprint(state)
     return state
 
@@ -125,6 +129,8 @@ def fingerprint(state: LiveState) -> str:
         for kind in KINDS
         for code, row in sorted(state.rows[kind.name].items())
     ]
+    # Which entries are managed decides which missing files are deletes, so it counts too.
+    everything.extend(("managed", kind, *sorted(codes)) for kind, codes in sorted(state.managed.items()))
     # repr of tuples of str/int/bool/None is exact and unambiguous, and one C-level call over
     # the whole list costs a fraction of per-row serialisation.
     digest = hashlib.sha256(repr(everything).encode("utf-8", "surrogatepass"))

@@ -136,6 +136,13 @@ def _audit_table(metadata: sa.MetaData) -> None:
     )
 
 
+def _state_table(metadata: sa.MetaData) -> None:
+    """The applied state per target (db/state.py holds its definition, readers and writer)."""
+    from billing_config.db.state import define_state_table
+
+    define_state_table(metadata, MYSQL_TABLE_OPTIONS)
+
+
 @lru_cache(maxsize=1)
 def metadata() -> sa.MetaData:
     result = sa.MetaData()
@@ -143,6 +150,7 @@ def metadata() -> sa.MetaData:
         _kind_table(result, kind)
     _usage_tables(result)
     _audit_table(result)
+    _state_table(result)
     return result
 
 

@@ -3,10 +3,11 @@ platform, and how drift made outside the repository is brought back into it.
 
 The config directory is made to mirror the live database, so that a following ``plan`` shows
 no changes:
-- every live entry of every kind (reference lists included) is written with all its fields,
-  in the canonical text ``fmt`` and ``new`` also produce; a file whose text would not change
-  is left untouched, and an existing file keeps its comments (those above and beside each
-  field too), so a drift pull request shows changed values rather than lost comments;
+- every live entry of every kind (reference lists included) is written in the canonical text
+  ``fmt`` and ``new`` also produce, with the fields it already had and otherwise only those
+  that differ from their default; an entry whose file already holds the live values is left
+  untouched, and an existing file keeps its comments (those above and beside each field too),
+  so a drift pull request shows changed values rather than lost comments or added defaults;
 - an entry file (``<code>.yaml``) whose code is not live any more is removed, since keeping it
   would make the next plan create that entry again. Nothing else is touched: other files and
   folders stay, and ``validate`` reports them as usual.
@@ -14,12 +15,14 @@ no changes:
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from billing_config.files.canonical import MODELINE_PREFIX, dump_entry
 from billing_config.files.formatter import rewrite_entry
-from billing_config.kinds import KINDS, is_valid_code
+from billing_config.kinds import KINDS, Kind, is_valid_code
 from billing_config.db.live import LiveState
 from billing_config.loader.tree import ENTRY_SUFFIX
 
@@ -43,19 +46,59 @@ def _kept_comments(text: str) -> tuple[str, ...]:
     return tuple(comments)
 
 
-def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
+def minimal_values(kind: Kind, values: Mapping[str, Any], kept: Iterable[str] = ()) -> dict[str, Any]:
+    """What a file holds for these values: the fields it already had, the required ones, and
+    otherwise only those that differ from their default (a default-valued field in every
+    exported file would be noise in every drift pull request)."""
+    keep = set(kept)
+    result: dict[str, Any] = {}
+    for spec in kind.fields:
+        value = values.get(spec.name, spec.default)
+        is_default = value == spec.default and type(value) is type(spec.default)
+        if spec.name in keep or spec.required or not is_default:
+            result[spec.name] = value
+    return result
+
+
+def _existing(path: Path, kind: Kind) -> dict[str, Any] | None:
+    """The fields of an entry file as it stands, or None when there is none or it cannot be read."""
+    from billing_config.loader import read_entry
+
+    if not path.is_file():
+        return None
+    document, problems = read_entry(path, str(path), kind.name, path.stem)
+    if document is None or problems:
+        return None
+    return dict(document.data)
+
+
+def export_tree(live: LiveState, config_dir: Path, only: Collection[tuple[str, str]] | None = None) -> ExportReport:
+    """Write live entries as files; with ``only`` (kind, code) pairs, just those entries.
+
+    A file whose entry already holds the live values (defaults included) is not rewritten;
+    one that differs keeps its fields and comments and gains only non-default fields.
+    """
     report = ExportReport()
     for kind in KINDS:
+        if only is not None and not any(k == kind.name for k, _ in only):
+            continue
         folder = config_dir / kind.name
         folder.mkdir(parents=True, exist_ok=True)
         rows = live.rows[kind.name]
         for code in sorted(rows):
+            if only is not None and (kind.name, code) not in only:
+                continue
             path = folder / f"{code}{ENTRY_SUFFIX}"
             old = path.read_text(encoding="utf-8") if path.is_file() else None
             values = kind.with_defaults(rows[code].values)
+            existing = _existing(path, kind) if old is not None else None
+            if existing is not None and _same_entry(kind.with_defaults(existing), values):
+                report.unchanged += 1
+                continue
+            wanted = minimal_values(kind, values, existing or ())
             # An existing file keeps all its comments (fmt's rewrite); a new or unreadable one is written anew.
-            text = (rewrite_entry(path, kind, values) if old is not None else None) or dump_entry(
-                kind, values, _kept_comments(old) if old else ()
+            text = (rewrite_entry(path, kind, wanted) if old is not None else None) or dump_entry(
+                kind, wanted, _kept_comments(old) if old else (), path=path
             )
             if text == old:
                 report.unchanged += 1
@@ -63,7 +106,14 @@ def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
             path.write_text(text, encoding="utf-8")
             report.written.append(path)
         for path in sorted(folder.glob(f"*{ENTRY_SUFFIX}")):
+            if only is not None and (kind.name, path.stem) not in only:
+                continue
             if path.is_file() and not path.is_symlink() and is_valid_code(path.stem) and path.stem not in rows:
                 path.unlink()
                 report.removed.append(path)
     return report
+
+
+def _same_entry(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    # bool is an int in Python: True == 1 must still count as a change of type.
+    return old.keys() == new.keys() and all(type(old[k]) is type(new[k]) and old[k] == new[k] for k in old)

@@ -75,7 +75,7 @@ def scaffold_entry(config_dir: Path, kind: Kind, name: str, code: str | None = N
     if clash is not None:
         raise UserError(f"{clash} already has the name '{name}' (names are unique ignoring case); choose another name")
     folder.mkdir(exist_ok=True)
-    path.write_text(dump_entry(kind, kind.with_defaults({"name": name})), encoding="utf-8")
+    path.write_text(dump_entry(kind, kind.with_defaults({"name": name}), path=path), encoding="utf-8")
     return path
 
 

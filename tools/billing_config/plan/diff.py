@@ -1,5 +1,8 @@
 """The diff: config documents against live rows, matched by code, field by field.
 
+A live entry without a file is deleted when it is *managed* (an apply has seen its file, so
+the file was removed on purpose) and otherwise listed as unmanaged, deleted only with --prune.
+
 Omitted fields compare at their schema default (``Kind.with_defaults``), so a file that leaves
 out ``is_billable: false`` matches a live row holding false. Reference kinds are only checked:
 an entry declared in config must exist live, because the sync tool never writes them.
@@ -18,6 +21,7 @@ from billing_config.loader import Document
 from billing_config.plan.model import (
     CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged,
 )
+from billing_config.plan.allowances import Allowance, apply_allowances
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.thresholds import check_thresholds
 
@@ -37,6 +41,7 @@ def compute_plan(
     thresholds: Thresholds | None = None,
     database: str = "",
     git: GitInfo | None = None,
+    allowances: Sequence[Allowance] = (),
 ) -> Plan:
     by_kind: dict[str, dict[str, Document]] = {kind.name: {} for kind in KINDS}
     for document in documents:
@@ -52,12 +57,15 @@ def compute_plan(
             unmanaged.extend(kind_unmanaged)
     live_counts = {kind.name: live.count(kind) for kind in KINDS if kind.managed}
     limits = thresholds or Thresholds()
-    blockers = _in_use(changes) + check_thresholds(changes, live_counts, limits)
+    blockers, allowed = apply_allowances(
+        _in_use(changes) + check_thresholds(changes, live_counts, limits), changes, live_counts, allowances
+    )
+    entries = {kind.name: sorted(by_kind[kind.name]) for kind in KINDS if kind.managed}
     return Plan(
         changes=changes, unmanaged=unmanaged, blockers=blockers, fingerprint=live.fingerprint,
         live_counts=live_counts, prune=prune, thresholds=limits, database=database,
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        tool_version=__version__, git=git or GitInfo(None, None),
+        tool_version=__version__, git=git or GitInfo(None, None), entries=entries, allowed=allowed,
     )
 
 
@@ -110,10 +118,13 @@ def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prun
             changes.append(
                 Change(kind.name, code, UPDATE, str(wanted["name"]), dict(row.values), wanted, differences, impact, noun)
             )
+    managed = live.managed.get(kind.name, set())
     for code in sorted(set(live_rows) - set(documents)):
         row = live_rows[code]
         impact, noun = _impact(kind, live, code)
-        if prune:
+        # An entry an apply has seen the file of is managed: removing its file is its delete,
+        # reviewed like any change. Rows never managed are only deleted with --prune.
+        if prune or code in managed:
             changes.append(Change(kind.name, code, DELETE, str(row.values["name"]), dict(row.values), None, [], impact, noun))
         else:
             unmanaged.append(Unmanaged(kind.name, code, str(row.values["name"]), impact, noun))
