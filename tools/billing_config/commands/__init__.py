@@ -14,4 +14,5 @@ COMMAND_MODULES = (
     "apply",
     "export",
     "drift",
+    "init",
 )
