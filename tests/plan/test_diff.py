@@ -150,7 +150,8 @@ def test_plan_out_saves_json_for_apply(live: str, config_tree: Path, cli: Callab
     result = plan(cli, live, config_tree, "--out", str(saved))
     assert result.code == 0
     assert json.loads(saved.read_text())["format_version"] == 1
-    assert f"apply --plan {saved}" in result.err
+    # The command names the same database (this URL has no password to hide).
+    assert f"`billing-config apply --database {live} --plan {saved}`" in result.err
 
 
 def test_target_reads_the_url_from_the_named_variable(

@@ -58,8 +58,10 @@ def run(args: argparse.Namespace) -> int:
 def run_only_drift(args: argparse.Namespace) -> int:
     """Write back exactly what changed on live out of band, and nothing a merge is waiting for."""
     from billing_config.commands.drift import drift_report
+    from billing_config.db.live import LiveRow, LiveState
     from billing_config.errors import Refused
     from billing_config.files.export import export_tree
+    from billing_config.kinds import KINDS
     from billing_config.plan.pipeline import load_valid_config
 
     documents = load_valid_config(args.config_dir)
@@ -74,16 +76,12 @@ def run_only_drift(args: argparse.Namespace) -> int:
     if not report.drift:
         print(f"No drift on {report.database}; nothing written.")
         return 0
-    from billing_config.db.live import LiveState, LiveRow
-
     # The drifted entries as live holds them now (the drift read them); removed ones have no row.
     rows: dict[str, dict[str, LiveRow]] = {}
     for item in report.drift:
         kind_rows = rows.setdefault(item.kind, {})
         if item.live is not None:
             kind_rows[item.code] = LiveRow(0, item.code, dict(item.live))
-    from billing_config.kinds import KINDS
-
     live = LiveState(rows={kind.name: rows.get(kind.name, {}) for kind in KINDS})
     written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift})
     for path in written.written:
