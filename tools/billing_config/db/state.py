@@ -32,8 +32,9 @@ if TYPE_CHECKING:
 STATE_TABLE = "config_applied_state"
 
 
-def define_state_table(metadata: sa.MetaData, table_options: Mapping[str, Any]) -> sa.Table:
-    """The applied-state table, added to the tool's metadata next to the audit log."""
+def define_state_table(metadata: sa.MetaData, table_options: Mapping[str, Any], schema: str | None = None) -> sa.Table:
+    """The applied-state table, added to the tool's metadata next to the audit log (in the
+    tool's schema when it has one of its own)."""
     return sa.Table(
         STATE_TABLE, metadata,
         sa.Column("kind", sa.String(64), primary_key=True),
@@ -43,11 +44,12 @@ def define_state_table(metadata: sa.MetaData, table_options: Mapping[str, Any]) 
         sa.Column("git_commit", sa.String(64), nullable=True),
         sa.Column("run_id", sa.String(36), nullable=False),
         sa.Column("applied_at", sa.DateTime(), nullable=False),
-        **table_options,
+        schema=schema, **table_options,
     )
 
 
 def _table() -> sa.Table:
+    """The one place the readers and the writer find the table (where the tool's tables are)."""
     from billing_config.db import tables
 
     return tables.table(STATE_TABLE)
