@@ -176,7 +176,8 @@ def mutations(draw: st.DrawFn) -> tuple[Kind, str, str, str, str | None]:
     elif name == "too-long":
         field = draw(st.sampled_from([f for f in _string_fields(kind) if f.max_length and not f.enum]))
         data[field.name] = "a" * (field.max_length + draw(st.integers(1, 50)))  # type: ignore[operator]
-        rule, at = "schema-length", field.name
+        # A reference too long to be a code is reported as no code at all, naming what was meant.
+        rule, at = ("reference-not-a-code" if field.references else "schema-length"), field.name
     elif name == "bad-enum":
         field = draw(st.sampled_from([f for f in kind.fields if f.enum]))
         data[field.name] = draw(st.text(string.ascii_letters, min_size=1, max_size=12).filter(lambda v: v not in field.enum))

@@ -6,21 +6,25 @@ entry the plan's ``after``, any other the live values read (equal to the config,
 would have changed them). Those are recorded as *managed*. Live rows without a file that the
 apply kept are recorded as *unmanaged*, so that ``drift`` can tell them from rows inserted
 later. Deleted entries are no longer recorded at all.
+
+The kinds recorded are the ones the target's mapping manages (``live.mapping``); entries are
+recorded by code with their config values, whatever the mapping stores. Rows no code is bound
+to yet are not recorded (``adopt`` binds them first); a bound entry becomes managed when an
+apply sees its file, exactly like any other.
 """
 
 from __future__ import annotations
 
 from billing_config.db.live import LiveState
+from billing_config.db.mapping import Mapping
 from billing_config.db.state import StateRow
-from billing_config.kinds import KINDS
 from billing_config.plan.model import CREATE, DELETE, Plan
 
 
 def state_rows(plan: Plan, live: LiveState) -> list[StateRow]:
     rows: list[StateRow] = []
-    for kind in KINDS:
-        if not kind.managed:
-            continue
+    for kmap in live.mapping.managed():
+        kind = kmap.kind
         live_rows = live.rows.get(kind.name, {})
         changes = {change.code: change for change in plan.changes if change.kind == kind.name}
         deleted = {code for code, change in changes.items() if change.action == DELETE}
@@ -42,5 +46,6 @@ def state_rows(plan: Plan, live: LiveState) -> list[StateRow]:
     return rows
 
 
-def recorded_kinds() -> list[str]:
-    return [kind.name for kind in KINDS if kind.managed]
+def recorded_kinds(mapping: Mapping) -> list[str]:
+    """The kinds whose recorded state an apply replaces: those the target's mapping manages."""
+    return [kmap.name for kmap in mapping.managed()]

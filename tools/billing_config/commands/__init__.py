@@ -9,10 +9,13 @@ COMMAND_MODULES = (
     "new",
     "graph",
     "docs",
+    "explain",
     "db",
     "plan",
     "apply",
     "export",
     "drift",
+    "doctor",
+    "adopt",
     "init",
 )

@@ -47,16 +47,17 @@ def run(args: argparse.Namespace) -> int:
 
 def drift_report(args: argparse.Namespace, documents: list[Document]) -> DriftReport:
     """The drift of the database the options name (export --only-drift uses it too)."""
-    from billing_config.commands.options import database_from
+    from billing_config.commands.options import database_from, mapping_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.state import read_live_and_recorded
     from billing_config.errors import UserError
     from billing_config.plan.drift import compute_drift
 
     choice = database_from(args)
+    mapping = mapping_from(args)
     engine = open_engine(choice, purpose="billing-config drift")
     try:
-        live, recorded = run_guarded(choice.url, lambda: read_live_and_recorded(engine))
+        live, recorded = run_guarded(choice.url, lambda: read_live_and_recorded(engine, mapping))
     finally:
         engine.dispose()
     if recorded.empty:

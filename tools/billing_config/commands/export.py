@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import sys
 
 from billing_config.commands.options import add_config_dir, add_database_options
 
@@ -29,40 +30,46 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 def run(args: argparse.Namespace) -> int:
     if args.only_drift:
         return run_only_drift(args)
-    from billing_config.commands.options import database_from
+    from billing_config.commands.options import database_from, mapping_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.live import read_live_explained
     from billing_config.files.export import export_tree
 
     choice = database_from(args)
+    mapping = mapping_from(args)
     url = choice.url
     engine = open_engine(choice, purpose="billing-config export")
 
     try:
-        live = run_guarded(url, lambda: read_live_explained(engine, with_usage=False))
+        live = run_guarded(url, lambda: read_live_explained(engine, mapping, with_usage=False))
     finally:
         engine.dispose()
     report = export_tree(live, args.config_dir)
-    for path in report.written:
-        print(f"wrote {path}")
-    for path in report.removed:
-        print(f"removed {path} (not in the live database)")
-    print(
-        f"Exported {safe_url(url)} to {args.config_dir}: {len(report.written)} written, "
-        f"{report.unchanged} unchanged, {len(report.removed)} removed."
-    )
-    return 0
+    from billing_config.render.escape import log_line
 
+    for skipped in report.skipped:
+        print(log_line(f"skipped {skipped}"), file=sys.stderr)
+    for path in report.written:
+        print(log_line(f"wrote {path}"))
+    for path in report.removed:
+        print(log_line(f"removed {path} (not in the live database)"))
+    print(log_line(
+        f"Exported {safe_url(url)} to {args.config_dir}: {len(report.written)} written, "
+        f"{report.unchanged} unchanged, {len(report.removed)} removed"
+        + (f", {len(report.skipped)} live row(s) skipped for an invalid code." if report.skipped else ".")
+    ))
+    return 0
 
 
 def run_only_drift(args: argparse.Namespace) -> int:
     """Write back exactly what changed on live out of band, and nothing a merge is waiting for."""
     from billing_config.commands.drift import drift_report
+    from billing_config.commands.options import mapping_from
     from billing_config.db.live import LiveRow, LiveState
     from billing_config.errors import Refused
     from billing_config.files.export import export_tree
-    from billing_config.kinds import KINDS
     from billing_config.plan.pipeline import load_valid_config
+    from billing_config.render.escape import log_line
 
     documents = load_valid_config(args.config_dir)
     report = drift_report(args, documents)
@@ -74,7 +81,7 @@ def run_only_drift(args: argparse.Namespace) -> int:
             "file to the live values in a pull request"
         )
     if not report.drift:
-        print(f"No drift on {report.database}; nothing written.")
+        print(log_line(f"No drift on {report.database}; nothing written."))
         return 0
     # The drifted entries as live holds them now (the drift read them); removed ones have no row.
     rows: dict[str, dict[str, LiveRow]] = {}
@@ -82,14 +89,18 @@ def run_only_drift(args: argparse.Namespace) -> int:
         kind_rows = rows.setdefault(item.kind, {})
         if item.live is not None:
             kind_rows[item.code] = LiveRow(0, item.code, dict(item.live))
-    live = LiveState(rows={kind.name: rows.get(kind.name, {}) for kind in KINDS})
+    # Only the kinds on this target's mapping: the others are left alone, as export leaves them.
+    mapping = mapping_from(args)
+    live = LiveState(rows={name: rows.get(name, {}) for name in mapping.kinds}, mapping=mapping)
     written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift})
+    for skipped in written.skipped:
+        print(log_line(f"skipped {skipped}"), file=sys.stderr)
     for path in written.written:
-        print(f"wrote {path}")
+        print(log_line(f"wrote {path}"))
     for path in written.removed:
-        print(f"removed {path} (removed from the live database)")
-    print(
+        print(log_line(f"removed {path} (removed from the live database)"))
+    print(log_line(
         f"Exported the drift of {report.database} to {args.config_dir}: {len(written.written)} written, "
         f"{len(written.removed)} removed, {written.unchanged} unchanged."
-    )
+    ))
     return 0

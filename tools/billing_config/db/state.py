@@ -12,7 +12,11 @@ transaction, one row per live entry of every managed kind:
 
 One row per entry (the latest), replaced as a whole by each apply: the history of changes is
 the audit log's job, so this table stays the size of the configuration however long the loop
-runs. The table lives beside the audit log and holds no foreign keys into the billing tables.
+runs. An entry is recorded by kind and code with its config values (references as codes), so
+the record reads the same under any mapping; which kinds are recorded is the target's mapping's
+managed kinds. The table is one of the tool's tables (db/tool_tables.py): beside the audit log
+and the bindings, in the mapping's ``[tool] schema`` when it names one, and it holds no foreign
+keys into the vendor's tables.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from billing_config.kinds import CODE_MAX_LENGTH
 
 if TYPE_CHECKING:
     from billing_config.db.live import LiveState
+    from billing_config.db.mapping import Mapping as TargetMapping
 
 STATE_TABLE = "config_applied_state"
 
@@ -48,11 +53,11 @@ def define_state_table(metadata: sa.MetaData, table_options: Mapping[str, Any], 
     )
 
 
-def _table() -> sa.Table:
+def _table(schema: str | None) -> sa.Table:
     """The one place the readers and the writer find the table (where the tool's tables are)."""
-    from billing_config.db import tables
+    from billing_config.db.tool_tables import tool_table
 
-    return tables.table(STATE_TABLE)
+    return tool_table(STATE_TABLE, schema)
 
 
 @dataclass(frozen=True, slots=True)
@@ -93,23 +98,34 @@ class RecordedState:
         return max(rows, key=lambda row: row.applied_at) if rows else None
 
 
-def read_managed(connection: sa.Connection) -> dict[str, set[str]]:
+def _rows_or_none(connection: sa.Connection, statement: sa.Select[Any]) -> list[Any] | None:
+    """The statement's rows; None when the table does not exist yet (a target where no apply,
+    doctor, adopt or db init has created the tool's tables): nothing is recorded there."""
+    try:
+        with connection.begin_nested():
+            return list(connection.execute(statement).all())
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError):
+        return None
+
+
+def read_managed(connection: sa.Connection, schema: str | None = None) -> dict[str, set[str]]:
     """kind -> codes of the managed entries, in one light query (no values): what plan needs."""
-    table = _table()
+    table = _table(schema)
     result: dict[str, set[str]] = {}
-    for kind, code in connection.execute(sa.select(table.c.kind, table.c.code).where(table.c.managed == sa.true())):
+    rows = _rows_or_none(connection, sa.select(table.c.kind, table.c.code).where(table.c.managed == sa.true()))
+    for kind, code in rows or ():
         result.setdefault(kind, set()).add(code)
     return result
 
 
-def read_recorded(connection: sa.Connection) -> RecordedState:
+def read_recorded(connection: sa.Connection, schema: str | None = None) -> RecordedState:
     """Every recorded entry with its values: what ``drift`` compares live against."""
-    table = _table()
+    table = _table(schema)
     state = RecordedState()
     statement = sa.select(
         table.c.kind, table.c.code, table.c.managed, table.c["values"], table.c.git_commit, table.c.run_id, table.c.applied_at
     )
-    for kind, code, managed, values, commit, run_id, applied_at in connection.execute(statement):
+    for kind, code, managed, values, commit, run_id, applied_at in _rows_or_none(connection, statement) or ():
         state.entries.setdefault(kind, {})[code] = Recorded(bool(managed), dict(values or {}), commit, run_id, applied_at)
     return state
 
@@ -122,13 +138,14 @@ def record_state(
     run_id: str,
     stamp: datetime,
     git_commit: str | None,
+    schema: str | None = None,
 ) -> int:
     """Replace the recorded state of ``kinds`` with ``rows``, in the caller's transaction.
 
     Two statements whatever the number of entries: the old rows of those kinds go, the new
     ones are inserted in one batch. Returns the number of rows recorded.
     """
-    table = _table()
+    table = _table(schema)
     names = sorted(set(kinds))
     if names:
         connection.execute(table.delete().where(table.c.kind.in_(names)))
@@ -144,19 +161,22 @@ def record_state(
     return len(batch)
 
 
-def has_state(connection: sa.Connection) -> bool:
-    table = _table()
-    return connection.execute(sa.select(sa.literal(1)).select_from(table).limit(1)).first() is not None
+def has_state(connection: sa.Connection, schema: str | None = None) -> bool:
+    table = _table(schema)
+    return bool(_rows_or_none(connection, sa.select(sa.literal(1)).select_from(table).limit(1)))
 
 
-def read_live_and_recorded(engine: sa.Engine) -> tuple[LiveState, RecordedState]:
-    """The live rows and the recorded state, read in one transaction so they agree."""
+def read_live_and_recorded(engine: sa.Engine, mapping: TargetMapping | None = None) -> tuple[LiveState, RecordedState]:
+    """The live rows (through the target's mapping) and the recorded state (from the tool's
+    tables the mapping places), read in one transaction so they agree."""
     from billing_config.db.live import read_live, require_schema
+    from billing_config.db.mapping import default_mapping
 
+    mapping = mapping or default_mapping()
     try:
         with engine.connect() as connection, connection.begin():
-            return read_live(connection, with_usage=False), read_recorded(connection)
+            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema)
     except sa.exc.SQLAlchemyError:
         with engine.connect() as connection:
-            require_schema(connection)
+            require_schema(connection, mapping)
         raise

@@ -21,7 +21,6 @@ never change what validate, plan and apply see; the hypothesis tests hold it to 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -31,9 +30,18 @@ from typing import Any
 import yaml
 
 from billing_config.files.canonical import MODELINE_PREFIX, modeline, scalar_text
-from billing_config.findings import Finding, finding
+from billing_config.findings import E, Finding, declare, finding
 from billing_config.kinds import Kind
 from billing_config.loader import Document, read_entry
+
+CANNOT_FORMAT = declare(
+    "fmt-cannot-format", E, "format",
+    "A file fmt cannot put in canonical form without guessing, such as two keys on one line; it is left as it is.",
+    reason="fmt rewrites files into one canonical layout and keeps comments; where the layout is ambiguous it "
+    "would have to guess where a comment belongs, so it leaves the file alone and says so.",
+    mistake="{name: Active,   # the status customers hold\n short_name: ACT}",
+    fix="# the status customers hold\nname: Active\nshort_name: ACT",
+)
 
 # The line breaks libyaml counts when it numbers lines.
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
@@ -275,7 +283,7 @@ def format_file(path: Path, display: str, kind: Kind, code: str) -> FileOutcome:
         outcome.formatted = format_entry(text, document, kind, path=path)
     except FormatError as error:
         outcome.problems = [
-            finding("fmt-cannot-format", display, error.line, error.column, f"{error.message}; the file is left as it is", kind=kind.name, code=code)
+            finding(CANNOT_FORMAT, display, error.line, error.column, f"{error.message}; the file is left as it is", kind=kind.name, code=code)
         ]
     return outcome
 
@@ -302,12 +310,8 @@ def _explained(problem: Finding) -> Finding:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace the file in one step, so an interrupted fmt never leaves half a file."""
-    temporary = path.with_name(f".{path.name}.fmt-tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    try:
-        mode = path.stat().st_mode & 0o7777
-        os.chmod(temporary, mode)
-    except OSError:
-        pass
-    os.replace(temporary, path)
+    """Replace the file in one step, so an interrupted fmt never leaves half a file; never
+    through a symlink and never outside the file's folder (files.safe_write)."""
+    from billing_config.files.safe_write import write_text
+
+    write_text(path.parent, path.name, text)

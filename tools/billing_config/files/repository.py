@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from billing_config import __version__
+from billing_config.files.safe_write import write_text
 from billing_config.kinds import KINDS, SCHEMA_SUFFIX, schemas_dir
 
 PACKAGE_NAME = "billing-config"
@@ -153,7 +154,8 @@ def scaffold_repository(target: Path, ci: str | None, package: str) -> InitRepor
                 report.kept.append(path)
             return
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text, encoding="utf-8")
+        # files/safe_write.py: never through a symbolic link, atomically, like every entry file.
+        write_text(path.parent, path.name, text)
         report.written.append(path)
 
     target.mkdir(parents=True, exist_ok=True)

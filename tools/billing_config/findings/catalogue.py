@@ -1,80 +1,86 @@
-"""Every rule the validator knows, with a stable id, a severity and a one-line summary.
+"""Rule declarations: every rule's stable id, severity and lesson, declared next to its check.
 
-Ids never change meaning once published: CI configurations, suppressions and people's memory
-refer to them. The loader, the rules and the generated docs all read this table, so a rule's
-severity is decided here and nowhere else.
+A module that reports a rule declares it once, at import, with :func:`declare`; the finding
+it then makes (:func:`finding`) takes its severity from that declaration, so no caller can
+disagree with it. Declaring beside the check keeps the lesson where the code that needs it is:
+adding a rule is one declaration and one check in the same module, and nothing else to edit.
+
+This module sits below every stage that declares, so it cannot import them: the *whole*
+catalogue, for ``docs`` and ``explain``, is assembled higher up (render.rule_catalogue),
+which imports every declaring module. Ids never change meaning once published: CI
+configurations, suppressions and people's memory refer to them.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
 from billing_config.findings.model import Finding, Severity
 
 E = Severity.ERROR
 W = Severity.WARNING
 
+# The stages in the order validate meets them (and docs lists them); "doctor" holds what
+# `doctor` finds in a database against its mapping; "sync" holds the refusals of plan and
+# apply, which are not findings but are looked up the same way.
+STAGES = ("layout", "yaml", "schema", "references", "uniqueness", "format", "lint", "doctor", "sync")
+
 
 @dataclass(frozen=True, slots=True)
 class RuleInfo:
+    """A rule and the short lesson `billing-config explain RULE-ID` gives about it.
+
+    ``mistake`` and ``fix`` are the same few lines before and after: for a config rule, a file's
+    lines (a first ``# config/...`` comment says which file); for a refusal, what was run.
+    """
+
     id: str
     severity: Severity
-    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "format", "lint"
-    summary: str
+    stage: str
+    summary: str  # one line: what the rule finds
+    reason: str  # why it matters: what goes wrong on the platform if it slips through
+    mistake: str  # an example of the mistake
+    fix: str  # the same example, fixed
 
 
-_RULES = (
-    # Layout of the config tree.
-    RuleInfo("layout-unknown-folder", E, "layout", "A folder under config/ that is not a kind."),
-    RuleInfo("layout-stray-file", E, "layout", "A file directly under config/, outside every kind folder."),
-    RuleInfo("layout-nested-folder", E, "layout", "A folder inside a kind folder; entries are flat files."),
-    RuleInfo("file-extension", E, "layout", "A file in a kind folder that is not named *.yaml."),
-    RuleInfo("file-symlink", E, "layout", "A symbolic link where an entry file is expected."),
-    RuleInfo("file-not-regular", E, "layout", "A pipe, socket or device where an entry file is expected; reading it could hang."),
-    RuleInfo("layout-unreadable-folder", E, "layout", "A folder of the config tree that cannot be listed."),
-    RuleInfo("invalid-code", E, "layout", "A file name that is not a valid code (lower-case words joined by hyphens, at most 64 characters)."),
-    # Reading the bytes and the YAML.
-    RuleInfo("file-unreadable", E, "yaml", "A file that cannot be read, for example for lack of permission."),
-    RuleInfo("file-too-large", E, "yaml", "A file far larger than any entry needs; refused before parsing."),
-    RuleInfo("file-encoding", E, "yaml", "Bytes that are not UTF-8 text, or a NUL byte."),
-    RuleInfo("yaml-too-deep", E, "yaml", "Nesting deeper than any entry needs; refused before building it."),
-    RuleInfo("yaml-syntax", E, "yaml", "Text that is not well-formed YAML."),
-    RuleInfo("yaml-empty", E, "yaml", "A file with no entry in it."),
-    RuleInfo("yaml-multiple-documents", E, "yaml", "More than one YAML document in one file."),
-    RuleInfo("yaml-not-mapping", E, "yaml", "A top level that is not a mapping of field names to values."),
-    RuleInfo("yaml-duplicate-key", E, "yaml", "The same key twice in one mapping; YAML libraries silently keep the last."),
-    RuleInfo("yaml-anchor", E, "yaml", "Anchors and aliases; they hide values and allow alias bombs."),
-    RuleInfo("yaml-tag", E, "yaml", "An explicit YAML tag such as !!str or !python/object."),
-    RuleInfo("yaml-key-type", E, "yaml", "A key that is not a plain piece of text."),
-    # The JSON Schema of the kind.
-    RuleInfo("schema-required", E, "schema", "A required field is missing."),
-    RuleInfo("schema-unknown-field", E, "schema", "A field the kind does not have."),
-    RuleInfo("schema-type", E, "schema", "A value of the wrong type."),
-    RuleInfo("schema-enum", E, "schema", "A value outside the allowed list."),
-    RuleInfo("schema-length", E, "schema", "Text longer or shorter than the field allows."),
-    RuleInfo("schema-range", E, "schema", "A number outside the field's range."),
-    RuleInfo("schema-pattern", E, "schema", "Text that does not have the field's form."),
-    RuleInfo("schema", E, "schema", "Any other breach of the kind's JSON Schema."),
-    # Cross-references between entries.
-    RuleInfo("unknown-reference", E, "references", "A reference to an entry that does not exist."),
-    RuleInfo("wrong-kind-reference", E, "references", "A reference to an entry of another kind, such as a service status where a number status belongs."),
-    RuleInfo("next-status-self", E, "references", "A status whose next status is itself."),
-    RuleInfo("next-status-cycle", E, "references", "Following next statuses comes back to where it started."),
-    # Uniqueness within a kind.
-    RuleInfo("duplicate-name", E, "uniqueness", "Two entries of a kind share a name, ignoring case."),
-    RuleInfo("duplicate-short-name", E, "uniqueness", "Two entries of a kind share a short name, ignoring case."),
-    # Formatting: valid YAML that fmt cannot rewrite without guessing.
-    RuleInfo("fmt-cannot-format", E, "format", "A file fmt cannot put in canonical form without guessing, such as two keys on one line; it is left as it is."),
-    # Advice an administrator wants to see; failures only with --strict.
-    RuleInfo("active-and-suspended", W, "lint", "A status that is both active and suspended."),
-    RuleInfo("crm-only-with-login", W, "lint", "A CRM-only status that still allows portal login."),
-    RuleInfo("final-bill-options-unused", W, "lint", "Final-bill options set on a status whose final_invoice is false; they have no effect."),
-    RuleInfo("duplicate-display-position", W, "lint", "Two entries of a kind share a display position, so their order is arbitrary."),
-)
-
-CATALOGUE: dict[str, RuleInfo] = {rule.id: rule for rule in _RULES}
+_DECLARED: dict[str, RuleInfo] = {}
 
 MAX_MESSAGE = 1000
+
+
+def declare(
+    id: str, severity: Severity, stage: str, summary: str, *, reason: str, mistake: str, fix: str
+) -> str:
+    """Declare a rule (at import, next to its check); returns the id for the check to use.
+
+    Declaring the same id twice with a different text is a programming error, caught at import
+    by every test: two modules must never disagree about what a rule means.
+    """
+    if stage not in STAGES:
+        raise ValueError(f"rule {id!r}: unknown stage {stage!r}; use one of {', '.join(STAGES)}")
+    info = RuleInfo(id, severity, stage, summary, reason.strip(), mistake.strip("\n"), fix.strip("\n"))
+    existing = _DECLARED.get(id)
+    if existing is not None and existing != info:
+        raise ValueError(f"rule {id!r} is declared twice with different texts")
+    _DECLARED[id] = info
+    return id
+
+
+def declared() -> Mapping[str, RuleInfo]:
+    """The rules declared by the modules imported so far (read-only).
+
+    Only what has been imported: for the whole catalogue use render.rule_catalogue.
+    """
+    return MappingProxyType(_DECLARED)
+
+
+def rule_info(rule: str) -> RuleInfo:
+    try:
+        return _DECLARED[rule]
+    except KeyError:
+        raise LookupError(f"rule {rule!r} is not declared; declare it with findings.declare next to its check") from None
 
 
 def finding(
@@ -88,7 +94,7 @@ def finding(
     code: str | None = None,
     json_path: str = "$",
 ) -> Finding:
-    """A finding whose severity comes from the catalogue, so no caller can disagree with it.
+    """A finding whose severity comes from the rule's declaration.
 
     The message is cut at MAX_MESSAGE characters as a last line of defence: every rule already
     quotes values through findings.shorten, but no slip may ever print a whole huge value.
@@ -99,7 +105,7 @@ def finding(
         path=path,
         line=line,
         column=column,
-        severity=CATALOGUE[rule].severity,
+        severity=rule_info(rule).severity,
         rule=rule,
         message=message,
         kind=kind,

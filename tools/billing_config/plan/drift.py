@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from billing_config.kinds import KINDS, Kind
+from billing_config.kinds import Kind
 from billing_config.loader import Document
 from billing_config.plan.model import CREATE, DELETE, UPDATE, FieldChange
 
@@ -110,12 +110,14 @@ def compute_drift(documents: Sequence[Document], live: LiveState, recorded: Reco
     if latest is not None:
         report.recorded_commit = latest.git_commit
         report.recorded_at = latest.applied_at.isoformat(sep=" ")
-    by_kind: dict[str, dict[str, Document]] = {kind.name: {} for kind in KINDS}
+    # The kinds the target's mapping manages; a kind it does not list is not on this target.
+    managed = live.mapping.managed()
+    by_kind: dict[str, dict[str, Document]] = {kmap.name: {} for kmap in managed}
     for document in documents:
-        by_kind[document.kind][document.code] = document
-    for kind in KINDS:
-        if not kind.managed:
-            continue
+        if document.kind in by_kind:
+            by_kind[document.kind][document.code] = document
+    for kmap in managed:
+        kind = kmap.kind
         rows = live.rows.get(kind.name, {})
         entries = recorded.of(kind.name)
         for code in sorted(set(rows) | {c for c, r in entries.items() if r.managed}):

@@ -1,8 +1,11 @@
-"""The plan as plain values, and its stable JSON form (``format_version`` 1).
+"""The plan as plain values, and its stable JSON form (``format_version`` 2).
 
 The JSON form is what ``plan --format json`` prints and ``plan --out`` saves; ``apply --plan``
-reads it back with :meth:`Plan.from_dict`. Fields are only ever added to version 1; a change
-of meaning gets a new version, and apply refuses versions it does not know.
+reads it back with :meth:`Plan.from_dict`. Fields are only ever added within a version; a
+change of meaning gets a new version, and apply refuses versions it does not know.
+
+Version 2 (issue 8) adds ``config_digest``: a saved plan is bound to the config it came from,
+and apply recomputes it from that config rather than trusting the file's contents.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 ACTIONS = (CREATE, UPDATE, DELETE)
 
@@ -48,15 +51,45 @@ class Change:
         return f"{self.kind}/{self.code}"
 
     def impact_sentence(self) -> str | None:
-        """'is_billable true → false on Suspended affects 312 customers' (None if nothing uses it)."""
+        """'affects 312 customers' (None if nothing uses it): who is affected, not the diff again,
+        which the lines above it already show."""
         if self.impact is None or self.impact_noun is None or self.action == CREATE:
             return None
+        return f"affects {self.impact} {self.impact_noun}"
+
+    def summary_sentence(self) -> str | None:
+        """What a reviewer needs to know, in one sentence: 'Suspended stops billing for 312
+        customers.' None for a change nobody is affected by."""
+        if self.impact is None or self.impact_noun is None or self.action == CREATE or not self.impact:
+            return None
+        who = f"{self.impact} {self.impact_noun}"
         if self.action == DELETE:
-            return f"deleting {self.name} affects {self.impact} {self.impact_noun}"
-        what = ", ".join(change.describe() for change in self.fields[:2])
-        if len(self.fields) > 2:
-            what += f" and {len(self.fields) - 2} more field(s)"
-        return f"{what} on {self.name} affects {self.impact} {self.impact_noun}"
+            return f"Deleting {self.name} affects {who}."
+        effects = [_EFFECTS[f.field][bool(f.new)] for f in self.fields if f.field in _EFFECTS and isinstance(f.new, bool)]
+        others = [f.field for f in self.fields if f.field not in _EFFECTS or not isinstance(f.new, bool)]
+        if effects:
+            more = f" (and changes {', '.join(others)})" if others else ""
+            return f"{self.name} {_joined(effects)} for {who}{more}."
+        return f"{self.name} changes for {who} ({', '.join(others)})."
+
+
+# What a yes/no field turning true (index 1) or false (index 0) does for the customers holding
+# the entry, in the words a billing administrator uses.
+_EFFECTS: dict[str, tuple[str, str]] = {
+    "is_billable": ("stops billing", "starts billing"),
+    "can_have_calls": ("stops call charges", "allows call charges"),
+    "can_have_fixed_charges": ("stops fixed charges", "allows fixed charges"),
+    "send_correspondence": ("stops correspondence", "starts correspondence"),
+    "process_automatic_payments": ("stops automatic payments", "starts automatic payments"),
+    "has_frontend_login_access": ("closes portal login", "opens portal login"),
+    "final_invoice": ("stops raising final bills", "raises final bills"),
+    "is_suspended": ("no longer counts as suspended", "counts as suspended"),
+    "is_active": ("no longer counts as active", "counts as active"),
+}
+
+
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 @dataclass(frozen=True, slots=True)
@@ -127,8 +160,10 @@ class Plan:
     created_at: str
     tool_version: str
     git: GitInfo = field(default_factory=lambda: GitInfo(None, None))
+    managed_kinds: list[str] | None = None  # the kinds the target's mapping manages (None: the registry's)
+    config_digest: str = ""  # of the validated config the plan was computed from
     # The config's codes per managed kind: the entries apply records as managed. None in a plan
-    # saved before it existed (apply then keeps the managed set it finds).
+    # saved without it (apply then keeps the managed set it finds).
     entries: dict[str, list[str]] | None = None
     allowed: list[Allowed] = field(default_factory=list)
 
@@ -143,6 +178,8 @@ class Plan:
         """Managed kinds in registry order (the order apply writes them)."""
         from billing_config.kinds import KINDS
 
+        if self.managed_kinds is not None:
+            return list(self.managed_kinds)
         return [kind.name for kind in KINDS if kind.managed]
 
     def summary(self) -> dict[str, dict[str, int]]:
@@ -185,6 +222,7 @@ class Plan:
             "created_at": self.created_at,
             "database": self.database,
             "fingerprint": self.fingerprint,
+            "config_digest": self.config_digest,
             "prune": self.prune,
             "thresholds": asdict(self.thresholds),
             "git": asdict(self.git),
@@ -201,7 +239,10 @@ class Plan:
     def from_dict(cls, data: dict[str, Any]) -> Plan:
         version = data.get("format_version")
         if version != FORMAT_VERSION:
-            raise ValueError(f"plan format_version {version!r} is not {FORMAT_VERSION}")
+            raise ValueError(
+                f"format_version is {version!r}, and this billing-config applies only version {FORMAT_VERSION}: "
+                "make a new plan with this version of the tool"
+            )
         changes = []
         for item in data["changes"]:
             impact = item.get("impact") or None
@@ -228,6 +269,16 @@ class Plan:
             created_at=data["created_at"],
             tool_version=data["tool_version"],
             git=GitInfo(**data.get("git", {"commit": None, "author": None})),
+            managed_kinds=list(data["summary"]) if "summary" in data else None,
+            config_digest=data["config_digest"],
             entries={str(k): [str(c) for c in v] for k, v in data["entries"].items()} if data.get("entries") is not None else None,
             allowed=[Allowed(**a) for a in data.get("allowed", [])],
         )
+
+    def changes_as_data(self) -> list[dict[str, Any]]:
+        """What apply compares between a saved plan and the plan it recomputes."""
+        return [
+            {"kind": c.kind, "code": c.code, "action": c.action, "name": c.name, "before": c.before, "after": c.after,
+             "fields": [[f.field, f.old, f.new] for f in c.fields]}
+            for c in self.changes
+        ]
