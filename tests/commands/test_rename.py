@@ -127,7 +127,9 @@ def test_a_config_only_rename_then_the_target(
     assert "config only; no target was changed" in result.out
     assert scalar(engine, "SELECT code FROM customer_statuses WHERE id = :k", {"k": key}) == "suspended"
     assert cli("validate", "--config-dir", str(config_tree)).code == 0
-    assert cli("plan", "--detailed-exitcode", *target).code == 2  # a delete and a create, until the target follows
+    # Until the target follows: a create, and the managed entry's delete, which apply refuses
+    # while customers hold it (exit 3), so a half-done rename can never be applied by mistake.
+    assert cli("plan", "--detailed-exitcode", *target).code == 3
     # The same command with the target moves the code there; the files are already done.
     tree = files(config_tree)
     result = cli("rename", "status", "suspended", "on-hold", *target)
@@ -159,3 +161,15 @@ def test_rename_runs_as_a_real_command(tmp_path: Path, config_tree: Path) -> Non
     assert done.returncode == 0, done.stderr
     plan = subprocess.run([*command, "plan", "--detailed-exitcode", "--database", url, "--config-dir", str(config_tree)], capture_output=True, text=True)
     assert plan.returncode == 0, plan.stdout + plan.stderr
+
+
+def test_the_recorded_state_follows_the_code_so_drift_sees_nothing(
+    applied: str, config_tree: Path, cli: Callable[..., Any]
+) -> None:
+    """Drift compares live with what the last apply recorded: a rename that moved only the live
+    code would show the old code removed and the new one added out of band."""
+    target = ["--database", applied, "--config-dir", str(config_tree)]
+    assert cli("drift", *target).code == 0
+    assert cli("rename", "statuses", "suspended", "on-hold", *target).code == 0
+    drift = cli("drift", *target)
+    assert drift.code == 0, drift.text

@@ -53,7 +53,7 @@ def test_a_code_the_live_collation_already_holds_is_a_blocker(
     execute(engine, "INSERT INTO departments (code, name) VALUES (:code, 'Billing (by hand)')", {"code": live_code})
     write_entry(config_tree, "departments", "billing", "name: Billing\n")
     planned = cli("plan", "--database", mariadb_url, "--config-dir", str(config_tree), "--detailed-exitcode")
-    assert planned.code == 2 and "Apply will refuse this plan" in planned.out
+    assert planned.code == 3 and "Apply will refuse this plan" in planned.out  # 3: changes apply would refuse
     assert f"the live row {live_code!r} counts as the same code under the column's collation {collation}" in planned.out
     before = snapshot(engine)
     applied = cli("apply", "--database", mariadb_url, "--config-dir", str(config_tree), "--yes")

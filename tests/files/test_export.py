@@ -29,7 +29,8 @@ def test_export_round_trip_validates_and_plans_empty(
     assert "32 written, 0 unchanged, 0 removed" in result.out
     text = (exported / "statuses" / "winback.yaml").read_text()
     assert "override_invoice_message: 'true'" in text  # text, not a boolean
-    assert "is_billable: true" in text and "next_status: null" in text
+    assert "is_billable: true" in text
+    assert "next_status" not in text and "crm_only" not in text  # at their defaults: left out
     assert cli("validate", "--config-dir", str(exported)).code == 0
     assert cli("plan", "--database", db_url, "--config-dir", str(exported), "--prune", "--detailed-exitcode").code == 0
 
@@ -55,3 +56,22 @@ def test_export_keeps_comments_leaves_equal_files_and_removes_entries_gone_live(
     assert untouched.stat().st_mtime_ns == mtime
     notes.unlink()
     assert cli("plan", "--database", sqlite_url, "--config-dir", str(config_tree), "--detailed-exitcode").code == 0
+
+
+def test_export_keeps_the_fields_a_file_had_and_adds_only_non_defaults(
+    sqlite_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    assert cli("db", "init", "--database", sqlite_url, "--config-dir", str(config_tree), "--sample-data").code == 0
+    sales = write_entry(config_tree, "departments", "sales", "name: Sales\n")
+    group = config_tree / "groups" / "residential.yaml"
+    before = group.read_text()
+    execute(engine_for(sqlite_url), "UPDATE customer_groups SET display_class = 'home', personal_customer = :no WHERE code = 'residential'", {"no": False})
+    execute(engine_for(sqlite_url), "UPDATE departments SET name = 'Sales & Renewals' WHERE code = 'sales'")
+    assert cli("export", "--database", sqlite_url, "--config-dir", str(config_tree)).code == 0
+    # The department file had only a name: it still has only that (no default-valued fields).
+    assert sales.read_text() == "# yaml-language-server: $schema=../../schemas/departments.schema.json\nname: Sales & Renewals\n"
+    after = group.read_text()
+    assert "display_class: home" in after  # a new non-default value is added
+    # personal_customer was in the file, so it stays even at its default value.
+    assert "personal_customer: true" in before and "personal_customer: false" in after
+    assert "reseller: false" in after

@@ -78,16 +78,33 @@ def check_plan_format(document: dict[str, object]) -> None:
     jsonschema.Draft202012Validator(json.loads(schema_path.read_text())).validate(document)
 
 
-def test_unmanaged_live_entries_are_listed_not_deleted_without_prune(live: str, config_tree: Path, cli: Callable[..., Run]) -> None:
+def test_removing_the_file_of_a_managed_entry_plans_its_delete(live: str, config_tree: Path, cli: Callable[..., Run]) -> None:
+    # db init --sample-data recorded the seeded entries as managed, as an apply would have.
     (config_tree / "groups" / "residential.yaml").unlink()
-    kept = plan(cli, live, config_tree, "--format", "json")
+    result = plan(cli, live, config_tree, "--format", "json")
+    document = json.loads(result.out)
+    check_plan_format(document)
+    assert [(c["kind"], c["code"], c["action"]) for c in document["changes"]] == [("groups", "residential", "delete")]
+    assert document["unmanaged"] == []
+    # Residential has customers: the delete is planned, and refused while they hold it.
+    assert [b["rule"] for b in document["blockers"]] == ["in-use"]
+    assert plan(cli, live, config_tree, "--detailed-exitcode").code == 3
+
+
+def test_rows_never_managed_are_listed_and_deleted_only_with_prune(
+    live: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    execute(engine_for(live), "INSERT INTO customer_groups (code, name, display_class, display_position, personal_customer, reseller) "
+            "VALUES ('walk-in', 'Walk-in', '', 90, :no, :no)", {"no": False})
+    kept = plan(cli, live, config_tree, "--format", "json", "--detailed-exitcode")
+    assert kept.code == 0, kept.text  # nothing apply would do: the row stays unmanaged
     document = json.loads(kept.out)
-    assert [c for c in document["changes"] if c["action"] == "delete"] == []
-    assert [(u["kind"], u["code"]) for u in document["unmanaged"]] == [("groups", "residential")]
+    assert document["changes"] == []
+    assert [(u["kind"], u["code"]) for u in document["unmanaged"]] == [("groups", "walk-in")]
     check_plan_format(document)
     pruned = json.loads(plan(cli, live, config_tree, "--format", "json", "--prune").out)
     check_plan_format(pruned)
-    assert [(c["kind"], c["code"], c["action"]) for c in pruned["changes"]] == [("groups", "residential", "delete")]
+    assert [(c["kind"], c["code"], c["action"]) for c in pruned["changes"]] == [("groups", "walk-in", "delete")]
 
 
 def test_markdown_plan_stays_under_the_comment_limit(sqlite_url: str, config_tree: Path, cli: Callable[..., Run]) -> None:
@@ -133,7 +150,8 @@ def test_plan_out_saves_json_for_apply(live: str, config_tree: Path, cli: Callab
     result = plan(cli, live, config_tree, "--out", str(saved))
     assert result.code == 0
     assert json.loads(saved.read_text())["format_version"] == 2
-    assert f"apply --plan {saved}" in result.err
+    # The command names the same database (this URL has no password to hide).
+    assert f"`billing-config apply --database {live} --plan {saved}`" in result.err
 
 
 def test_target_reads_the_url_from_the_named_variable(

@@ -147,3 +147,50 @@ def test_vendor_b_identity_key_and_transformed_codes(
     assert cli("apply", "--yes", "--prune", *target).code == 0
     assert scalar(engine, f"SELECT COUNT(*) FROM {prefix}grp WHERE grp_code = 'LondonRegion'") == 0
     assert cli("plan", "--detailed-exitcode", *target).code == 0
+
+
+@pytest.mark.parametrize("own_schema", [False, True])
+def test_adopted_entries_are_bound_until_an_apply_sees_their_files_then_managed(
+    db_url: str, own_schema: bool, tmp_path: Path, cli: Callable[..., Any], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    """CONTRACT, Deletes: an apply from a branch without the adopted files deletes nothing; once
+    an apply has seen a file, removing it plans its delete. The recorded state lives with the
+    tool's other tables (the mapping's [tool] schema)."""
+    engine = engine_for(db_url)
+    if own_schema and engine.dialect.name != "postgresql":
+        pytest.skip("a schema of its own is a PostgreSQL layout")
+    schema = "vendor_b" if own_schema else None
+    seed_vendor_b(engine, schema)
+    mapping = write_mapping(tmp_path, vendor_b_mapping(schema))
+    config = tmp_path / "config"
+    target = ["--database", db_url, "--mapping", str(mapping), "--config-dir", str(config)]
+    prefix = f"{schema}." if schema else ""
+    assert cli("doctor", *target).code == 0
+    assert cli("adopt", "--yes", *target).code == 0
+    adopted = config / "groups" / "london-region.yaml"
+    kept = adopted.read_text(encoding="utf-8")
+
+    # A branch without the adopted file: bound, not managed, so listed and never deleted.
+    adopted.unlink()
+    result = cli("plan", "--detailed-exitcode", *target)
+    assert result.code == 0 and "? groups/london-region" in result.out, result.text
+    result = cli("apply", "--yes", *target)
+    assert result.code == 0, result.text
+    assert scalar(engine, f"SELECT COUNT(*) FROM {prefix}grp WHERE grp_code = 'LondonRegion'") == 1
+    assert scalar(engine, f"SELECT COUNT(*) FROM {prefix}config_applied_state WHERE code = 'london-region' AND managed = false") == 1
+
+    # An apply that sees the file makes it managed; removing the file then plans its delete.
+    adopted.write_text(kept, encoding="utf-8")
+    result = cli("apply", "--yes", *target)
+    assert result.code == 0 and "Nothing to do." in result.out, result.text
+    assert scalar(engine, f"SELECT COUNT(*) FROM {prefix}config_applied_state WHERE code = 'london-region' AND managed = true") == 1
+    adopted.unlink()
+    result = cli("plan", "--detailed-exitcode", *target)
+    assert result.code == 2 and "- groups/london-region" in result.out, result.text
+    assert cli("apply", "--yes", *target).code == 0
+    assert scalar(engine, f"SELECT COUNT(*) FROM {prefix}grp WHERE grp_code = 'LondonRegion'") == 0
+    assert scalar(engine, f"SELECT COUNT(*) FROM {prefix}config_applied_state WHERE code = 'london-region'") == 0
+    if schema:
+        # Nothing of the tool's beside the search path's tables when it has a schema of its own.
+        assert scalar(engine, "SELECT COUNT(*) FROM information_schema.tables WHERE table_name = 'config_applied_state' "
+                      "AND table_schema = 'public'") == 0

@@ -99,7 +99,17 @@ class SyncMachine(RuleBasedStateMachine):
     @precondition(lambda self: len(self._files(REMOVABLE)) > 2)
     @rule(data=st.data())
     def remove_entry(self, data: st.DataObject) -> None:
-        data.draw(st.sampled_from(self._files(REMOVABLE))).unlink()
+        # Removing a managed entry's file plans its delete, refused while it is in use; only
+        # unused entries are removed, so that refusal cannot mask what the rules test.
+        used = {
+            "groups": "SELECT g.code FROM customer_groups g JOIN customer_group_members m ON m.customer_group_id = g.id",
+            "departments": "SELECT d.code FROM departments d JOIN tickets t ON t.department_id = d.id",
+        }
+        with self.engine.connect() as connection:
+            busy = {(kind, code) for kind, sql in used.items() for code in connection.execute(sa.text(sql)).scalars()}
+        free = [path for path in self._files(REMOVABLE) if (path.parent.name, path.stem) not in busy]
+        if free:
+            data.draw(st.sampled_from(free)).unlink()
 
     # Edits made behind the tool's back, straight in the live database.
     @rule(data=st.data(), part=NAME_PARTS)

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import getpass
 import socket
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
@@ -54,6 +55,24 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
         }
         for change in plan.changes
     ]
+    # A threshold lifted by a reviewed [[allow]] table of billing-config.toml: one row each,
+    # so the log says which mass change was let through, on whose commit, and why.
+    rows.extend(
+        {
+            "applied_at": stamp,
+            "run_id": run_id,
+            "kind": allowed.kind,
+            "code": "*",
+            "action": "allow",
+            "before": None,
+            "after": asdict(allowed),
+            "git_commit": fit_commit(plan.git.commit),
+            "git_author": plan.git.author,
+            "tool_version": __version__,
+            "applied_by": applied_by(),
+        }
+        for allowed in plan.allowed
+    )
     if rows:
         connection.execute(tool_table(AUDIT_LOG, schema).insert(), rows)
     return len(rows)

@@ -19,6 +19,8 @@ turn into a delete and a create, or leave an update behind. The audit log gets o
 
 from __future__ import annotations
 
+import json
+
 import uuid
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -43,9 +45,6 @@ from billing_config.plan.rename import Rename, change_outline, renamed_documents
 
 BINDING = "binding"
 CODE_COLUMN = "code column"
-# The applied-state table (one row per entry, by code) where the tool keeps one; named here,
-# not imported, so the rename does not depend on which branch of the tool created it.
-APPLIED_STATE = "config_applied_state"
 
 
 class RenameRefused(Refused):
@@ -222,12 +221,32 @@ def _update_code_column(
 
 def _follow_applied_state(connection: sa.Connection, mapping: Mapping, rename: Rename) -> None:
     """The recorded state (what drift compares against, what makes an entry managed) follows the code."""
-    if not sa.inspect(connection).has_table(APPLIED_STATE, schema=mapping.tool_schema):
-        return
-    table = sa.table(APPLIED_STATE, sa.column("kind"), sa.column("code"), schema=mapping.tool_schema)
+    from billing_config.db.state import STATE_TABLE
+    from billing_config.db.tool_tables import tool_table
+
+    if not sa.inspect(connection).has_table(STATE_TABLE, schema=mapping.tool_schema):
+        return  # nothing applied here yet: nothing recorded to follow
+    table = tool_table(STATE_TABLE, mapping.tool_schema)
     connection.execute(
         sa.update(table).where(table.c.kind == rename.kind, table.c.code == rename.old).values(code=rename.new)
     )
+    # References to the entry, as recorded in other entries' values, follow it too: the live
+    # rows still point at the same key, which now reads as the new code.
+    from billing_config.kinds import KINDS
+
+    for kind in KINDS:
+        fields = [spec.name for spec in kind.reference_fields if spec.references == rename.kind]
+        if not fields:
+            continue
+        rows = connection.execute(sa.select(table.c.code, table.c["values"]).where(table.c.kind == kind.name)).all()
+        for code, values in rows:
+            recorded = json.loads(values) if isinstance(values, str) else dict(values or {})
+            if not any(recorded.get(name) == rename.old for name in fields):
+                continue
+            recorded.update({name: rename.new for name in fields if recorded.get(name) == rename.old})
+            connection.execute(
+                sa.update(table).where(table.c.kind == kind.name, table.c.code == code).values({"values": recorded})
+            )
 
 
 def _audit(

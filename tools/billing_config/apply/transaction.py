@@ -19,14 +19,16 @@ from dataclasses import dataclass
 import sqlalchemy as sa
 
 from billing_config.apply import lock
-from billing_config.apply.audit import write_audit
+from billing_config.apply.audit import fit_commit, write_audit
+from billing_config.apply.record import recorded_kinds, state_rows
 from billing_config.apply.writer import write_changes
 from billing_config.db.connect import describe_error, safe_url
 from billing_config.db.rows import MissingReference, now_stamp
-from billing_config.errors import DatabaseError, Refused, UserError
+from billing_config.db.state import record_state
 from billing_config.db.live import LiveState, read_live, require_schema
 from billing_config.db.mapping import Mapping, default_mapping
 from billing_config.db.tool_tables import ensure_tool_tables
+from billing_config.errors import DatabaseError, Refused, UserError
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
 
@@ -128,11 +130,18 @@ def run_apply(
             blockers = plan.blockers + _in_use_now(plan, live)
             if blockers:
                 raise ApplyRefused(refusal_text(blockers))
-            if not plan.has_changes:
-                return ApplyResult(plan, run_id, 0, 0)
             stamp = now_stamp()
-            write_changes(connection, plan, live, stamp)
-            audit_rows = write_audit(connection, plan, run_id, stamp, mapping.tool_schema)
+            audit_rows = 0
+            if plan.has_changes:
+                write_changes(connection, plan, live, stamp)
+                # the changes, and any threshold a reviewed [[allow]] table lifted
+                audit_rows = write_audit(connection, plan, run_id, stamp, mapping.tool_schema)
+            # Also when nothing changed: the run saw every file, so what is managed is recorded,
+            # in the same transaction as the writes, beside the other tool tables.
+            record_state(
+                connection, state_rows(plan, live), kinds=recorded_kinds(mapping), run_id=run_id, stamp=stamp,
+                git_commit=fit_commit(plan.git.commit), schema=mapping.tool_schema,
+            )
         return ApplyResult(plan, run_id, len(plan.changes), audit_rows)
     except sa.exc.SQLAlchemyError as error:
         raise DatabaseError(

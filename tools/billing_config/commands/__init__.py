@@ -14,7 +14,9 @@ COMMAND_MODULES = (
     "plan",
     "apply",
     "export",
+    "drift",
     "doctor",
     "adopt",
     "rename",
+    "init",
 )

@@ -124,9 +124,8 @@ def _apply(args: argparse.Namespace, documents: list[Document], saved: Plan | No
         if plan.blockers:
             raise Refused(refusal_text(plan.blockers))
         if not plan.has_changes:
-            from billing_config.apply import ApplyResult
-
-            return ApplyResult(plan, "", 0, 0)
+            # Nothing to confirm, but the run still records the state it saw (db/state.py).
+            return run_apply(engine, url, mapping=mapping, replan=replan, reviewed=plan, lock_timeout=args.lock_timeout)
         if not _confirm(plan):
             print("Apply cancelled; nothing changed.")
             return None

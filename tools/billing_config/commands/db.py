@@ -55,4 +55,6 @@ def run_init(args: argparse.Namespace) -> int:
         print("Added sample data: " + ", ".join(f"{count} {table}" for table, count in report.sample.items()) + ".")
     elif args.sample_data:
         print("Sample data skipped: the database already has customers.", file=sys.stderr)
+    if report.recorded:
+        print(f"Recorded {report.recorded} entries as this database's applied state (what drift compares with).")
     return 0

@@ -19,10 +19,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     )
     add_database_options(parser)
     add_config_dir(parser, help="where to write (default: ./config)")
+    parser.add_argument(
+        "--only-drift", action="store_true",
+        help="write only the entries changed, added or removed on live since the last apply (see `drift`); "
+        "refuses when one of them also has a merged change waiting to be applied",
+    )
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    if args.only_drift:
+        return run_only_drift(args)
     from billing_config.commands.options import database_from, mapping_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.live import read_live_explained
@@ -53,3 +60,47 @@ def run(args: argparse.Namespace) -> int:
     ))
     return 0
 
+
+def run_only_drift(args: argparse.Namespace) -> int:
+    """Write back exactly what changed on live out of band, and nothing a merge is waiting for."""
+    from billing_config.commands.drift import drift_report
+    from billing_config.commands.options import mapping_from
+    from billing_config.db.live import LiveRow, LiveState
+    from billing_config.errors import Refused
+    from billing_config.files.export import export_tree
+    from billing_config.plan.pipeline import load_valid_config
+    from billing_config.render.escape import log_line
+
+    documents = load_valid_config(args.config_dir)
+    report = drift_report(args, documents)
+    if report.conflicts:
+        names = ", ".join(f"{kind}/{code}" for kind, code in report.conflicts)
+        raise Refused(
+            f"export --only-drift refused, nothing written: {names} changed on live while a merged change to it waits "
+            "to be applied. Decide which wins: apply the merged change (it overwrites the live edit), or edit the "
+            "file to the live values in a pull request"
+        )
+    if not report.drift:
+        print(log_line(f"No drift on {report.database}; nothing written."))
+        return 0
+    # The drifted entries as live holds them now (the drift read them); removed ones have no row.
+    rows: dict[str, dict[str, LiveRow]] = {}
+    for item in report.drift:
+        kind_rows = rows.setdefault(item.kind, {})
+        if item.live is not None:
+            kind_rows[item.code] = LiveRow(0, item.code, dict(item.live))
+    # Only the kinds on this target's mapping: the others are left alone, as export leaves them.
+    mapping = mapping_from(args)
+    live = LiveState(rows={name: rows.get(name, {}) for name in mapping.kinds}, mapping=mapping)
+    written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift})
+    for skipped in written.skipped:
+        print(log_line(f"skipped {skipped}"), file=sys.stderr)
+    for path in written.written:
+        print(log_line(f"wrote {path}"))
+    for path in written.removed:
+        print(log_line(f"removed {path} (removed from the live database)"))
+    print(log_line(
+        f"Exported the drift of {report.database} to {args.config_dir}: {len(written.written)} written, "
+        f"{len(written.removed)} removed, {written.unchanged} unchanged."
+    ))
+    return 0

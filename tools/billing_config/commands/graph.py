@@ -37,6 +37,17 @@ def run(args: argparse.Namespace) -> int:
             "the diagram shows what could be read",
             file=sys.stderr,
         )
+    from billing_config.render.mermaid import lifecycle_kinds
+
+    drawn = {d.code for d in result.documents if d.kind in {kind.name for kind, _ in lifecycle_kinds()}}
+    unknown = sorted(set(args.highlight) - drawn)
+    if unknown:
+        from billing_config.errors import UserError
+
+        raise UserError(
+            f"--highlight: no status has the code {', '.join(repr(code) for code in unknown)}; "
+            f"give codes of files under {args.config_dir}/statuses/ (for example {min(drawn) if drawn else 'active'})"
+        )
     source = status_lifecycle(result.documents, set(args.highlight))
     sys.stdout.write(fenced(source) if args.format == "markdown" else source)
     return 0

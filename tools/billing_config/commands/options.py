@@ -119,11 +119,21 @@ def wants_colour(stream: TextIO | None = None) -> bool:
     return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
 
 
+def targets_file_from(args: argparse.Namespace) -> Path | None:
+    """The billing-config.toml beside the config directory or above it (else above the cwd)."""
+    from billing_config.db.connect import find_targets_file
+
+    config_dir: Path = getattr(args, "config_dir", None) or Path("config")
+    return find_targets_file(config_dir if config_dir.is_dir() else Path.cwd())
+
+
 def plan_settings_from(args: argparse.Namespace, url: str) -> PlanSettings:
     from billing_config.db.connect import safe_url
+    from billing_config.plan.allowances import read_allowances
     from billing_config.plan.pipeline import PlanSettings
     from billing_config.plan.source import git_info
 
     return PlanSettings(
-        prune=args.prune, thresholds=thresholds_from(args), database=safe_url(url), git=git_info(args.config_dir)
+        prune=args.prune, thresholds=thresholds_from(args), database=safe_url(url), git=git_info(args.config_dir),
+        allowances=read_allowances(targets_file_from(args)),
     )

@@ -5,10 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_database_options, add_format_option, add_plan_options
 from billing_config.errors import UserError
 from billing_config.render import PLAN_FORMATS
+
+if TYPE_CHECKING:
+    from billing_config.plan import Plan
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -23,7 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     parser.add_argument("--out", type=Path, default=None, metavar="FILE", help="also save the plan (JSON) for `apply --plan FILE`")
     parser.add_argument(
         "--detailed-exitcode", action="store_true",
-        help="exit 0 when there are no changes, 2 when there are, 1 on error",
+        help="exit 0 when there are no changes, 2 when there are, 3 when apply would refuse them, 1 on error",
     )
     parser.set_defaults(run=run)
 
@@ -62,7 +66,34 @@ def run(args: argparse.Namespace) -> int:
             raise UserError(f"cannot write the plan to {args.out}: {error.strerror or error}") from None
         from billing_config.render.escape import log_line
 
-        print(log_line(f"Saved the plan to {args.out}; apply exactly this plan with `billing-config apply --plan {args.out}`."), file=sys.stderr)
+        print(
+            log_line(f"Saved the plan to {args.out}; apply exactly this plan with `{apply_command(args, choice.url)}`."),
+            file=sys.stderr,
+        )
     if args.detailed_exitcode:
-        return 2 if plan.has_changes else 0
+        return detailed_exit_code(plan)
     return 0
+
+
+def apply_command(args: argparse.Namespace, url: str) -> str:
+    """The apply command for a saved plan, naming the same database, never its password."""
+    import shlex
+
+    from billing_config.db.connect import safe_url
+
+    words = ["billing-config", "apply"]
+    if args.target:
+        words += ["--target", args.target]
+    elif args.database:
+        shown = safe_url(url)
+        words += ["--database", shown if shown == url else "URL"]  # URL: the same one, password and all
+    words += ["--plan", str(args.out)]
+    return shlex.join(words)
+
+
+def detailed_exit_code(plan: Plan) -> int:
+    """0 nothing to do, 2 changes apply would make, 3 changes apply would refuse: a refused
+    plan must fail a required check, not pass it as "changes"."""
+    if plan.blockers:
+        return 3
+    return 2 if plan.has_changes else 0

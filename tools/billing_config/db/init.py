@@ -30,6 +30,7 @@ class InitReport:
     created_tables: list[str] = field(default_factory=list)
     filled: dict[str, int] = field(default_factory=dict)  # table -> rows inserted
     sample: dict[str, int] = field(default_factory=dict)
+    recorded: int = 0  # entries recorded as the target's first applied state
 
 
 def create_schema(connection: sa.Connection) -> list[str]:
@@ -122,4 +123,29 @@ def init_database(engine: sa.Engine, documents: list[Document], sample_data: boo
             # config/ where the tables are empty, then customers and tickets that use them.
             fill_kinds(connection, [k for k in KINDS if k.managed], by_kind, report)
             add_sample_data(connection, report)
+            report.recorded = record_initial_state(connection, by_kind)
     return report
+
+
+def record_initial_state(connection: sa.Connection, by_kind: dict[str, list[Document]]) -> int:
+    """The platform as seeded is the first recorded state: entries with a file are managed.
+
+    Only into an empty state table, so running db init again never overwrites what an apply
+    recorded since.
+    """
+    import uuid
+
+    from billing_config.db.live import read_live
+    from billing_config.db.state import StateRow, has_state, record_state
+
+    if has_state(connection):
+        return 0
+    live = read_live(connection, with_usage=False)
+    rows = [
+        StateRow(kind.name, code, code in {d.code for d in by_kind.get(kind.name, [])}, dict(row.values))
+        for kind in KINDS if kind.managed
+        for code, row in sorted(live.rows[kind.name].items())
+    ]
+    return record_state(
+        connection, rows, kinds=[k.name for k in KINDS if k.managed], run_id=str(uuid.uuid4()), stamp=now_stamp(), git_commit=None,
+    )

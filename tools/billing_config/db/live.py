@@ -57,6 +57,9 @@ class LiveState:
     problems: list[LiveProblem] = field(default_factory=list)
     mapping: Mapping = field(default_factory=default_mapping)
     collations: dict[str, str] = field(default_factory=dict)  # kind name -> code column's collation (MariaDB)
+    # kind name -> codes an apply has seen a file for (db/state.py): their missing file is a delete.
+    # Bound (adopted) rows are not in it until an apply sees their files.
+    managed: dict[str, set[str]] = field(default_factory=dict)
 
     def ids(self, kind: Kind) -> dict[str, Any]:
         return {code: row.id for code, row in self.rows.get(kind.name, {}).items()}
@@ -337,10 +340,11 @@ def read_live(
 
         raise LiveUnreadable(safe_url(connection.engine.url), problems)
     from billing_config.db.collation import code_collations
+    from billing_config.db.state import read_managed
 
     state = LiveState(
         rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping,
-        collations=code_collations(connection, mapping),
+        collations=code_collations(connection, mapping), managed=read_managed(connection, mapping.tool_schema),
     )
     state.fingerprint = fingerprint(state)
     return state
@@ -357,5 +361,9 @@ def fingerprint(state: LiveState) -> str:
             for code, row in sorted(state.rows[kmap.name].items())
         )
         everything.extend((kmap.name, row.id, "", *(row.values[name] for name in names)) for row in state.unbound[kmap.name])
+    # Which entries are managed decides which missing files are deletes, so it counts too.
+    everything.extend(("managed", kind, *sorted(codes)) for kind, codes in sorted(state.managed.items()))
+    # repr of tuples of str/int/bool/None is exact and unambiguous, and one C-level call over
+    # the whole list costs a fraction of per-row serialisation.
     digest = hashlib.sha256(repr(everything).encode("utf-8", "surrogatepass"))
     return "sha256:" + digest.hexdigest()

@@ -127,7 +127,7 @@ def metadata() -> sa.MetaData:
     for kind in KINDS:
         _kind_table(result, kind)
     _usage_tables(result)
-    add_tool_tables(result)
+    add_tool_tables(result)  # the audit log, bindings, doctor and applied-state tables
     exact_collation_on_mariadb(result)
     return result
 

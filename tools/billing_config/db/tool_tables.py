@@ -1,4 +1,5 @@
-"""The tool's own tables: audit log, code bindings, doctor fingerprints. Defined once here.
+"""The tool's own tables: audit log, code bindings, doctor fingerprints and the applied state
+(db/state.py). Defined once here.
 
 They live beside the mapped tables (or in the mapping's ``[tool] schema``) so they commit in
 the same transaction as the writes they describe. They hold no foreign keys into the vendor's
@@ -80,6 +81,11 @@ def add_tool_tables(metadata: sa.MetaData, schema: str | None = None) -> None:
         sa.Column("tool_version", sa.String(32), nullable=False),
         schema=schema, **MYSQL_TABLE_OPTIONS,
     )
+    # The recorded applied state per entry (db/state.py defines it; imported here, not at the
+    # top, because db/state.py finds its table through tool_table).
+    from billing_config.db.state import define_state_table
+
+    define_state_table(metadata, MYSQL_TABLE_OPTIONS, schema)
 
 
 @lru_cache(maxsize=8)

@@ -9,13 +9,16 @@ text plain where YAML 1.1 and 1.2 readers agree it is text and single-quoted oth
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 from billing_config.kinds import Kind
 
 MODELINE_PREFIX = "# yaml-language-server: $schema="
+TARGETS_FILE = "billing-config.toml"  # db.connect.TARGETS_FILE, without importing the db stage
 
 # Plain scalars that some YAML reader would not read back as the same text: booleans and nulls
 # of YAML 1.1 and 1.2, numbers, and anything starting with an indicator character.
@@ -36,9 +39,27 @@ _INDICATORS = set("-?:,[]{}#&*!|>'\"%@`")
 _UNPRINTABLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\ufffe\uffff]")
 
 
-def modeline(kind: Kind) -> str:
-    """The editor hint, with the schema path relative to config/<kind>/<code>.yaml."""
-    return f"{MODELINE_PREFIX}../../schemas/{kind.schema_file}"
+def modeline(kind: Kind, path: Path | None = None) -> str:
+    """The editor hint: the kind's schema, as a path relative to the entry file at ``path``."""
+    return f"{MODELINE_PREFIX}{schema_reference(kind, path)}"
+
+
+def schema_reference(kind: Kind, path: Path | None) -> str:
+    """Where the schema is from the file's folder, so editors find it wherever config/ sits.
+
+    The schemas folder is the one beside the billing-config.toml found in the file's folder or
+    above it (what ``init`` lays out); ``config/`` need not be at the repository's top. Without
+    one, the layout of this repository: ``../../schemas/`` from ``config/<kind>/``.
+    """
+    if path is not None:
+        folder = Path(os.path.abspath(path)).parent
+        for candidate in (folder, *folder.parents):
+            if (candidate / TARGETS_FILE).is_file():
+                schemas = candidate / "schemas"
+                if schemas.is_dir():
+                    return Path(os.path.relpath(schemas / kind.schema_file, folder)).as_posix()
+                break
+    return f"../../schemas/{kind.schema_file}"
 
 
 def needs_quotes(text: str) -> bool:
@@ -75,13 +96,13 @@ def scalar_text(value: Any) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def dump_entry(kind: Kind, data: Mapping[str, Any], comments: tuple[str, ...] = ()) -> str:
+def dump_entry(kind: Kind, data: Mapping[str, Any], comments: tuple[str, ...] = (), *, path: Path | None = None) -> str:
     """A whole entry file: modeline, optional comment lines, then every given field in order.
 
     Fields are written in schema order; fields the kind does not have are dropped, so callers
     pass exactly what should be in the file (``kind.with_defaults(data)`` for every field).
     """
-    lines = [modeline(kind)]
+    lines = [modeline(kind, path)]
     lines.extend(f"# {comment}" if comment else "#" for comment in comments)
     for name in kind.field_names:
         if name in data:

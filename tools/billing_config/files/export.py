@@ -3,10 +3,11 @@ platform, and how drift made outside the repository is brought back into it.
 
 The config directory is made to mirror the live database, so that a following ``plan`` shows
 no changes:
-- every live entry of every kind (reference lists included) is written with all its fields,
-  in the canonical text ``fmt`` and ``new`` also produce; a file whose text would not change
-  is left untouched, and an existing file keeps its comments (those above and beside each
-  field too), so a drift pull request shows changed values rather than lost comments;
+- every live entry of every kind (reference lists included) is written in the canonical text
+  ``fmt`` and ``new`` also produce, with the fields it already had and otherwise only those
+  that differ from their default; an entry whose file already holds the live values is left
+  untouched, and an existing file keeps its comments (those above and beside each field too),
+  so a drift pull request shows changed values rather than lost comments or added defaults;
 - an entry file (``<code>.yaml``) whose code is not live any more is removed, since keeping it
   would make the next plan create that entry again. Nothing else is touched: other files and
   folders stay, and ``validate`` reports them as usual.
@@ -14,12 +15,14 @@ no changes:
 
 from __future__ import annotations
 
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from billing_config.files.canonical import MODELINE_PREFIX, dump_entry
 from billing_config.files.formatter import rewrite_entry
-from billing_config.kinds import KINDS, is_valid_code
+from billing_config.kinds import KINDS, Kind, is_valid_code
 from billing_config.db.live import LiveState
 from billing_config.loader.tree import ENTRY_SUFFIX
 
@@ -44,6 +47,32 @@ def _kept_comments(text: str) -> tuple[str, ...]:
     return tuple(comments)
 
 
+def minimal_values(kind: Kind, values: Mapping[str, Any], kept: Iterable[str] = ()) -> dict[str, Any]:
+    """What a file holds for these values: the fields it already had, the required ones, and
+    otherwise only those that differ from their default (a default-valued field in every
+    exported file would be noise in every drift pull request)."""
+    keep = set(kept)
+    result: dict[str, Any] = {}
+    for spec in kind.fields:
+        value = values.get(spec.name, spec.default)
+        is_default = value == spec.default and type(value) is type(spec.default)
+        if spec.name in keep or spec.required or not is_default:
+            result[spec.name] = value
+    return result
+
+
+def _existing(path: Path, kind: Kind) -> dict[str, Any] | None:
+    """The fields of an entry file as it stands, or None when there is none or it cannot be read."""
+    from billing_config.loader import read_entry
+
+    if not path.is_file():
+        return None
+    document, problems = read_entry(path, str(path), kind.name, path.stem)
+    if document is None or problems:
+        return None
+    return dict(document.data)
+
+
 def _prepare_folders(config_dir: Path) -> None:
     """Refuse before writing anything when a kind folder (or config/) is a symbolic link."""
     from billing_config.files.safe_write import UnsafePath
@@ -57,16 +86,23 @@ def _prepare_folders(config_dir: Path) -> None:
         (config_dir / kind.name).mkdir(parents=True, exist_ok=True)
 
 
-def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
-    """Write the live rows as entry files. A live code is only ever used as a file name after a
-    full-match check (kinds.is_valid_code): a row whose code is ``../../x``, ``/abs`` or holds a
-    line break is reported in ``skipped`` (kind, key, the code escaped) and never written."""
+def export_tree(live: LiveState, config_dir: Path, only: Collection[tuple[str, str]] | None = None) -> ExportReport:
+    """Write the live rows as entry files; with ``only`` (kind, code) pairs, just those entries.
+
+    A file whose entry already holds the live values (defaults included) is not rewritten;
+    one that differs keeps its fields and comments and gains only non-default fields.
+
+    A live code is only ever used as a file name after a full-match check
+    (kinds.is_valid_code): a row whose code is ``../../x``, ``/abs`` or holds a line break is
+    reported in ``skipped`` (kind, key, the code escaped) and never written."""
     from billing_config.files.safe_write import write_text
 
     report = ExportReport()
     _prepare_folders(config_dir)
     for kind in KINDS:
         if kind.name not in live.rows:  # not on this target's mapping: left alone
+            continue
+        if only is not None and not any(k == kind.name for k, _ in only):
             continue
         folder = config_dir / kind.name
         rows = live.rows[kind.name]
@@ -80,6 +116,8 @@ def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
                     "to give it one (the live value stays), or fix it on the platform"
                 )
         for code in sorted(rows):
+            if only is not None and (kind.name, code) not in only:
+                continue
             if not is_valid_code(code):
                 report.skipped.append(
                     f"{kind.name} row id {rows[code].id}: its code {code!r} is not a valid code "
@@ -92,9 +130,14 @@ def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
                 continue
             old = path.read_text(encoding="utf-8") if path.is_file() else None
             values = kind.with_defaults(rows[code].values)
+            existing = _existing(path, kind) if old is not None else None
+            if existing is not None and _same_entry(kind.with_defaults(existing), values):
+                report.unchanged += 1
+                continue
+            wanted = minimal_values(kind, values, existing or ())
             # An existing file keeps all its comments (fmt's rewrite); a new or unreadable one is written anew.
-            text = (rewrite_entry(path, kind, values) if old is not None else None) or dump_entry(
-                kind, values, _kept_comments(old) if old else ()
+            text = (rewrite_entry(path, kind, wanted) if old is not None else None) or dump_entry(
+                kind, wanted, _kept_comments(old) if old else (), path=path
             )
             if text == old:
                 report.unchanged += 1
@@ -102,9 +145,16 @@ def export_tree(live: LiveState, config_dir: Path) -> ExportReport:
             write_text(folder, path.name, text)
             report.written.append(path)
         for path in sorted(folder.glob(f"*{ENTRY_SUFFIX}")):
+            if only is not None and (kind.name, path.stem) not in only:
+                continue
             if path.is_file() and not path.is_symlink() and is_valid_code(path.stem) and path.stem not in rows:
                 # rows holds valid and invalid live codes alike; only a file whose code is not
                 # live at all goes.
                 path.unlink()
                 report.removed.append(path)
     return report
+
+
+def _same_entry(old: Mapping[str, Any], new: Mapping[str, Any]) -> bool:
+    # bool is an int in Python: True == 1 must still count as a change of type.
+    return old.keys() == new.keys() and all(type(old[k]) is type(new[k]) and old[k] == new[k] for k in old)

@@ -75,7 +75,9 @@ def split_lines(text: str) -> list[str]:
     return _LINE_BREAK.split(text)
 
 
-def format_entry(text: str, document: Document, kind: Kind, values: Mapping[str, Any] | None = None) -> str:
+def format_entry(
+    text: str, document: Document, kind: Kind, values: Mapping[str, Any] | None = None, path: Path | None = None
+) -> str:
     """The canonical text of an entry the loader has read without a YAML-level problem.
 
     ``text`` is the file's text (BOM removed) and ``document`` what the loader made of it; the
@@ -91,7 +93,7 @@ def format_entry(text: str, document: Document, kind: Kind, values: Mapping[str,
         raise FormatError(1, 1, "the top level is not a mapping of field names to values")
     lines = split_lines(text)
     if root.flow_style:
-        return _format_flow_mapping(root, lines, dict(values) if values is not None else document.data, kind)
+        return _format_flow_mapping(root, lines, dict(values) if values is not None else document.data, kind, path)
 
     pairs: list[tuple[yaml.ScalarNode, yaml.Node]] = root.value
     indent = pairs[0][0].start_mark.column if pairs else 0
@@ -112,7 +114,7 @@ def format_entry(text: str, document: Document, kind: Kind, values: Mapping[str,
 
     known = {name: position for position, name in enumerate(kind.field_names)}
     ordered = sorted(blocks, key=lambda b: (0, known[b.key]) if b.key in known else (1, 0))
-    out = [modeline(kind)]
+    out = [modeline(kind, path)]
     out.extend(_header_lines(header))
     for block in ordered:
         out.extend(line.rstrip() for line in block.leading)
@@ -220,7 +222,9 @@ def _header_lines(header: list[str]) -> list[str]:
     return kept
 
 
-def _format_flow_mapping(root: yaml.MappingNode, lines: list[str], data: dict[str, Any], kind: Kind) -> str:
+def _format_flow_mapping(
+    root: yaml.MappingNode, lines: list[str], data: dict[str, Any], kind: Kind, path: Path | None = None
+) -> str:
     """``{name: X, ...}`` on its own: rewritten in block style when nothing would be lost."""
     start, end = root.start_mark, root.end_mark
     region = "\n".join(lines[start.line : end.line + 1])
@@ -235,7 +239,7 @@ def _format_flow_mapping(root: yaml.MappingNode, lines: list[str], data: dict[st
     trailer = lines[end.line + 1 :]
     known = {name: position for position, name in enumerate(kind.field_names)}
     keys = sorted(data, key=lambda k: (0, known[k]) if k in known else (1, 0))
-    out = [modeline(kind), *_header_lines(header)]
+    out = [modeline(kind, path), *_header_lines(header)]
     out.extend(f"{scalar_text(k)}: {scalar_text(data[k])}" for k in keys)
     if not keys:
         out.append("{}")  # still an (empty) entry, not an empty file
@@ -276,7 +280,7 @@ def format_file(path: Path, display: str, kind: Kind, code: str) -> FileOutcome:
     outcome.original = raw.decode("utf-8")
     text = outcome.original[1:] if outcome.original.startswith("\ufeff") else outcome.original
     try:
-        outcome.formatted = format_entry(text, document, kind)
+        outcome.formatted = format_entry(text, document, kind, path=path)
     except FormatError as error:
         outcome.problems = [
             finding(CANNOT_FORMAT, display, error.line, error.column, f"{error.message}; the file is left as it is", kind=kind.name, code=code)
@@ -295,7 +299,7 @@ def rewrite_entry(path: Path, kind: Kind, values: Mapping[str, Any]) -> str | No
         return None
     text = path.read_bytes().decode("utf-8").removeprefix("\ufeff")
     try:
-        return format_entry(text, document, kind, values)
+        return format_entry(text, document, kind, values, path)
     except FormatError:
         return None
 

@@ -83,7 +83,7 @@ def scaffold_entry(config_dir: Path, kind: Kind, name: str, code: str | None = N
 
     if not folder.is_symlink():
         folder.mkdir(exist_ok=True)
-    write_text(folder, path.name, dump_entry(kind, kind.with_defaults({"name": name})), exclusive=True)
+    write_text(folder, path.name, dump_entry(kind, kind.with_defaults({"name": name}), path=path), exclusive=True)
     return path
 
 

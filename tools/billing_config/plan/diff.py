@@ -1,5 +1,8 @@
 """The diff: config documents against live rows, matched by code, field by field.
 
+A live entry without a file is deleted when it is *managed* (an apply has seen its file, so
+the file was removed on purpose) and otherwise listed as unmanaged, deleted only with --prune.
+
 Omitted fields compare at their schema default (``Kind.with_defaults``), so a file that leaves
 out ``is_billable: false`` matches a live row holding false. Reference kinds are only checked:
 an entry declared in config must exist live, because the sync tool never writes them.
@@ -18,6 +21,7 @@ from billing_config.loader import Document
 from billing_config.plan.model import (
     CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged, show,
 )
+from billing_config.plan.allowances import Allowance, apply_allowances
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.thresholds import check_thresholds
 
@@ -37,6 +41,7 @@ def compute_plan(
     thresholds: Thresholds | None = None,
     database: str = "",
     git: GitInfo | None = None,
+    allowances: Sequence[Allowance] = (),
 ) -> Plan:
     mapping = live.mapping
     # A kind the mapping does not list is not on this target: its files are left alone here.
@@ -55,15 +60,20 @@ def compute_plan(
         unmanaged.extend(kind_unmanaged)
     live_counts = {kmap.name: live.count(kmap.kind) for kmap in mapping.managed()}
     limits = thresholds or Thresholds()
-    blockers = (
+    # Only the thresholds can be lifted by a reviewed [[allow]] table (plan/allowances.py).
+    blockers, allowed = apply_allowances(
         _collisions(changes, live) + _in_use(changes) + _deletes_not_mapped(changes, live)
-        + check_thresholds(changes, live_counts, limits)
+        + check_thresholds(changes, live_counts, limits),
+        changes, live_counts, allowances,
     )
+    # The config's codes per managed kind of this target: what apply records as managed.
+    entries = {kmap.name: sorted(by_kind[kmap.name]) for kmap in mapping.managed()}
     return Plan(
         changes=changes, unmanaged=unmanaged, blockers=blockers, fingerprint=live.fingerprint,
         live_counts=live_counts, prune=prune, thresholds=limits, database=database,
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         tool_version=__version__, git=git or GitInfo(None, None), managed_kinds=list(live_counts),
+        entries=entries, allowed=allowed,
     )
 
 
@@ -135,10 +145,13 @@ def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prun
             changes.append(
                 Change(kind.name, code, UPDATE, str(wanted["name"]), dict(row.values), wanted, differences, impact, noun)
             )
+    managed = live.managed.get(kind.name, set())
     for code in sorted(set(live_rows) - set(documents)):
         row = live_rows[code]
         impact, noun = _impact(kind, live, code)
-        if prune:
+        # An entry an apply has seen the file of is managed: removing its file is its delete,
+        # reviewed like any change. Rows never managed are only deleted with --prune.
+        if prune or code in managed:
             changes.append(Change(kind.name, code, DELETE, str(row.values["name"]), dict(row.values), None, [], impact, noun))
         else:
             unmanaged.append(Unmanaged(kind.name, code, str(row.values["name"]), impact, noun))

@@ -112,6 +112,21 @@ class Blocker:
     code: str | None
     message: str
     hint: str
+    # For a threshold: the [[allow]] table that would let exactly these changes through,
+    # to paste into billing-config.toml in the pull request (plan/allowances.py).
+    allow: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Allowed:
+    """A threshold that an [[allow]] table of billing-config.toml lifted for this plan."""
+
+    kind: str
+    rule: str
+    limit: float
+    changes: str  # the digest of exactly the changes it allows
+    reason: str
+    message: str  # the refusal it lifted
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,6 +162,10 @@ class Plan:
     git: GitInfo = field(default_factory=lambda: GitInfo(None, None))
     managed_kinds: list[str] | None = None  # the kinds the target's mapping manages (None: the registry's)
     config_digest: str = ""  # of the validated config the plan was computed from
+    # The config's codes per managed kind: the entries apply records as managed. None in a plan
+    # saved without it (apply then keeps the managed set it finds).
+    entries: dict[str, list[str]] | None = None
+    allowed: list[Allowed] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -212,6 +231,8 @@ class Plan:
             "changes": changes,
             "unmanaged": [asdict(u) for u in self.unmanaged],
             "blockers": [asdict(b) for b in self.blockers],
+            "allowed": [asdict(a) for a in self.allowed],
+            **({"entries": self.entries} if self.entries is not None else {}),
         }
 
     @classmethod
@@ -250,6 +271,8 @@ class Plan:
             git=GitInfo(**data.get("git", {"commit": None, "author": None})),
             managed_kinds=list(data["summary"]) if "summary" in data else None,
             config_digest=data["config_digest"],
+            entries={str(k): [str(c) for c in v] for k, v in data["entries"].items()} if data.get("entries") is not None else None,
+            allowed=[Allowed(**a) for a in data.get("allowed", [])],
         )
 
     def changes_as_data(self) -> list[dict[str, Any]]:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from billing_config.errors import ConfigInvalid
 from billing_config.loader import Document, require_config_dir
+from billing_config.plan.allowances import Allowance
 from billing_config.plan.model import GitInfo, Plan, Thresholds
 
 if TYPE_CHECKING:
@@ -31,6 +32,7 @@ class PlanSettings:
     thresholds: Thresholds = Thresholds()
     database: str = ""  # the database as it may be shown (no password)
     git: GitInfo = GitInfo(None, None)
+    allowances: tuple[Allowance, ...] = ()  # the reviewed [[allow]] tables of billing-config.toml
 
 
 def load_valid_config(config_dir: Path) -> list[Document]:
@@ -74,7 +76,7 @@ def planner(documents: list[Document], settings: PlanSettings) -> Callable[[Live
     def plan_against(live: LiveState) -> Plan:
         plan = compute_plan(
             documents, live, prune=settings.prune, thresholds=settings.thresholds,
-            database=settings.database, git=settings.git,
+            database=settings.database, git=settings.git, allowances=settings.allowances,
         )
         plan.config_digest = digest
         return plan

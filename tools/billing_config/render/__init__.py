@@ -7,3 +7,4 @@ format names below are the registry the commands' ``--format`` choices are read 
 FINDING_FORMATS = ("text", "json", "github")
 PLAN_FORMATS = ("text", "json", "markdown")
 GRAPH_FORMATS = ("mermaid", "markdown")
+DRIFT_FORMATS = ("text", "json", "markdown")

@@ -54,6 +54,24 @@ def _header(plan: Plan) -> str:
         if len(plan.blockers) > MAX_BLOCKERS_SHOWN:
             head.append(f"- … and {len(plan.blockers) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
         head.append("")
+        snippets = [b.allow for b in plan.blockers if b.allow]
+        if snippets:
+            head.append("If this mass change is intended, allow exactly these changes by adding to `billing-config.toml` in this pull request:")
+            head.append("")
+            # The snippet holds only kind names, rule names, numbers and a digest: no user text.
+            head.append("```toml")
+            head.extend("\n".join(snippets).rstrip("\n").split("\n"))
+            head.append("```")
+            head.append("")
+    if plan.allowed:
+        head.append("**Allowed by `billing-config.toml`** (reviewed `[[allow]]` tables):")
+        head.append("")
+        head.extend(
+            f"- :white_check_mark: {md_text(a.message)}; allowed up to {a.limit:g} for exactly {md_code(a.changes)}"
+            + (f": {md_text(a.reason)}" if a.reason else "")
+            for a in plan.allowed
+        )
+        head.append("")
     head.append(f"**{plan.headline()}**" if plan.has_changes else "**No changes.** The live database matches the configuration.")
     head.append("")
     head.append("| kind | create | update | delete | unmanaged | live |")

@@ -61,6 +61,14 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         for blocker in plan.blockers:
             lines.append(log_line(f"  ! {blocker.message}"))
             lines.append(log_line(f"    {blocker.hint}"))
+            if blocker.allow:
+                lines.extend(log_line(f"      {line}") for line in blocker.allow.splitlines())
+        lines.append("")
+    if plan.allowed:
+        lines.append("Allowed by billing-config.toml (reviewed [[allow]] tables):")
+        for allowed in plan.allowed:
+            reason = f": {allowed.reason}" if allowed.reason else ""
+            lines.append(log_line(f"  * {allowed.message}; allowed up to {allowed.limit:g} for exactly {allowed.changes}{reason}"))
         lines.append("")
     lines.append(f"Plan: {plan.headline()}.")
     return "\n".join(lines) + "\n"

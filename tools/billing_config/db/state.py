@@ -1,0 +1,182 @@
+"""The recorded state per target: what the last apply (or ``db init --sample-data``) left live.
+
+Without it the tool cannot tell apart three things that look alike when config and live
+differ: someone changed live by hand (drift), a merged change waits for its apply (pending),
+and an entry whose file was removed (a delete to plan). So every apply writes, in its own
+transaction, one row per live entry of every managed kind:
+
+- ``managed`` true: an apply has seen the entry's file; its ``values`` are what was applied.
+  Removing the file of such an entry plans its delete.
+- ``managed`` false: a live row without a file that the apply left alone (*unmanaged*). It is
+  recorded so that ``drift`` can tell a row that was already there from one inserted since.
+
+One row per entry (the latest), replaced as a whole by each apply: the history of changes is
+the audit log's job, so this table stays the size of the configuration however long the loop
+runs. An entry is recorded by kind and code with its config values (references as codes), so
+the record reads the same under any mapping; which kinds are recorded is the target's mapping's
+managed kinds. The table is one of the tool's tables (db/tool_tables.py): beside the audit log
+and the bindings, in the mapping's ``[tool] schema`` when it names one, and it holds no foreign
+keys into the vendor's tables.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from billing_config.kinds import CODE_MAX_LENGTH
+
+if TYPE_CHECKING:
+    from billing_config.db.live import LiveState
+    from billing_config.db.mapping import Mapping as TargetMapping
+
+STATE_TABLE = "config_applied_state"
+
+
+def define_state_table(metadata: sa.MetaData, table_options: Mapping[str, Any], schema: str | None = None) -> sa.Table:
+    """The applied-state table, added to the tool's metadata next to the audit log (in the
+    tool's schema when it has one of its own)."""
+    return sa.Table(
+        STATE_TABLE, metadata,
+        sa.Column("kind", sa.String(64), primary_key=True),
+        sa.Column("code", sa.String(CODE_MAX_LENGTH), primary_key=True),
+        sa.Column("managed", sa.Boolean(create_constraint=False), nullable=False),
+        sa.Column("values", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("git_commit", sa.String(64), nullable=True),
+        sa.Column("run_id", sa.String(36), nullable=False),
+        sa.Column("applied_at", sa.DateTime(), nullable=False),
+        schema=schema, **table_options,
+    )
+
+
+def _table(schema: str | None) -> sa.Table:
+    """The one place the readers and the writer find the table (where the tool's tables are)."""
+    from billing_config.db.tool_tables import tool_table
+
+    return tool_table(STATE_TABLE, schema)
+
+
+@dataclass(frozen=True, slots=True)
+class StateRow:
+    """One entry as an apply leaves it: every field's value (references as codes)."""
+
+    kind: str
+    code: str
+    managed: bool
+    values: dict[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class Recorded:
+    managed: bool
+    values: dict[str, Any]
+    git_commit: str | None
+    run_id: str
+    applied_at: datetime
+
+
+@dataclass(slots=True)
+class RecordedState:
+    """The latest recorded state of a target: kind -> code -> what was recorded."""
+
+    entries: dict[str, dict[str, Recorded]] = field(default_factory=dict)
+
+    @property
+    def empty(self) -> bool:
+        return not any(self.entries.values())
+
+    def of(self, kind: str) -> dict[str, Recorded]:
+        return self.entries.get(kind, {})
+
+    def latest(self) -> Recorded | None:
+        """The most recent record, for "as applied by run X at Y" in messages."""
+        rows = [row for kind in self.entries.values() for row in kind.values()]
+        return max(rows, key=lambda row: row.applied_at) if rows else None
+
+
+def _rows_or_none(connection: sa.Connection, statement: sa.Select[Any]) -> list[Any] | None:
+    """The statement's rows; None when the table does not exist yet (a target where no apply,
+    doctor, adopt or db init has created the tool's tables): nothing is recorded there."""
+    try:
+        with connection.begin_nested():
+            return list(connection.execute(statement).all())
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError):
+        return None
+
+
+def read_managed(connection: sa.Connection, schema: str | None = None) -> dict[str, set[str]]:
+    """kind -> codes of the managed entries, in one light query (no values): what plan needs."""
+    table = _table(schema)
+    result: dict[str, set[str]] = {}
+    rows = _rows_or_none(connection, sa.select(table.c.kind, table.c.code).where(table.c.managed == sa.true()))
+    for kind, code in rows or ():
+        result.setdefault(kind, set()).add(code)
+    return result
+
+
+def read_recorded(connection: sa.Connection, schema: str | None = None) -> RecordedState:
+    """Every recorded entry with its values: what ``drift`` compares live against."""
+    table = _table(schema)
+    state = RecordedState()
+    statement = sa.select(
+        table.c.kind, table.c.code, table.c.managed, table.c["values"], table.c.git_commit, table.c.run_id, table.c.applied_at
+    )
+    for kind, code, managed, values, commit, run_id, applied_at in _rows_or_none(connection, statement) or ():
+        state.entries.setdefault(kind, {})[code] = Recorded(bool(managed), dict(values or {}), commit, run_id, applied_at)
+    return state
+
+
+def record_state(
+    connection: sa.Connection,
+    rows: Iterable[StateRow],
+    *,
+    kinds: Iterable[str],
+    run_id: str,
+    stamp: datetime,
+    git_commit: str | None,
+    schema: str | None = None,
+) -> int:
+    """Replace the recorded state of ``kinds`` with ``rows``, in the caller's transaction.
+
+    Two statements whatever the number of entries: the old rows of those kinds go, the new
+    ones are inserted in one batch. Returns the number of rows recorded.
+    """
+    table = _table(schema)
+    names = sorted(set(kinds))
+    if names:
+        connection.execute(table.delete().where(table.c.kind.in_(names)))
+    batch = [
+        {
+            "kind": row.kind, "code": row.code, "managed": row.managed, "values": row.values,
+            "git_commit": git_commit, "run_id": run_id, "applied_at": stamp,
+        }
+        for row in rows
+    ]
+    if batch:
+        connection.execute(table.insert(), batch)
+    return len(batch)
+
+
+def has_state(connection: sa.Connection, schema: str | None = None) -> bool:
+    table = _table(schema)
+    return bool(_rows_or_none(connection, sa.select(sa.literal(1)).select_from(table).limit(1)))
+
+
+def read_live_and_recorded(engine: sa.Engine, mapping: TargetMapping | None = None) -> tuple[LiveState, RecordedState]:
+    """The live rows (through the target's mapping) and the recorded state (from the tool's
+    tables the mapping places), read in one transaction so they agree."""
+    from billing_config.db.live import read_live, require_schema
+    from billing_config.db.mapping import default_mapping
+
+    mapping = mapping or default_mapping()
+    try:
+        with engine.connect() as connection, connection.begin():
+            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema)
+    except sa.exc.SQLAlchemyError:
+        with engine.connect() as connection:
+            require_schema(connection, mapping)
+        raise
