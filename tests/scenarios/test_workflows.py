@@ -374,9 +374,9 @@ def test_drift_reads_live_read_only_and_a_second_job_opens_the_pull_request() ->
     assert "schedule" in drift[True]
     detect, propose = drift["jobs"]["detect"], drift["jobs"]["propose"]
     assert detect["environment"] == "live-readonly" and secrets_used(detect) == {TARGETS["live-readonly"]}
-    assert "plan --target live-readonly --detailed-exitcode" in runs(detect)
-    assert "billing-config export --target live-readonly" in runs(detect)
-    assert "2|3)" in runs(detect)  # changes apply would refuse are drift too
+    assert "billing-config drift --target live-readonly" in runs(detect)  # against the recorded state
+    assert "billing-config export --target live-readonly --only-drift" in runs(detect)
+    assert "2|3)" not in runs(detect)  # drift has no exit code 3
     assert propose["needs"] == "detect" and propose["environment"] == "drift"
     assert secrets_used(propose) == {"BILLING_BOT_TOKEN", "GITHUB_TOKEN"}
     assert not re.search(r"billing-config (plan|apply|export)", runs(propose))
@@ -449,7 +449,7 @@ def test_gitlab_installs_git_before_the_tool_and_drift_proposes_from_a_second_jo
     assert git_at < pip_at
     jobs = gitlab_jobs()
     drift = "\n".join(jobs["drift"]["script"])
-    assert "--detailed-exitcode" in drift and "2|3)" in drift and "export --target live-readonly" in drift
+    assert "billing-config drift --target live-readonly" in drift and "export --target live-readonly --only-drift" in drift
     assert jobs["drift-merge-request"]["needs"] == ["drift"]
     proposal = "\n".join(jobs["drift-merge-request"]["script"])
     assert "git apply --index drift.patch" in proposal and "credential.helper" in proposal
