@@ -34,11 +34,11 @@ def test_an_unknown_code_far_from_every_code_gets_no_suggestion(check: Check) ->
 
 
 def test_a_service_status_in_related_number_status_is_the_wrong_kind(check: Check) -> None:
-    """'pending' exists as a service (and feature) status, but not as a number status."""
+    """'pending' exists as a feature (and service) status, but not as a number status."""
     findings = check(edits=[(ACTIVE, "related_number_status: active", "related_number_status: pending")])
     assert brief(findings) == [(ACTIVE, "wrong-kind-reference", 12, 24, "error")]
     message = findings[0].message
-    assert "related_number_status is 'pending', which is a service status" in message
+    assert "related_number_status is 'pending', which is a feature status" in message
     assert "not a number status; name an entry of config/number-statuses/" in message
 
 
@@ -57,6 +57,8 @@ def test_each_related_field_is_checked_against_its_own_kind(check: Check) -> Non
         ]
     )
     assert [(f.rule, f.json_path) for f in findings] == [
+        # A number status, rightly; but Quarantined is not billable while Active is (the chain's advice).
+        ("related-status-not-billable", "$.related_number_status"),
         ("wrong-kind-reference", "$.related_service_status"),
         ("wrong-kind-reference", "$.related_feature_status"),
     ]

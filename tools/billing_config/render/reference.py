@@ -49,6 +49,14 @@ def _kind_section(kind: Kind) -> list[str]:
     lines.append(f"- Database table: `{kind.table}`" + ("" if kind.managed else " (never written by the tool; each code must exist live)"))
     if kind.usage is not None:
         lines.append(f"- Used by: {_usage(kind)}; deleting an entry in use is refused")
+    if kind.seeded:
+        lines.append("- The platform ships this list filled in: `db init` copies it from `config/` into an empty table")
+    if kind.shipped is not None:
+        codes = ", ".join(f"`{code}`" for code in sorted(kind.shipped.codes))
+        lines.append(
+            f"- Shipped entries: {codes}. A plan that changes or deletes one warns "
+            f"(`shipped-entry-changed`), because {_cell(kind.shipped.reason)}"
+        )
     lines += ["", "| field | title | type | default | allowed values | max length | refers to | description |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for field in kind.fields:
         spec = kind.schema["properties"][field.name]
