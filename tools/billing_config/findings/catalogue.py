@@ -19,7 +19,7 @@ W = Severity.WARNING
 class RuleInfo:
     id: str
     severity: Severity
-    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "format", "lint"
+    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "format", "chain", "lint"
     summary: str
 
 
@@ -65,6 +65,19 @@ _RULES = (
     RuleInfo("duplicate-short-name", E, "uniqueness", "Two entries of a kind share a short name, ignoring case."),
     # Formatting: valid YAML that fmt cannot rewrite without guessing.
     RuleInfo("fmt-cannot-format", E, "format", "A file fmt cannot put in canonical form without guessing, such as two keys on one line; it is left as it is."),
+    # The lifecycle chain: settings the platform cannot carry out, and links that contradict themselves.
+    RuleInfo("crm-only-billable", E, "chain", "An entry that is CRM-only (no billing account) and billable at once."),
+    RuleInfo("final-invoice-not-billable", E, "chain", "A final invoice on a status that is not billable, so the final bill is never raised."),
+    RuleInfo("final-invoice-without-login", W, "chain", "A final-bill status without portal login, where customers fetch that bill."),
+    RuleInfo("related-status-not-billable", W, "chain", "A billable customer status whose related number or service status is not billable."),
+    RuleInfo("billable-status-drops-calls", W, "chain", "A billable customer status with can_have_calls false while its numbers have been in service: calls already made are never billed."),
+    RuleInfo("suspended-status-active-related", W, "chain", "A suspended customer status whose related number, service or feature status is active."),
+    RuleInfo("active-status-suspended-related", W, "chain", "An active customer status whose related number, service or feature status is suspended."),
+    RuleInfo("related-status-historical", W, "chain", "A related status that is Historical, named by an entry that is not."),
+    RuleInfo("related-feature-status-differs", W, "chain", "A customer status's feature status differs from the one its number or service status applies to the same features."),
+    RuleInfo("feature-status-contradicts", W, "chain", "A number or service status whose feature status differs from it in being active, suspended or billable."),
+    RuleInfo("sole-trader-not-personal", W, "chain", "A sole-trader customer class that is not personal, though sole traders are legal individuals."),
+    RuleInfo("companies-house-check-personal", W, "chain", "A Companies House check on a personal customer class, where it always fails."),
     # Advice an administrator wants to see; failures only with --strict.
     RuleInfo("active-and-suspended", W, "lint", "A status that is both active and suspended."),
     RuleInfo("crm-only-with-login", W, "lint", "A CRM-only status that still allows portal login."),

@@ -1,0 +1,212 @@
+"""The lifecycle chain: a customer status, the number, service and feature statuses it sends its
+customer's lines to, and the feature status each of those sends its features to.
+
+Each list is valid on its own and still the chain can contradict itself: a billable customer
+whose numbers are in a status that is never billed, a suspended customer whose numbers keep
+working. These rules read both ends of every link. Settings that contradict each other within
+one entry (CRM-only and billable, a final bill nobody is billed for) are checked per document.
+
+Values are read through the schema defaults (an omitted flag is its default), and only real
+booleans count: a wrongly typed value is the schema's to report, not a link to judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from billing_config.findings import Finding, finding
+from billing_config.kinds import get_kind
+from billing_config.loader import Document, format_json_path
+from billing_config.rules.references import Index
+
+CUSTOMER_STATUSES = "statuses"
+# The related statuses whose billing follows the customer's: a number or service that is never
+# billed while its customer is. Features are often free extras, so they are left out.
+BILLED_LINES = ("related_number_status", "related_service_status")
+RELATED_STATUSES = ("related_number_status", "related_service_status", "related_feature_status")
+LINE_STATUSES = ("number-statuses", "service-statuses")  # the lists that name a feature status
+FEATURE_FIELD = "related_feature_status"
+
+
+def _at(document: Document, rule: str, field: str, message: str) -> Finding:
+    line, column = document.locate((field,))
+    return finding(
+        rule, document.path, line, column, message,
+        kind=document.kind, code=document.code, json_path=format_json_path((field,)),
+    )
+
+
+def _values(document: Document) -> dict[str, Any]:
+    """Every field of the entry, omitted ones at their schema default."""
+    return get_kind(document.kind).with_defaults(document.data)
+
+
+def _is(values: Mapping[str, Any], field: str) -> bool:
+    return values.get(field) is True
+
+
+def _isnt(values: Mapping[str, Any], field: str) -> bool:
+    return values.get(field) is False
+
+
+def check_entry_settings(document: Document) -> list[Finding]:
+    """Per-document contradictions the platform cannot carry out (runs in the worker processes).
+
+    Like the lint rules, each applies to any kind whose schema has the fields it reads.
+    """
+    fields = get_kind(document.kind).field_map
+    values = {name: value for name, value in _values(document).items() if name in fields}
+    findings: list[Finding] = []
+    if _is(values, "crm_only") and _is(values, "is_billable"):
+        findings.append(
+            _at(document, "crm-only-billable", "is_billable",
+                "a CRM-only record has no billing account, yet is_billable puts it in billing runs; "
+                "set is_billable: false, or crm_only: false if these are real customers")
+        )
+    if _is(values, "final_invoice") and _isnt(values, "is_billable"):
+        findings.append(
+            _at(document, "final-invoice-not-billable", "final_invoice",
+                "final_invoice asks for a final bill, but is_billable: false keeps these customers out of "
+                "every billing run, so it is never raised; set is_billable: true")
+        )
+    if _is(values, "final_invoice") and _isnt(values, "has_frontend_login_access"):
+        findings.append(
+            _at(document, "final-invoice-without-login", "has_frontend_login_access",
+                "customers fetch their final bill from the portal, but this status takes their login away; "
+                "set has_frontend_login_access: true")
+        )
+    if _is(values, "sole_trader") and _isnt(values, "personal_customer"):
+        findings.append(
+            _at(document, "sole-trader-not-personal", "personal_customer",
+                "sole traders trade as themselves and are legal individuals for data protection; "
+                "set personal_customer: true")
+        )
+    if _is(values, "companies_house_check") and _is(values, "personal_customer"):
+        findings.append(
+            _at(document, "companies-house-check-personal", "companies_house_check",
+                "individuals have no Companies House entry, so the check fails for every customer of this class; "
+                "set companies_house_check: false, or personal_customer: false for a registered company")
+        )
+    return findings
+
+
+def check_chain(index: Index) -> list[Finding]:
+    """Links between a customer status and its related statuses, and between a number or service
+    status and its feature status. A link to a missing entry is the reference rules' to report."""
+    findings: list[Finding] = []
+    for document in sorted(index[CUSTOMER_STATUSES].values(), key=lambda d: d.path):
+        findings.extend(_customer_status_links(document, index))
+    for kind_name in LINE_STATUSES:
+        for document in sorted(index[kind_name].values(), key=lambda d: d.path):
+            findings.extend(_historical_links(document, index))
+            findings.extend(_feature_status_link(document, index))
+    return findings
+
+
+def _target(document: Document, field: str, index: Index) -> tuple[str, Document] | None:
+    kind = get_kind(document.kind)
+    code = document.data.get(field)
+    target_kind = kind.references.get(field)
+    if not isinstance(code, str) or target_kind is None:
+        return None
+    target = index[target_kind].get(code)
+    return None if target is None else (target_kind, target)
+
+
+def _describe(target_kind: str, target: Document) -> str:
+    return f"{get_kind(target_kind).singular} '{target.code}'"
+
+
+def _historical_links(document: Document, index: Index) -> list[Finding]:
+    """A link into a retired (Historical) entry from one that is not retired itself."""
+    kind = get_kind(document.kind)
+    if _values(document).get("availability") == "Historical":
+        return []
+    findings = []
+    for field, target_kind in kind.references.items():
+        if target_kind == kind.name:
+            continue  # moving on to a retired status is how a lifecycle ends (Ex-Customer)
+        found = _target(document, field, index)
+        if found is None or _values(found[1]).get("availability") != "Historical":
+            continue
+        findings.append(
+            _at(document, "related-status-historical", field,
+                f"{field} is {_describe(*found)}, which is Historical (kept only where already in use), "
+                f"yet every move to this {kind.singular} puts more into it; name a current one, or make this "
+                f"{kind.singular} Historical too")
+        )
+    return findings
+
+
+def _customer_status_links(document: Document, index: Index) -> list[Finding]:
+    status = _values(document)
+    findings = _historical_links(document, index)
+    related = {field: found for field in RELATED_STATUSES if (found := _target(document, field, index)) is not None}
+    for field, (target_kind, target) in related.items():
+        line = _values(target)
+        what = _describe(target_kind, target)
+        if field in BILLED_LINES and _is(status, "is_billable") and not _is(status, "final_invoice") and _isnt(line, "is_billable"):
+            findings.append(
+                _at(document, "related-status-not-billable", field,
+                    f"this status is billable, but {field} is {what}, which is not billable, so those charges "
+                    "are never invoiced; make that status billable or relate a billable one")
+            )
+        if _is(status, "is_suspended") and not _is(status, "is_active") and _is(line, "is_active") and not _is(line, "is_suspended"):
+            findings.append(
+                _at(document, "suspended-status-active-related", field,
+                    f"this status is suspended, but {field} is {what}, which is active, so the customer's lines "
+                    "keep working; relate a suspended status")
+            )
+        if _is(status, "is_active") and not _is(status, "is_suspended") and _is(line, "is_suspended"):
+            findings.append(
+                _at(document, "active-status-suspended-related", field,
+                    f"this status is active, but {field} is {what}, which is suspended, so an active customer's "
+                    "lines are cut off; relate an active status")
+            )
+    number = related.get("related_number_status")
+    if number is not None and _is(status, "is_billable") and _isnt(status, "can_have_calls"):
+        line = _values(number[1])
+        if _is(line, "is_active") or _is(line, "is_suspended"):
+            findings.append(
+                _at(document, "billable-status-drops-calls", "can_have_calls",
+                    f"can_have_calls: false leaves calls already made on the customer's numbers off every bill; "
+                    f"keep it true and bar new calls through the number status ({_describe(*number)})")
+            )
+    feature = related.get(FEATURE_FIELD)
+    if feature is not None:
+        others = [
+            f"{field} {_describe(*found)} sends them to '{theirs}'"
+            for field in BILLED_LINES
+            if (found := related.get(field)) is not None
+            and isinstance(theirs := found[1].data.get(FEATURE_FIELD), str) and theirs != feature[1].code
+        ]
+        if others:
+            findings.append(
+                _at(document, "related-feature-status-differs", FEATURE_FIELD,
+                    f"{FEATURE_FIELD} is '{feature[1].code}', but {' and '.join(others)}; the platform applies "
+                    "both to the same features, so make them the same")
+            )
+    return findings
+
+
+def _feature_status_link(document: Document, index: Index) -> list[Finding]:
+    found = _target(document, FEATURE_FIELD, index)
+    if found is None:
+        return []
+    kind = get_kind(document.kind)
+    line, feature = _values(document), _values(found[1])
+    clashes = [
+        flag for flag in ("is_active", "is_suspended")
+        if isinstance(line.get(flag), bool) and isinstance(feature.get(flag), bool) and line[flag] != feature[flag]
+    ]
+    if _is(feature, "is_billable") and _isnt(line, "is_billable"):
+        clashes.append("is_billable")
+    if not clashes:
+        return []
+    return [
+        _at(document, "feature-status-contradicts", FEATURE_FIELD,
+            f"{FEATURE_FIELD} is {_describe(*found)}, which differs from this {kind.singular} in "
+            f"{', '.join(clashes)}; the features would outlive or outbill their {kind.singular.split()[0]}, "
+            "so relate a feature status that matches")
+    ]
