@@ -1,8 +1,9 @@
 """The diff: config documents against live rows, matched by code, field by field.
 
 Omitted fields compare at their schema default (``Kind.with_defaults``), so a file that leaves
-out ``is_billable: false`` matches a live row holding false. Reference kinds are only checked:
-an entry declared in config must exist live, because the sync tool never writes them.
+out ``is_billable: false`` matches a live row holding false. A kind the target does not manage
+is only checked: an entry declared in config must exist live, because the sync tool never
+writes it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from billing_config.plan.model import (
     CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged,
 )
 from billing_config.plan.in_use import in_use_blocker
+from billing_config.plan.shipped import shipped_warnings
 from billing_config.plan.thresholds import check_thresholds
 
 if TYPE_CHECKING:
@@ -57,7 +59,7 @@ def compute_plan(
         changes=changes, unmanaged=unmanaged, blockers=blockers, fingerprint=live.fingerprint,
         live_counts=live_counts, prune=prune, thresholds=limits, database=database,
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        tool_version=__version__, git=git or GitInfo(None, None),
+        tool_version=__version__, git=git or GitInfo(None, None), warnings=shipped_warnings(changes),
     )
 
 

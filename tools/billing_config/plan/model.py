@@ -82,6 +82,18 @@ class Blocker:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanWarning:
+    """Something a reviewer must know before approving, which does not stop the apply: a change
+    to an entry the platform ships and relies on (rule ``shipped-entry-changed``)."""
+
+    rule: str
+    kind: str
+    code: str
+    message: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """Safety limits per kind (octoDNS style): above min_entries live entries, refuse a plan
     that updates or deletes more than the given share of them; never delete more than
@@ -112,6 +124,7 @@ class Plan:
     created_at: str
     tool_version: str
     git: GitInfo = field(default_factory=lambda: GitInfo(None, None))
+    warnings: list[PlanWarning] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -174,6 +187,7 @@ class Plan:
             "changes": changes,
             "unmanaged": [asdict(u) for u in self.unmanaged],
             "blockers": [asdict(b) for b in self.blockers],
+            "warnings": [asdict(w) for w in self.warnings],
         }
 
     @classmethod
@@ -207,4 +221,5 @@ class Plan:
             created_at=data["created_at"],
             tool_version=data["tool_version"],
             git=GitInfo(**data.get("git", {"commit": None, "author": None})),
+            warnings=[PlanWarning(**w) for w in data.get("warnings", [])],
         )

@@ -45,6 +45,16 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
         if len(plan.blockers) > MAX_BLOCKERS_SHOWN:
             head.append(f"- … and {len(plan.blockers) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
         head.append("")
+    if plan.warnings:
+        head.append(f"**Check before approving** ({len(plan.warnings)} warning(s); apply goes ahead):")
+        head.append("")
+        head.extend(
+            f"- :warning: `{w.rule}`: {_cell(w.message)}. Why it matters: {_cell(w.why)}."
+            for w in plan.warnings[:MAX_BLOCKERS_SHOWN]
+        )
+        if len(plan.warnings) > MAX_BLOCKERS_SHOWN:
+            head.append(f"- … and {len(plan.warnings) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
+        head.append("")
     head.append(f"**{plan.headline()}**" if plan.has_changes else "**No changes.** The live database matches the configuration.")
     head.append("")
     head.append("| kind | create | update | delete | unmanaged | live |")

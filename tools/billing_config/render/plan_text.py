@@ -56,5 +56,11 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
             lines.append(f"  ! {blocker.message}")
             lines.append(f"    {blocker.hint}")
         lines.append("")
+    if plan.warnings:
+        lines.append("Warnings (apply goes ahead; check these before approving):")
+        for warning in plan.warnings:
+            lines.append(f"  ! {warning.rule}: {warning.message}")
+            lines.append(f"    why: {warning.why}")
+        lines.append("")
     lines.append(f"Plan: {plan.headline()}.")
     return "\n".join(lines) + "\n"
