@@ -14,19 +14,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "graph",
         help="draw the status lifecycle (next statuses and related statuses) as a Mermaid diagram",
         description=(
-            "Print the status lifecycle as a Mermaid flowchart: which status follows which, and the "
-            "number, service and feature status each one applies."
+            "Print the whole status lifecycle as a Mermaid flowchart: which customer status follows "
+            "which, the number, service and feature status each one applies, and the feature status "
+            "each number and service status applies."
         ),
     )
     add_config_dir(parser)
-    parser.add_argument("--highlight", nargs="+", default=[], metavar="CODE", help="status codes to highlight as changed")
+    parser.add_argument("--highlight", nargs="+", default=[], metavar="CODE", help="codes of customer statuses to highlight as changed, or KIND/CODE for an entry of another list (number-statuses/suspended)")
     add_format_option(parser, GRAPH_FORMATS)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.loader import require_config_dir
-    from billing_config.render.mermaid import fenced, status_lifecycle
+    from billing_config.render.mermaid import fenced, lifecycle_chain
     from billing_config.rules import validate_tree
 
     require_config_dir(args.config_dir)
@@ -37,6 +38,6 @@ def run(args: argparse.Namespace) -> int:
             "the diagram shows what could be read",
             file=sys.stderr,
         )
-    source = status_lifecycle(result.documents, set(args.highlight))
+    source = lifecycle_chain(result.documents, set(args.highlight))
     sys.stdout.write(fenced(source) if args.format == "markdown" else source)
     return 0
