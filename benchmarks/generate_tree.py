@@ -41,13 +41,15 @@ def status_text(index: int, total: int, rng: random.Random) -> str:
     stage = STAGES[index % len(STAGES)]
     last_in_chain = index % CHAIN_LENGTH == CHAIN_LENGTH - 1 or index + 1 >= total
     next_status = "null" if last_in_chain else f"status-{index + 1:05d}"
-    final_invoice = rng.random() < 0.3
+    crm_only = rng.random() < 0.1
+    # The chain's errors: a CRM-only status is never billable, a final-bill status always is
+    # (and keeps the portal login where the final bill is fetched).
+    final_invoice = not crm_only and rng.random() < 0.3
     final_options = "\n".join(
         f"{option}: {_flag(rng) if final_invoice else 'false'}"
         for option in ("ignore_cutoff_date", "ignore_billable_status", "ignore_cutoff_date_calls", "ignore_billable_status_calls")
     )
     active = rng.random() < 0.5
-    crm_only = rng.random() < 0.1
     return (
         _modeline("statuses")
         + (f"# {stage} accounts, variant {index}.\n" if index % 10 == 0 else "")
@@ -59,13 +61,13 @@ def status_text(index: int, total: int, rng: random.Random) -> str:
         f"is_active: {'true' if active else 'false'}\n"
         f"is_suspended: {'false' if active else _flag(rng)}\n"
         f"crm_only: {'true' if crm_only else 'false'}\n"
-        f"has_frontend_login_access: {'false' if crm_only else _flag(rng)}\n"
+        f"has_frontend_login_access: {'false' if crm_only else 'true' if final_invoice else _flag(rng)}\n"
         f"next_status: {next_status}\n"
         f"related_number_status: {rng.choice(REFERENCE_LISTS['number-statuses'])}\n"
         f"related_service_status: {rng.choice(REFERENCE_LISTS['service-statuses'])}\n"
         f"related_feature_status: {rng.choice(REFERENCE_LISTS['feature-statuses'])}\n"
         f"visible_in_backend: {_flag(rng)}\n"
-        f"is_billable: {_flag(rng)}\n"
+        f"is_billable: {'false' if crm_only else 'true' if final_invoice else _flag(rng)}\n"
         f"send_correspondence: {_flag(rng)}\n"
         + (f"override_invoice_message: 'Account {index}: {stage.lower()}.'\n" if index % 5 == 0 else "override_invoice_message: ''\n")
         + f"ignore_invoice_thresholds: {_flag(rng)}\n"
@@ -106,7 +108,9 @@ def generate(target: Path, statuses: int = 10_000, groups: int = 5_000, departme
         folder.mkdir(parents=True)
         for code in codes:
             (folder / f"{code}.yaml").write_text(
-                _modeline(kind) + f"name: {code.replace('-', ' ').title()}\navailability: Standard\n"
+                # Billable, neither active nor suspended: no chain rule has anything to say, whatever
+                # flags the random customer statuses naming them have.
+                _modeline(kind) + f"name: {code.replace('-', ' ').title()}\navailability: Standard\nis_billable: true\n"
             )
             written += 1
     batches = (

@@ -37,17 +37,30 @@ def _at(document: Document, rule: str, field: str, message: str) -> Finding:
     )
 
 
-def _values(document: Document) -> dict[str, Any]:
-    """Every field of the entry, omitted ones at their schema default."""
-    return get_kind(document.kind).with_defaults(document.data)
+def _value(document: Document, field: str) -> Any:
+    """A field's value, its schema default when omitted; None when the kind has no such field.
+
+    Reads one field, not the whole entry with defaults: these rules run over every entry of a
+    16,000-file tree and look at a handful of flags each.
+    """
+    data = document.data
+    if field in data:
+        return data[field]
+    spec = get_kind(document.kind).field_map.get(field)
+    return None if spec is None else spec.default
 
 
-def _is(values: Mapping[str, Any], field: str) -> bool:
-    return values.get(field) is True
+def _is(document: Document, field: str) -> bool:
+    return _value(document, field) is True
 
 
-def _isnt(values: Mapping[str, Any], field: str) -> bool:
-    return values.get(field) is False
+def _isnt(document: Document, field: str) -> bool:
+    return _value(document, field) is False
+
+
+# The fields each per-entry check reads; a kind without any of them (groups, departments) is
+# skipped without looking at its entries.
+_ENTRY_FIELDS = {"crm_only", "final_invoice", "sole_trader", "companies_house_check"}
 
 
 def check_entry_settings(document: Document) -> list[Finding]:
@@ -55,34 +68,34 @@ def check_entry_settings(document: Document) -> list[Finding]:
 
     Like the lint rules, each applies to any kind whose schema has the fields it reads.
     """
-    fields = get_kind(document.kind).field_map
-    values = {name: value for name, value in _values(document).items() if name in fields}
+    if _ENTRY_FIELDS.isdisjoint(get_kind(document.kind).field_map):
+        return []
     findings: list[Finding] = []
-    if _is(values, "crm_only") and _is(values, "is_billable"):
+    if _is(document, "crm_only") and _is(document, "is_billable"):
         findings.append(
             _at(document, "crm-only-billable", "is_billable",
                 "a CRM-only record has no billing account, yet is_billable puts it in billing runs; "
                 "set is_billable: false, or crm_only: false if these are real customers")
         )
-    if _is(values, "final_invoice") and _isnt(values, "is_billable"):
+    if _is(document, "final_invoice") and _isnt(document, "is_billable"):
         findings.append(
             _at(document, "final-invoice-not-billable", "final_invoice",
                 "final_invoice asks for a final bill, but is_billable: false keeps these customers out of "
                 "every billing run, so it is never raised; set is_billable: true")
         )
-    if _is(values, "final_invoice") and _isnt(values, "has_frontend_login_access"):
+    if _is(document, "final_invoice") and _isnt(document, "has_frontend_login_access"):
         findings.append(
             _at(document, "final-invoice-without-login", "has_frontend_login_access",
                 "customers fetch their final bill from the portal, but this status takes their login away; "
                 "set has_frontend_login_access: true")
         )
-    if _is(values, "sole_trader") and _isnt(values, "personal_customer"):
+    if _is(document, "sole_trader") and _isnt(document, "personal_customer"):
         findings.append(
             _at(document, "sole-trader-not-personal", "personal_customer",
                 "sole traders trade as themselves and are legal individuals for data protection; "
                 "set personal_customer: true")
         )
-    if _is(values, "companies_house_check") and _is(values, "personal_customer"):
+    if _is(document, "companies_house_check") and _is(document, "personal_customer"):
         findings.append(
             _at(document, "companies-house-check-personal", "companies_house_check",
                 "individuals have no Companies House entry, so the check fails for every customer of this class; "
@@ -95,20 +108,23 @@ def check_chain(index: Index) -> list[Finding]:
     """Links between a customer status and its related statuses, and between a number or service
     status and its feature status. A link to a missing entry is the reference rules' to report."""
     findings: list[Finding] = []
-    for document in sorted(index[CUSTOMER_STATUSES].values(), key=lambda d: d.path):
+    for document in index[CUSTOMER_STATUSES].values():
         findings.extend(_customer_status_links(document, index))
     for kind_name in LINE_STATUSES:
-        for document in sorted(index[kind_name].values(), key=lambda d: d.path):
-            findings.extend(_historical_links(document, index))
-            findings.extend(_feature_status_link(document, index))
+        for document in index[kind_name].values():
+            feature = _target(document, FEATURE_FIELD, index)
+            if feature is not None:
+                findings.extend(_historical_links(document, {FEATURE_FIELD: feature}))
+                findings.extend(_feature_status_link(document, feature))
     return findings
 
 
 def _target(document: Document, field: str, index: Index) -> tuple[str, Document] | None:
-    kind = get_kind(document.kind)
     code = document.data.get(field)
-    target_kind = kind.references.get(field)
-    if not isinstance(code, str) or target_kind is None:
+    if not isinstance(code, str):
+        return None
+    target_kind = get_kind(document.kind).references.get(field)
+    if target_kind is None:
         return None
     target = index[target_kind].get(code)
     return None if target is None else (target_kind, target)
@@ -118,56 +134,60 @@ def _describe(target_kind: str, target: Document) -> str:
     return f"{get_kind(target_kind).singular} '{target.code}'"
 
 
-def _historical_links(document: Document, index: Index) -> list[Finding]:
-    """A link into a retired (Historical) entry from one that is not retired itself."""
-    kind = get_kind(document.kind)
-    if _values(document).get("availability") == "Historical":
-        return []
+def _historical_links(document: Document, related: Mapping[str, tuple[str, Document]]) -> list[Finding]:
+    """A link into a retired (Historical) entry from one that is not retired itself. Only
+    related statuses count: moving on to a retired next status is how a lifecycle ends."""
     findings = []
-    for field, target_kind in kind.references.items():
-        if target_kind == kind.name:
-            continue  # moving on to a retired status is how a lifecycle ends (Ex-Customer)
-        found = _target(document, field, index)
-        if found is None or _values(found[1]).get("availability") != "Historical":
+    for field, found in related.items():
+        if _value(found[1], "availability") != "Historical" or _value(document, "availability") == "Historical":
             continue
+        singular = get_kind(document.kind).singular
         findings.append(
             _at(document, "related-status-historical", field,
                 f"{field} is {_describe(*found)}, which is Historical (kept only where already in use), "
-                f"yet every move to this {kind.singular} puts more into it; name a current one, or make this "
-                f"{kind.singular} Historical too")
+                f"yet every move to this {singular} puts more into it; name a current one, or make this "
+                f"{singular} Historical too")
         )
     return findings
 
 
 def _customer_status_links(document: Document, index: Index) -> list[Finding]:
-    status = _values(document)
-    findings = _historical_links(document, index)
-    related = {field: found for field in RELATED_STATUSES if (found := _target(document, field, index)) is not None}
-    for field, (target_kind, target) in related.items():
-        line = _values(target)
-        what = _describe(target_kind, target)
-        if field in BILLED_LINES and _is(status, "is_billable") and not _is(status, "final_invoice") and _isnt(line, "is_billable"):
+    references = get_kind(CUSTOMER_STATUSES).references
+    data = document.data
+    related: dict[str, tuple[str, Document]] = {}
+    for field in RELATED_STATUSES:  # _target, unrolled: this loop runs for every customer status
+        code = data.get(field)
+        if isinstance(code, str) and (target := index[references[field]].get(code)) is not None:
+            related[field] = (references[field], target)
+    if not related:
+        return []
+    findings = _historical_links(document, related)
+    billable = _is(document, "is_billable")
+    billed_each_run = billable and not _is(document, "final_invoice")
+    active, suspended = _is(document, "is_active"), _is(document, "is_suspended")
+    for field, found in related.items():
+        line = found[1]
+        if field in BILLED_LINES and billed_each_run and _isnt(line, "is_billable"):
             findings.append(
                 _at(document, "related-status-not-billable", field,
-                    f"this status is billable, but {field} is {what}, which is not billable, so those charges "
-                    "are never invoiced; make that status billable or relate a billable one")
+                    f"this status is billable, but {field} is {_describe(*found)}, which is not billable, so those "
+                    "charges are never invoiced; make that status billable or relate a billable one")
             )
-        if _is(status, "is_suspended") and not _is(status, "is_active") and _is(line, "is_active") and not _is(line, "is_suspended"):
+        if suspended and not active and _is(line, "is_active") and not _is(line, "is_suspended"):
             findings.append(
                 _at(document, "suspended-status-active-related", field,
-                    f"this status is suspended, but {field} is {what}, which is active, so the customer's lines "
-                    "keep working; relate a suspended status")
+                    f"this status is suspended, but {field} is {_describe(*found)}, which is active, so the "
+                    "customer's lines keep working; relate a suspended status")
             )
-        if _is(status, "is_active") and not _is(status, "is_suspended") and _is(line, "is_suspended"):
+        if active and not suspended and _is(line, "is_suspended"):
             findings.append(
                 _at(document, "active-status-suspended-related", field,
-                    f"this status is active, but {field} is {what}, which is suspended, so an active customer's "
-                    "lines are cut off; relate an active status")
+                    f"this status is active, but {field} is {_describe(*found)}, which is suspended, so an active "
+                    "customer's lines are cut off; relate an active status")
             )
     number = related.get("related_number_status")
-    if number is not None and _is(status, "is_billable") and _isnt(status, "can_have_calls"):
-        line = _values(number[1])
-        if _is(line, "is_active") or _is(line, "is_suspended"):
+    if number is not None and billable and _isnt(document, "can_have_calls"):
+        if _is(number[1], "is_active") or _is(number[1], "is_suspended"):
             findings.append(
                 _at(document, "billable-status-drops-calls", "can_have_calls",
                     f"can_have_calls: false leaves calls already made on the customer's numbers off every bill; "
@@ -176,10 +196,10 @@ def _customer_status_links(document: Document, index: Index) -> list[Finding]:
     feature = related.get(FEATURE_FIELD)
     if feature is not None:
         others = [
-            f"{field} {_describe(*found)} sends them to '{theirs}'"
+            f"{field} {_describe(*line_status)} sends them to '{theirs}'"
             for field in BILLED_LINES
-            if (found := related.get(field)) is not None
-            and isinstance(theirs := found[1].data.get(FEATURE_FIELD), str) and theirs != feature[1].code
+            if (line_status := related.get(field)) is not None
+            and isinstance(theirs := line_status[1].data.get(FEATURE_FIELD), str) and theirs != feature[1].code
         ]
         if others:
             findings.append(
@@ -190,17 +210,14 @@ def _customer_status_links(document: Document, index: Index) -> list[Finding]:
     return findings
 
 
-def _feature_status_link(document: Document, index: Index) -> list[Finding]:
-    found = _target(document, FEATURE_FIELD, index)
-    if found is None:
-        return []
+def _feature_status_link(document: Document, found: tuple[str, Document]) -> list[Finding]:
     kind = get_kind(document.kind)
-    line, feature = _values(document), _values(found[1])
+    feature = found[1]
     clashes = [
         flag for flag in ("is_active", "is_suspended")
-        if isinstance(line.get(flag), bool) and isinstance(feature.get(flag), bool) and line[flag] != feature[flag]
+        if isinstance(mine := _value(document, flag), bool) and isinstance(theirs := _value(feature, flag), bool) and mine != theirs
     ]
-    if _is(feature, "is_billable") and _isnt(line, "is_billable"):
+    if _is(feature, "is_billable") and _isnt(document, "is_billable"):
         clashes.append("is_billable")
     if not clashes:
         return []
