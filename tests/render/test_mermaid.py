@@ -151,3 +151,18 @@ def test_on_a_big_tree_the_plan_shows_only_the_changes_and_their_neighbours() ->
     (note,) = lifecycle_sections(documents, many)
     assert "too large for a comment" in note and "billing-config graph --highlight s-0 s-10" in note
     assert "```mermaid" not in note
+
+
+def test_a_changed_number_status_highlights_the_customer_statuses_that_name_it() -> None:
+    from billing_config.render.mermaid import lifecycle_sections
+
+    documents = [
+        status("active", "Active", related_number_status="active"),
+        status("suspended", "Suspended", related_number_status="barred"),
+        status("debt", "Debt", related_number_status="barred"),
+        Document(kind="number-statuses", code="barred", path="barred.yaml", data={"name": "Barred"}),
+    ]
+    (section,) = lifecycle_sections(documents, [("number-statuses", "barred")])
+    assert "whose number, service or feature status changes" in section
+    assert "    class sta_debt,sta_suspended changed\n" in section
+    assert lifecycle_sections(documents, [("number-statuses", "unused")]) == []

@@ -188,10 +188,29 @@ def lifecycle_sections(
     """
     docs = list(documents)
     lifecycle = {kind.name for kind, _ in lifecycle_kinds()}
+    changed = list(changed)
     highlight = {code for kind, code in changed if kind in lifecycle}
-    if not highlight:
+    # A changed number, service or feature status changes what happens to the customers of every
+    # status that names it, so those statuses are highlighted too.
+    related_changes = {(kind, code) for kind, code in changed if kind not in lifecycle}
+    by_relation = {
+        document.code
+        for document in docs
+        if document.kind in lifecycle
+        and any(
+            (target, document.data.get(field)) in related_changes
+            for field, target in KINDS_BY_NAME[document.kind].references.items()
+        )
+    }
+    if not highlight and not by_relation:
         return []
     title = "**Status lifecycle** (changed statuses highlighted; arrows lead to the next status)"
+    if by_relation - highlight:
+        title = (
+            "**Status lifecycle** (highlighted: changed statuses and those whose number, service or feature "
+            "status changes; arrows lead to the next status)"
+        )
+    highlight |= by_relation
     source = status_lifecycle(docs, highlight)
     if len(source) > limit:
         title = (
