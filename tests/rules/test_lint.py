@@ -89,3 +89,4 @@ def test_the_four_lint_rules_are_warnings_in_the_catalogue() -> None:
     assert chain_errors == {"crm-only-billable", "final-invoice-not-billable"}
     others = [rule for rule in CATALOGUE.values() if rule.stage not in {"lint", "chain"}]
     assert all(rule.severity is Severity.ERROR for rule in others)
+

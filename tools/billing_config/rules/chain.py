@@ -38,16 +38,14 @@ def _at(document: Document, rule: str, field: str, message: str) -> Finding:
 
 
 def _value(document: Document, field: str) -> Any:
-    """A field's value, its schema default when omitted; None when the kind has no such field.
+    """A field's value, its schema default when omitted; None when the kind has no such field
+    (a stray field is the schema's to report, not a setting to judge).
 
     Reads one field, not the whole entry with defaults: these rules run over every entry of a
     16,000-file tree and look at a handful of flags each.
     """
-    data = document.data
-    if field in data:
-        return data[field]
     spec = get_kind(document.kind).field_map.get(field)
-    return None if spec is None else spec.default
+    return None if spec is None else document.data.get(field, spec.default)
 
 
 def _is(document: Document, field: str) -> bool:
