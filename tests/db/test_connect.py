@@ -13,10 +13,10 @@ from billing_config.errors import UserError
 def test_the_url_comes_from_the_option_then_the_target_then_the_environment_then_the_default(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "billing-config.toml").write_text('[targets.live]\nurl_env = "LIVE_URL"\n')
+    (tmp_path / "billing-config.toml").write_text('[targets.live]\nurl_env = "BILLING_LIVE_URL"\n')
     nested = tmp_path / "config" / "statuses"
     nested.mkdir(parents=True)
-    monkeypatch.setenv("LIVE_URL", "postgresql+psycopg://app@live/billing")
+    monkeypatch.setenv("BILLING_LIVE_URL", "postgresql+psycopg://app@live/billing")
     monkeypatch.setenv("BILLING_DATABASE_URL", "sqlite:///from-env.db")
     assert choose_database("sqlite:///given.db", None, nested).url == "sqlite:///given.db"
     assert choose_database(None, "live", nested).url == "postgresql+psycopg://app@live/billing"  # found in a parent folder
@@ -29,7 +29,7 @@ def test_a_target_without_its_variable_or_file_is_a_clear_error(tmp_path: Path, 
     with pytest.raises(UserError, match="no billing-config.toml found"):
         choose_database(None, "live", tmp_path)
     (tmp_path / "billing-config.toml").write_text('[targets.live]\nurl = "postgresql://u:pw@h/db"\n')
-    with pytest.raises(UserError, match='needs url_env = "SOME_VARIABLE"'):
+    with pytest.raises(UserError, match='needs url_env = "BILLING_SOME_VARIABLE"'):
         choose_database(None, "live", tmp_path)
 
 

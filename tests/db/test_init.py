@@ -42,7 +42,7 @@ def test_db_init_creates_the_schema_and_a_second_run_changes_nothing(
                 )
             ).scalars()
         )
-        assert collations == {"utf8mb4_bin"}
+        assert collations == {"utf8mb4_nopad_bin"}  # binary and NO PAD: "billing " is not "billing"
     before = snapshot(engine)
 
     second = cli("db", "init", "--database", db_url, "--config-dir", str(CONFIG), "--sample-data")

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from billing_config.cli import main
 from billing_config.files.scaffold import code_from_name, kind_aliases
 from billing_config.kinds import KINDS, is_valid_code
+from billing_config.rules.json_schema import text_problem
 
 
 def test_every_managed_kind_is_reachable_by_its_plural_and_its_singular() -> None:
@@ -80,7 +81,7 @@ def test_a_name_without_letters_needs_an_explicit_code(config_tree: Path, capsys
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
-@given(name=st.text(min_size=1, max_size=100).filter(lambda n: n.strip() and code_from_name(n)))
+@given(name=st.text(min_size=1, max_size=100).filter(lambda n: n.strip() and code_from_name(n) and text_problem(n.strip()) is None))
 def test_any_name_gives_a_file_that_validates_and_keeps_the_name(config_tree: Path, name: str) -> None:
     from billing_config.loader import read_entry
 
@@ -94,3 +95,38 @@ def test_any_name_gives_a_file_that_validates_and_keeps_the_name(config_tree: Pa
         assert document is not None and not problems and document.data["name"] == name.strip()
     finally:
         path.unlink(missing_ok=True)
+
+
+def test_a_code_with_a_trailing_line_break_is_refused(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    """Regression (issue 8, defect 2): `new --code $'x\\n'` passed the code check ("$" before "\\n")."""
+    before = sorted(p.name for p in (config_tree / "groups").iterdir())
+    assert main(["new", "group", "X", "--code", "x\n", "--config-dir", str(config_tree)]) == 1
+    assert "not a valid code" in capsys.readouterr().err
+    assert sorted(p.name for p in (config_tree / "groups").iterdir()) == before
+
+
+def test_a_name_with_control_characters_is_refused(config_tree: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    before = sorted(p.name for p in (config_tree / "groups").iterdir())
+    assert main(["new", "group", "Evil\x1b[2K", "--config-dir", str(config_tree)]) == 1
+    err = capsys.readouterr().err
+    assert "control character" in err and "\x1b" not in err and "\\x1b" in err
+    assert sorted(p.name for p in (config_tree / "groups").iterdir()) == before
+
+
+def test_new_never_writes_through_a_dangling_symlink(config_tree: Path, tmp_path: Path) -> None:
+    """Regression (issue 8, defect 2): a dangling symlink made `new` create its target outside config/."""
+    outside = tmp_path / "outside.txt"
+    (config_tree / "groups" / "planted.yaml").symlink_to(outside)
+    assert main(["new", "group", "Planted", "--config-dir", str(config_tree)]) == 1
+    assert not outside.exists()
+
+
+def test_new_refuses_a_kind_folder_that_is_a_symlink(config_tree: Path, tmp_path: Path) -> None:
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    import shutil
+
+    shutil.rmtree(config_tree / "departments")
+    (config_tree / "departments").symlink_to(elsewhere)
+    assert main(["new", "department", "Billing", "--config-dir", str(config_tree)]) == 1
+    assert list(elsewhere.iterdir()) == []

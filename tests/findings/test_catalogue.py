@@ -38,7 +38,7 @@ def test_rule_ids_are_lower_case_words_joined_by_hyphens() -> None:
     for rule in CATALOGUE.values():
         assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", rule.id), rule.id
         assert rule.summary.endswith(".")
-        assert rule.stage in {"layout", "yaml", "schema", "references", "uniqueness", "format", "chain", "lint"}
+        assert rule.stage in {"layout", "yaml", "schema", "references", "uniqueness", "format", "chain", "lint", "doctor"}
 
 
 def test_a_finding_takes_its_severity_from_the_catalogue() -> None:

@@ -52,7 +52,7 @@ def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Calla
     result = plan(cli, live, config_tree, "--format", "json")
     assert result.code == 0, result.text
     document = json.loads(result.out)
-    assert document["format_version"] == 1
+    assert document["format_version"] == 2
     assert document["fingerprint"].startswith("sha256:") and len(document["fingerprint"]) == 71
     assert document["has_changes"] is True
     assert document["summary"]["statuses"] == {"create": 0, "update": 1, "delete": 0, "unmanaged": 0, "live": 7}
@@ -135,22 +135,22 @@ def test_plan_out_saves_json_for_apply(live: str, config_tree: Path, cli: Callab
     saved = tmp_path / "plan.json"
     result = plan(cli, live, config_tree, "--out", str(saved))
     assert result.code == 0
-    assert json.loads(saved.read_text())["format_version"] == 1
+    assert json.loads(saved.read_text())["format_version"] == 2
     assert f"apply --plan {saved}" in result.err
 
 
 def test_target_reads_the_url_from_the_named_variable(
     sqlite_url: str, config_tree: Path, cli: Callable[..., Run], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    (tmp_path / "billing-config.toml").write_text('[targets.staging]\nurl_env = "STAGING_DB_URL"\n')
+    (tmp_path / "billing-config.toml").write_text('[targets.staging]\nurl_env = "BILLING_STAGING_DB_URL"\n')
     monkeypatch.chdir(tmp_path)
     assert cli("db", "init", "--database", sqlite_url, "--config-dir", str(config_tree)).code == 0
     missing_variable = cli("plan", "--target", "staging", "--config-dir", str(config_tree))
     assert missing_variable.code == 1
-    assert "STAGING_DB_URL is not set" in missing_variable.err
+    assert "BILLING_STAGING_DB_URL is not set" in missing_variable.err
     unknown = cli("plan", "--target", "prod", "--config-dir", str(config_tree))
     assert unknown.code == 1 and "no [targets.prod] table (targets: staging)" in unknown.err
-    monkeypatch.setenv("STAGING_DB_URL", sqlite_url)
+    monkeypatch.setenv("BILLING_STAGING_DB_URL", sqlite_url)
     found = cli("plan", "--target", "staging", "--config-dir", str(config_tree), "--detailed-exitcode")
     assert found.code == 2 and sqlite_url in found.out  # an empty managed database: everything to create
 

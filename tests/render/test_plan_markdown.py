@@ -39,7 +39,7 @@ def test_markdown_never_exceeds_a_comment_even_with_huge_sections_and_many_block
     assert "Cut short to fit a pull-request comment (1 section(s) too large to include): 5001 change(s) in all" in text
     assert text.count("**group-") > 100  # the rest of the budget still goes to the changes
     assert text.count("<details>") == text.count("</details>")
-    assert "Group \\| 1 'x' &lt;b>" in text  # table- and HTML-safe
+    assert '"Group \\| 1 \\`x\\` \\<b\\>"' in text  # table-, code- and HTML-safe
 
 
 def test_markdown_keeps_small_extra_sections() -> None:

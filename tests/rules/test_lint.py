@@ -78,15 +78,16 @@ def test_warnings_pass_unless_strict(config_tree: Path) -> None:
     assert main(["validate", "--config-dir", str(config_tree), "--strict"]) == 1
 
 
-def test_the_four_lint_rules_are_warnings_in_the_catalogue() -> None:
+def test_the_lint_rules_are_warnings_in_the_catalogue() -> None:
     lint = [rule for rule in CATALOGUE.values() if rule.stage == "lint"]
     assert {rule.id for rule in lint} == {
         "active-and-suspended", "crm-only-with-login", "final-bill-options-unused", "duplicate-display-position",
+        "mixed-script-name",
     }
     assert all(rule.severity is Severity.WARNING for rule in lint)
     # The chain's rules are errors only where the platform could not carry the setting out.
     chain_errors = {rule.id for rule in CATALOGUE.values() if rule.stage == "chain" and rule.severity is Severity.ERROR}
     assert chain_errors == {"crm-only-billable", "final-invoice-not-billable"}
-    others = [rule for rule in CATALOGUE.values() if rule.stage not in {"lint", "chain"}]
+    others = [rule for rule in CATALOGUE.values() if rule.stage not in {"lint", "chain"} and rule.id != "doctor-trigger"]
     assert all(rule.severity is Severity.ERROR for rule in others)
-
+    assert CATALOGUE["doctor-trigger"].severity is Severity.WARNING  # a trigger may be fine; look at it

@@ -19,8 +19,21 @@ def test_the_first_holder_is_the_alphabetically_first_file(check: Check) -> None
 
 
 def test_surrounding_spaces_do_not_make_a_name_different(check: Check) -> None:
+    """The schema refuses the spaces too; the duplicate is still named."""
     findings = check(files={"departments/sales-2.yaml": "name: '  Sales '\n"})
+    assert sorted(f.rule for f in findings) == ["duplicate-name", "schema-pattern"]
+
+
+def test_nfc_and_nfd_spellings_are_one_name(check: Check) -> None:
+    """Regression (issue 8, defect 5): "Café" precomposed and decomposed were two names."""
+    findings = check(files={"departments/cafe-1.yaml": "name: Caf\u00e9\n", "departments/cafe-2.yaml": "name: CAFE\u0301\n"})
     assert [f.rule for f in findings] == ["duplicate-name"]
+
+
+def test_a_greek_lookalike_is_not_a_duplicate_but_warns(check: Check) -> None:
+    """Regression (issue 8, defect 5): Greek "Αccounts" beside "Accounts" passed silently."""
+    findings = check(files={"departments/greek.yaml": "name: \u0391ccounts\n"})
+    assert brief(findings) == [("departments/greek.yaml", "mixed-script-name", 1, 7, "warning")]
 
 
 def test_the_same_name_in_two_kinds_is_fine(check: Check) -> None:

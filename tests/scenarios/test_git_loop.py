@@ -23,7 +23,7 @@ from tests.testing.git import git, init_repository
 from tests.testing.fixtures import server_url
 from tests.testing.databases import reset_database
 
-TARGETS = '[targets.test]\nurl_env = "LOOP_TEST_URL"\n\n[targets.live]\nurl_env = "LOOP_LIVE_URL"\n'
+TARGETS = '[targets.test]\nurl_env = "BILLING_LOOP_TEST_URL"\n\n[targets.live]\nurl_env = "BILLING_LOOP_LIVE_URL"\n'
 
 
 def run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str]:
@@ -63,8 +63,8 @@ def test_branch_plan_merge_apply_drift_export_and_back_to_no_changes(
     git(repo, "commit", "-q", "-m", "the billing configuration")
     monkeypatch.chdir(repo)
     monkeypatch.delenv("BILLING_DATABASE_URL", raising=False)
-    monkeypatch.setenv("LOOP_TEST_URL", f"sqlite:///{tmp_path / 'test-platform.db'}")
-    monkeypatch.setenv("LOOP_LIVE_URL", live_url)
+    monkeypatch.setenv("BILLING_LOOP_TEST_URL", f"sqlite:///{tmp_path / 'test-platform.db'}")
+    monkeypatch.setenv("BILLING_LOOP_LIVE_URL", live_url)
 
     # Both platforms start out as the repository describes them, with customers using the statuses.
     for target in ("test", "live"):

@@ -42,7 +42,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             from billing_config.render.findings import render_text
 
             sys.stderr.write(render_text(error.findings))
-        print(f"{PROG}: error: {error.message}", file=sys.stderr)
+        from billing_config.render.escape import log_text
+
+        print(log_text(f"{PROG}: error: {error.message}"), file=sys.stderr)
         return error.exit_code
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
@@ -52,8 +54,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as error:  # the last line of defence: a user never sees a traceback
         if os.environ.get("BILLING_CONFIG_DEBUG"):
             raise
+        from billing_config.render.escape import log_line
+
         print(
-            f"{PROG}: internal error: {type(error).__name__}: {_one_line(error)}\n"
+            f"{PROG}: internal error: {type(error).__name__}: {log_line(_one_line(error))}\n"
             f"This is a bug in {PROG}; rerun with BILLING_CONFIG_DEBUG=1 for the details and report it.",
             file=sys.stderr,
         )

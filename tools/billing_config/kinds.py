@@ -35,8 +35,13 @@ def schemas_dir() -> Path:
     return Path(__file__).resolve().parents[2] / "schemas"
 
 
-def is_valid_code(code: str) -> bool:
-    return len(code) <= CODE_MAX_LENGTH and CODE_RE.match(code) is not None
+def is_valid_code(code: object) -> bool:
+    """A whole-string match, whatever the code's origin (file name, live row, plan file, argument).
+
+    ``fullmatch``, not ``match``: Python's ``$`` also matches before a final line break, so
+    ``"x\n"`` would pass ``match`` and then become a file name, a Mermaid node or a SQL value.
+    """
+    return isinstance(code, str) and len(code) <= CODE_MAX_LENGTH and CODE_RE.fullmatch(code) is not None
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,7 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config import __version__
-from billing_config.db import tables
+from billing_config.db.tool_tables import AUDIT_LOG, tool_table
 from billing_config.plan.model import Plan
 
 
@@ -23,7 +23,21 @@ def applied_by() -> str:
     return f"{user}@{socket.gethostname()}"[:255]
 
 
-def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datetime) -> int:
+GIT_COMMIT_WIDTH = 64  # the audit column's length in every database made so far
+DIRTY = "-dirty"
+
+
+def fit_commit(commit: str | None) -> str | None:
+    """The commit as the audit column holds it: a SHA-256 id (64) plus '-dirty' is 70 long, so
+    the id is shortened (still a unique prefix) and the '-dirty' mark kept; never an overflow."""
+    if commit is None or len(commit) <= GIT_COMMIT_WIDTH:
+        return commit
+    if commit.endswith(DIRTY):
+        return commit[: GIT_COMMIT_WIDTH - len(DIRTY)] + DIRTY
+    return commit[:GIT_COMMIT_WIDTH]
+
+
+def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datetime, schema: str | None = None) -> int:
     rows: list[dict[str, Any]] = [
         {
             "applied_at": stamp,
@@ -33,7 +47,7 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
             "action": change.action,
             "before": change.before,
             "after": change.after,
-            "git_commit": plan.git.commit,
+            "git_commit": fit_commit(plan.git.commit),
             "git_author": plan.git.author,
             "tool_version": __version__,
             "applied_by": applied_by(),
@@ -41,5 +55,5 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
         for change in plan.changes
     ]
     if rows:
-        connection.execute(tables.table(tables.AUDIT_LOG).insert(), rows)
+        connection.execute(tool_table(AUDIT_LOG, schema).insert(), rows)
     return len(rows)

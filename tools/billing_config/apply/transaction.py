@@ -1,10 +1,13 @@
 """apply: everything in one transaction, under the apply lock, or nothing at all.
 
-Inside the transaction, after taking the lock, the live state is read again. With a plan that
-someone reviewed (a saved plan file, or one confirmed at the prompt) the fresh read must have
-the same fingerprint, otherwise apply refuses: what would be written is no longer what was
-reviewed. With ``--yes`` and no plan file the plan is computed from this fresh read, so two
-applies started together end with the second finding nothing left to do.
+Inside the transaction, after taking the lock, the live state is read again, locking the rows
+read (``SELECT ... FOR UPDATE``), so no hand edit lands between this read and the writes. The
+plan is always recomputed from that read and the config. With a plan that someone reviewed (a
+saved plan file, or one confirmed at the prompt) the fresh read must have the same
+fingerprint and the recomputed changes must be the reviewed ones, otherwise apply refuses:
+what would be written is no longer what was reviewed. With ``--yes`` and no plan file the
+recomputed plan is applied, so two applies started together end with the second finding
+nothing left to do.
 """
 
 from __future__ import annotations
@@ -22,6 +25,8 @@ from billing_config.db.connect import describe_error, safe_url
 from billing_config.db.rows import MissingReference, now_stamp
 from billing_config.errors import DatabaseError, Refused, UserError
 from billing_config.db.live import LiveState, read_live, require_schema
+from billing_config.db.mapping import Mapping, default_mapping
+from billing_config.db.tool_tables import ensure_tool_tables
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
 
@@ -44,7 +49,7 @@ def _in_use_now(plan: Plan, live: LiveState) -> list[Blocker]:
 
     already = {(b.kind, b.code) for b in plan.blockers if b.rule == "in-use"}
     return [
-        in_use_blocker(get_kind(change.kind), change.code, change.name, used, since_plan=True)
+        in_use_blocker(get_kind(change.kind), change.code, change.name, used, since_plan=True, noun=change.impact_noun)
         for change in plan.changes
         if change.action == DELETE
         and (change.kind, change.code) not in already
@@ -59,53 +64,65 @@ def refusal_text(blockers: list[Blocker]) -> str:
     return "\n".join(lines)
 
 
+def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
+    """The tool's own tables, created where missing before the apply's transaction begins
+    (DDL commits implicitly on MariaDB, so it must never run inside it)."""
+    try:
+        with engine.begin() as connection:
+            ensure_tool_tables(connection, mapping.tool_schema)
+    except sa.exc.SQLAlchemyError as error:
+        raise DatabaseError(
+            f"cannot create the tool's own tables on {safe_url(url)}: {describe_error(error, url)}; "
+            "grant CREATE there, or name a schema the tool may use with [tool] schema in the mapping"
+        ) from None
+
+
+def require_doctor(connection: sa.Connection, mapping: Mapping) -> None:
+    """A mapped target is written only after a passing doctor has seen its schema as it is now."""
+    from billing_config.db.doctor import last_passing_fingerprint, schema_fingerprint
+
+    seen = last_passing_fingerprint(connection, mapping)
+    now = schema_fingerprint(connection, mapping)
+    if seen != now:
+        why = "no passing doctor run is recorded" if seen is None else "the schema changed since the last passing doctor run"
+        raise ApplyRefused(
+            f"apply refused, nothing changed: {why} for the mapping {mapping.source}. "
+            "Run `billing-config doctor` against this target, fix what it reports, and apply again"
+        )
+
+
 def run_apply(
     engine: sa.Engine,
     url: str,
     *,
+    mapping: Mapping | None = None,
+    replan: Callable[[LiveState], Plan],
     reviewed: Plan | None = None,
-    replan: Callable[[LiveState], Plan] | None = None,
     lock_timeout: float = 30.0,
     show: Callable[[Plan], None] | None = None,
 ) -> ApplyResult:
-    """Apply ``reviewed`` (checked against a fresh read) or ``replan(fresh read)``.
+    """Apply ``replan(fresh read)``, under the lock, in one transaction.
 
-    ``show`` is called with the plan about to be applied (and checked), so a run with ``--yes``
-    prints exactly what it writes, or what it refused to write.
+    With ``reviewed`` (a saved plan file, or the plan confirmed at the prompt) the fresh read
+    must have the plan's fingerprint and the recomputed plan must make exactly the reviewed
+    changes: what is written is what was reviewed, and nothing in a plan file is trusted on
+    its own (its values, codes, kinds and actions are the config's; its refusals and audit
+    fields are recomputed here). ``show`` is called with the plan about to be applied (and
+    checked), so a run with ``--yes`` prints exactly what it writes, or what it refused.
     """
-    assert (reviewed is None) != (replan is None)
+    mapping = mapping or default_mapping()
     run_id = str(uuid.uuid4())
+    prepare_target(engine, url, mapping)
     connection = engine.connect()
     try:
-        options: dict[str, object] = {"sqlite_begin": "IMMEDIATE"}
-        if connection.dialect.name in ("mysql", "mariadb"):
-            options["isolation_level"] = "READ COMMITTED"
-        connection = connection.execution_options(**options)
-        try:
-            transaction = connection.begin()
-        except sa.exc.OperationalError as error:
-            if connection.dialect.name == "sqlite" and "locked" in str(error):
-                raise lock.LockBusy(
-                    f"another apply (or another program) is writing to {safe_url(url)}; waited {lock_timeout:g} s "
-                    "and changed nothing. SQLite cannot say which process holds the lock: wait for it to finish and "
-                    "run again, or raise --lock-timeout"
-                ) from None
-            raise
-        with transaction:
+        connection = connection.execution_options(**_transaction_options(connection))
+        with _begin(connection, url, lock_timeout):
             lock.acquire(connection, lock_timeout)
-            require_schema(connection)
-            live = read_live(connection)
-            if reviewed is not None:
-                if live.fingerprint != reviewed.fingerprint:
-                    raise ApplyRefused(
-                        "apply refused, nothing changed: the live database changed since this plan was made "
-                        f"(plan read {reviewed.fingerprint[:19]}…, now {live.fingerprint[:19]}…). "
-                        "Make a new plan, review it, and apply that"
-                    )
-                plan = reviewed
-            else:
-                assert replan is not None
-                plan = replan(live)
+            require_schema(connection, mapping)
+            if not mapping.is_default:
+                require_doctor(connection, mapping)
+            live = read_live(connection, mapping, for_update=True)
+            plan = _checked_plan(live, replan, reviewed)
             if show is not None:
                 show(plan)
             blockers = plan.blockers + _in_use_now(plan, live)
@@ -115,7 +132,7 @@ def run_apply(
                 return ApplyResult(plan, run_id, 0, 0)
             stamp = now_stamp()
             write_changes(connection, plan, live, stamp)
-            audit_rows = write_audit(connection, plan, run_id, stamp)
+            audit_rows = write_audit(connection, plan, run_id, stamp, mapping.tool_schema)
         return ApplyResult(plan, run_id, len(plan.changes), audit_rows)
     except sa.exc.SQLAlchemyError as error:
         raise DatabaseError(
@@ -128,3 +145,57 @@ def run_apply(
             lock.release(connection)
         finally:
             connection.close()
+
+
+def _transaction_options(connection: sa.Connection) -> dict[str, object]:
+    options: dict[str, object] = {"sqlite_begin": "IMMEDIATE"}
+    if connection.dialect.name in ("mysql", "mariadb"):
+        options["isolation_level"] = "READ COMMITTED"
+    return options
+
+
+def _begin(connection: sa.Connection, url: str, lock_timeout: float) -> sa.RootTransaction:
+    """BEGIN (IMMEDIATE on SQLite, where a busy database is the only lock there is)."""
+    try:
+        return connection.begin()
+    except sa.exc.OperationalError as error:
+        if connection.dialect.name == "sqlite" and "locked" in str(error):
+            raise lock.LockBusy(
+                f"another apply (or another program) is writing to {safe_url(url)}; waited {lock_timeout:g} s "
+                "and changed nothing. SQLite cannot say which process holds the lock: wait for it to finish and "
+                "run again, or raise --lock-timeout"
+            ) from None
+        raise
+
+
+def _checked_plan(live: LiveState, replan: Callable[[LiveState], Plan], reviewed: Plan | None) -> Plan:
+    """The plan recomputed from the fresh read, refused when it is not what was reviewed."""
+    if reviewed is not None and live.fingerprint != reviewed.fingerprint:
+        raise ApplyRefused(
+            "apply refused, nothing changed: the live database changed since this plan was made "
+            f"(plan read {reviewed.fingerprint[:19]}…, now {live.fingerprint[:19]}…). "
+            "Make a new plan, review it, and apply that"
+        )
+    plan = replan(live)
+    if reviewed is not None:
+        difference = first_difference(reviewed, plan)
+        if difference is not None:
+            raise ApplyRefused(
+                "apply refused, nothing changed: the plan's changes are not what this config makes of this "
+                f"database ({difference}); the plan file was edited or made from other files. "
+                "Make a new plan from this config, review it, and apply that"
+            )
+    return plan
+
+
+def first_difference(saved: Plan, recomputed: Plan) -> str | None:
+    """Where a saved plan's changes differ from the recomputed ones, said briefly."""
+    old, new = saved.changes_as_data(), recomputed.changes_as_data()
+    for number, (a, b) in enumerate(zip(old, new)):
+        if a != b:
+            key = next(k for k in a if a[k] != b.get(k))
+            where = f"{ascii(a['kind'])[1:-1]}/{ascii(a['code'])[1:-1]}"
+            return f"changes[{number}] ({where}): its {key} differs"
+    if len(old) != len(new):
+        return f"the plan has {len(old)} change(s), the config makes {len(new)}"
+    return None

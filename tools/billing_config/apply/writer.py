@@ -1,11 +1,14 @@
-"""The writes of a plan, batched: a fixed number of statements per kind, whatever the entry count.
+"""The writes of a plan, batched through the mapping: a fixed number of statements per kind
+(one per distinct set of changed columns for updates), whatever the entry count.
 
 Order matters for foreign keys:
-1. creates, with references to rows that do not exist yet left NULL;
-2. updates (whole rows, so one statement shape serves every updated entry of a kind), now that
-   every created row has an id;
-3. the references left NULL in step 1 (forward references, chains of new statuses);
-4. deletes last: references from the doomed rows cleared first, so they may point at each other.
+1. creates, with references to rows that do not exist yet left empty;
+2. updates, only the changed columns (a vendor's triggers and history see only real changes);
+3. the references left empty in step 1 (forward references, chains of new statuses);
+4. deletes last: hard deletes clear the doomed rows' references first so they may point at
+   each other; soft deletes write the mapping's delete values, which take the row out of scope.
+Every statement is limited to the mapping's ``where`` scope, so rows outside it are never
+written.
 """
 
 from __future__ import annotations
@@ -15,60 +18,79 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import tables
-from billing_config.db.rows import Entry, insert_entries, reference_id, set_references
-from billing_config.kinds import KINDS
+from billing_config.db import access
 from billing_config.db.live import LiveState
+from billing_config.db.mapping import HARD_DELETE, KindMap, Mapping
+from billing_config.db.rows import Entry, book_from, encode, insert_entries, reference_value, set_references, set_values, unbind
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan
 
 
 def write_changes(connection: sa.Connection, plan: Plan, live: LiveState, stamp: datetime) -> None:
-    ids: dict[str, dict[str, int]] = {kind.name: live.ids(kind) for kind in KINDS}
+    mapping = live.mapping
+    book = book_from(live)
     by_kind: dict[tuple[str, str], list[Change]] = {}
     for change in plan.changes:
         by_kind.setdefault((change.kind, change.action), []).append(change)
-    managed = [kind for kind in KINDS if kind.managed]
+    managed = mapping.managed()
 
     deferred: dict[str, list[Entry]] = {}
-    for kind in managed:
-        creates = [(change.code, change.after) for change in by_kind.get((kind.name, CREATE), []) if change.after is not None]
+    for kmap in managed:
+        creates = [(change.code, change.after) for change in by_kind.get((kmap.name, CREATE), []) if change.after is not None]
         if creates:
-            deferred[kind.name] = insert_entries(connection, kind, creates, ids, stamp)
+            deferred[kmap.name] = insert_entries(connection, mapping, kmap, creates, book, stamp)
 
-    for kind in managed:
-        updates = by_kind.get((kind.name, UPDATE), [])
-        if not updates:
+    for kmap in managed:
+        _update(connection, kmap, by_kind.get((kmap.name, UPDATE), []), book, stamp)
+
+    for kmap in managed:
+        set_references(connection, kmap, deferred.get(kmap.name, []), book)
+
+    for kmap in reversed(managed):
+        _delete(connection, mapping, kmap, by_kind.get((kmap.name, DELETE), []), book.keys.get(kmap.name, {}), stamp)
+
+
+def _update(connection: sa.Connection, kmap: KindMap, updates: list[Change], book: Any, stamp: datetime) -> None:
+    if not updates:
+        return
+    table = access.kind_table(kmap)
+    fields = kmap.field_map
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
+    for change in updates:
+        assert change.after is not None
+        changed = tuple(f.field for f in change.fields if fields[f.field].column is not None)
+        if not changed:
             continue
-        table = tables.kind_table(kind)
-        columns = [tables.column_name(spec) for spec in kind.fields]
+        row: dict[str, Any] = {"b_key": book.keys[kmap.name][change.code]}
+        for name in changed:
+            fmap = fields[name]
+            value = change.after[name]
+            row[f"b_{fmap.column}"] = reference_value(fmap, value, book) if fmap.field.references else encode(fmap, value)
+        groups.setdefault(changed, []).append(row)
+    extra = set_values(kmap.update_set, table, stamp)
+    for changed, rows in groups.items():
+        columns = [fields[name].column or "" for name in changed]
         statement = (
-            table.update()
-            .where(table.c.id == sa.bindparam("b_id"))
-            .values({name: sa.bindparam(f"b_{name}") for name in [*columns, "last_modified"]})
+            sa.update(table)
+            .where(table.c[kmap.key] == sa.bindparam("b_key"), *access.scope(table, kmap.where))
+            .values({**extra, **{column: sa.bindparam(f"b_{column}") for column in columns}})
         )
-        rows = []
-        for change in updates:
-            assert change.after is not None
-            row: dict[str, Any] = {"b_id": ids[kind.name][change.code], "b_last_modified": stamp}
-            for spec in kind.fields:
-                value = change.after[spec.name]
-                row[f"b_{tables.column_name(spec)}"] = reference_id(spec, value, ids) if spec.references else value
-            rows.append(row)
         connection.execute(statement, rows)
 
-    for kind in managed:
-        set_references(connection, kind, deferred.get(kind.name, []), ids)
 
-    for kind in reversed(managed):
-        deletes = by_kind.get((kind.name, DELETE), [])
-        if not deletes:
-            continue
-        table = tables.kind_table(kind)
-        doomed = [{"b_id": ids[kind.name][change.code]} for change in deletes if change.code in ids[kind.name]]
-        if kind.reference_fields and doomed:
-            connection.execute(
-                table.update().where(table.c.id == sa.bindparam("b_id")).values({tables.column_name(s): None for s in kind.reference_fields}),
-                doomed,
-            )
-        if doomed:
-            connection.execute(table.delete().where(table.c.id == sa.bindparam("b_id")), doomed)
+def _delete(connection: sa.Connection, mapping: Mapping, kmap: KindMap, deletes: list[Change], keys: dict[str, Any], stamp: datetime) -> None:
+    doomed = [{"b_key": keys[change.code]} for change in deletes if change.code in keys]
+    if not doomed:
+        return
+    table = access.kind_table(kmap)
+    where = [table.c[kmap.key] == sa.bindparam("b_key"), *access.scope(table, kmap.where)]
+    if kmap.delete == HARD_DELETE:
+        references = [f for f in kmap.mapped_fields if f.field.references]
+        if references:
+            connection.execute(sa.update(table).where(*where).values({f.column or "": f.none for f in references}), doomed)
+        connection.execute(sa.delete(table).where(*where), doomed)
+    elif isinstance(kmap.delete, dict):
+        values = {**set_values(kmap.update_set, table, stamp), **set_values(kmap.delete, table, stamp)}
+        connection.execute(sa.update(table).where(*where).values(values), doomed)
+    else:  # the planner refuses deletes a mapping does not allow; never reached
+        raise AssertionError(f"delete of {kmap.name} without a delete mapping")
+    unbind(connection, mapping, kmap, [change.code for change in deletes])

@@ -13,4 +13,6 @@ COMMAND_MODULES = (
     "plan",
     "apply",
     "export",
+    "doctor",
+    "adopt",
 )

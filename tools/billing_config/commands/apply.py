@@ -12,6 +12,8 @@ from billing_config.commands.options import add_database_options, add_lock_timeo
 from billing_config.errors import UserError
 
 if TYPE_CHECKING:  # importing it for real would slow down every command
+    from billing_config.apply import ApplyResult
+    from billing_config.loader import Document
     from billing_config.plan import Plan
 
 
@@ -33,15 +35,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def _load_saved_plan(path: Path) -> Plan:
+    """The plan file, checked field by field against plan-format.schema.json before use."""
     from billing_config.plan import Plan
+    from billing_config.plan.saved import check_plan_file
 
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
-        return Plan.from_dict(data)
     except OSError as error:
         raise UserError(f"cannot read the plan file {path}: {error.strerror or error}") from None
+    except ValueError as error:
+        raise UserError(f"{path} is not a plan saved by `billing-config plan --out` (not JSON: {error})") from None
+    check_plan_file(data, str(path))
+    try:
+        return Plan.from_dict(data)
     except (ValueError, KeyError, TypeError) as error:
-        raise UserError(f"{path} is not a plan saved by `billing-config plan --out` (format version 1): {error}") from None
+        raise UserError(f"{path} is not a plan this billing-config can apply: {error}") from None
 
 
 def _show(plan: Plan) -> None:
@@ -54,19 +62,16 @@ def _show(plan: Plan) -> None:
 
 
 def _confirm(plan: Plan) -> bool:
-    sys.stdout.write(f"\nApply these changes to {plan.database}? Only 'yes' will be accepted: ")
+    from billing_config.render.escape import log_line
+
+    sys.stdout.write(f"\nApply these changes to {log_line(plan.database)}? Only 'yes' will be accepted: ")
     sys.stdout.flush()
     answer = sys.stdin.readline().strip()
     return answer == "yes"
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.apply import run_apply
-    from billing_config.apply.transaction import refusal_text
-    from billing_config.commands.options import database_from, plan_settings_from
-    from billing_config.db.connect import open_engine, safe_url
-    from billing_config.errors import Refused
-    from billing_config.plan.pipeline import documents_frozen, load_valid_config, make_plan, planner
+    from billing_config.plan.pipeline import documents_frozen, load_valid_config
 
     saved = _load_saved_plan(args.plan) if args.plan is not None else None
     if saved is None and not args.yes and not sys.stdin.isatty():
@@ -74,43 +79,57 @@ def run(args: argparse.Namespace) -> int:
             "apply needs confirmation and there is no terminal to ask at: pass --yes, or a reviewed plan "
             "with --plan FILE (from `billing-config plan --out FILE`). Nothing was changed"
         )
-    documents = load_valid_config(args.config_dir) if saved is None else []
+    documents = load_valid_config(args.config_dir)
     with documents_frozen():
-        choice = database_from(args)
-        url = choice.url
-        engine = open_engine(choice, purpose="billing-config apply", lock_timeout=args.lock_timeout)
-        try:
-            if saved is not None:
-                if saved.database != safe_url(url):
-                    raise UserError(
-                        f"the plan in {args.plan} was made against {saved.database}, not {safe_url(url)}; "
-                        "make a plan against this database. Nothing was changed"
-                    )
-                if args.prune and not saved.prune:
-                    raise UserError(f"the plan in {args.plan} was made without --prune; make a new plan with --prune")
-                _show(saved)
-                result = run_apply(engine, url, reviewed=saved, lock_timeout=args.lock_timeout)
-            elif args.yes:
-                result = run_apply(
-                    engine, url, replan=planner(documents, plan_settings_from(args, url)),
-                    lock_timeout=args.lock_timeout, show=_show,
-                )
-            else:
-                plan = make_plan(engine, url, documents, plan_settings_from(args, url))
-                _show(plan)
-                if plan.blockers:
-                    raise Refused(refusal_text(plan.blockers))
-                if not plan.has_changes:
-                    print("Nothing to do.")
-                    return 0
-                if not _confirm(plan):
-                    print("Apply cancelled; nothing changed.")
-                    return 1
-                result = run_apply(engine, url, reviewed=plan, lock_timeout=args.lock_timeout)
-        finally:
-            engine.dispose()
+        result = _apply(args, documents, saved)
+    if result is None:
+        return 1
     if result.changes:
         print(f"Applied {result.changes} change(s) in one transaction (run {result.run_id}); {result.audit_rows} audit row(s) written.")
     else:
         print("Nothing to do.")
     return 0
+
+
+def _apply(args: argparse.Namespace, documents: list[Document], saved: Plan | None) -> ApplyResult | None:
+    """Connect, then apply the saved plan, or a fresh one (with --yes, or once confirmed).
+    None: declined at the prompt."""
+    from dataclasses import replace
+
+    from billing_config.apply import run_apply
+    from billing_config.apply.transaction import refusal_text
+    from billing_config.commands.options import database_from, mapping_from, plan_settings_from
+    from billing_config.db.connect import open_engine
+    from billing_config.errors import Refused
+    from billing_config.plan.pipeline import make_plan, planner
+
+    choice = database_from(args)
+    mapping = mapping_from(args)
+    url = choice.url
+    settings = plan_settings_from(args, url)
+    if saved is not None:
+        from billing_config.plan.saved import check_binding
+
+        settings = replace(settings, prune=saved.prune)
+        check_binding(saved, str(args.plan), documents, settings, wanted_prune=args.prune)
+    engine = open_engine(choice, purpose="billing-config apply", lock_timeout=args.lock_timeout)
+    try:
+        replan = planner(documents, settings)
+        if saved is not None or args.yes:
+            return run_apply(
+                engine, url, mapping=mapping, replan=replan, reviewed=saved, lock_timeout=args.lock_timeout, show=_show
+            )
+        plan = make_plan(engine, url, documents, settings, mapping)
+        _show(plan)
+        if plan.blockers:
+            raise Refused(refusal_text(plan.blockers))
+        if not plan.has_changes:
+            from billing_config.apply import ApplyResult
+
+            return ApplyResult(plan, "", 0, 0)
+        if not _confirm(plan):
+            print("Apply cancelled; nothing changed.")
+            return None
+        return run_apply(engine, url, mapping=mapping, replan=replan, reviewed=plan, lock_timeout=args.lock_timeout)
+    finally:
+        engine.dispose()

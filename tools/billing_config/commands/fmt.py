@@ -32,6 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.files.formatter import format_file, write_atomically
+    from billing_config.render.escape import log_line
     from billing_config.render.findings import render_text
 
     targets = _targets(args.files, args.config_dir)
@@ -50,10 +51,10 @@ def run(args: argparse.Namespace) -> int:
         if outcome.changed:
             changed.append(display)
             if args.check:
-                print(f"would reformat {display}")
+                print(log_line(f"would reformat {display}"))
             else:
                 write_atomically(path, outcome.formatted)
-                print(f"reformatted {display}")
+                print(log_line(f"reformatted {display}"))
     print(_summary(len(targets), len(changed), failed, args.check), file=sys.stderr)
     if failed:
         return 1

@@ -27,5 +27,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.loader.tree import display_path
 
     path = scaffold_entry(args.config_dir, kind_aliases()[args.kind], args.name, args.code)
-    print(f"created {display_path(path)}")
+    from billing_config.render.escape import log_line
+
+    print(log_line(f"created {display_path(path)}"))
     return 0

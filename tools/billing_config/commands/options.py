@@ -19,6 +19,7 @@ from billing_config.errors import UserError
 
 if TYPE_CHECKING:
     from billing_config.db.connect import DatabaseChoice
+    from billing_config.db.mapping import Mapping
     from billing_config.plan import Thresholds
     from billing_config.plan.pipeline import PlanSettings
 
@@ -37,6 +38,10 @@ def add_database_options(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--target", metavar="NAME", default=None,
         help="a target named in billing-config.toml; its URL is read from the environment variable the target names",
+    )
+    parser.add_argument(
+        "--mapping", metavar="FILE", type=Path, default=None,
+        help="a mapping file saying where each kind lives in this database (default: the target's mapping, else the reference schema)",
     )
 
 
@@ -94,6 +99,15 @@ def database_from(args: argparse.Namespace) -> DatabaseChoice:
     config_dir: Path = getattr(args, "config_dir", None) or Path("config")
     start = config_dir if config_dir.is_dir() else Path.cwd()
     return choose_database(getattr(args, "database", None), getattr(args, "target", None), start=start)
+
+
+def mapping_from(args: argparse.Namespace) -> Mapping:
+    """The mapping the options name: --mapping, else the target's, else the reference schema."""
+    from billing_config.db.targets import choose_mapping
+
+    config_dir: Path = getattr(args, "config_dir", None) or Path("config")
+    start = config_dir if config_dir.is_dir() else Path.cwd()
+    return choose_mapping(getattr(args, "mapping", None), getattr(args, "target", None), start)
 
 
 def wants_colour(stream: TextIO | None = None) -> bool:

@@ -29,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.commands.options import database_from, plan_settings_from, wants_colour
+    from billing_config.commands.options import database_from, mapping_from, plan_settings_from, wants_colour
     from billing_config.db.connect import open_engine
     from billing_config.plan.pipeline import documents_frozen, load_valid_config, make_plan
     from billing_config.render.plan_json import render_plan_json
@@ -37,9 +37,10 @@ def run(args: argparse.Namespace) -> int:
     documents = load_valid_config(args.config_dir)
     with documents_frozen():
         choice = database_from(args)
+        mapping = mapping_from(args)
         engine = open_engine(choice, purpose="billing-config plan")
         try:
-            plan = make_plan(engine, choice.url, documents, plan_settings_from(args, choice.url))
+            plan = make_plan(engine, choice.url, documents, plan_settings_from(args, choice.url), mapping)
         finally:
             engine.dispose()
     if args.format == "json":
@@ -59,7 +60,9 @@ def run(args: argparse.Namespace) -> int:
             args.out.write_text(render_plan_json(plan), encoding="utf-8")
         except OSError as error:
             raise UserError(f"cannot write the plan to {args.out}: {error.strerror or error}") from None
-        print(f"Saved the plan to {args.out}; apply exactly this plan with `billing-config apply --plan {args.out}`.", file=sys.stderr)
+        from billing_config.render.escape import log_line
+
+        print(log_line(f"Saved the plan to {args.out}; apply exactly this plan with `billing-config apply --plan {args.out}`."), file=sys.stderr)
     if args.detailed_exitcode:
         return 2 if plan.has_changes else 0
     return 0

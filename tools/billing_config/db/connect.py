@@ -2,8 +2,10 @@
 
 The URL comes from ``--database``, else a named target of ``billing-config.toml`` (whose URL
 lives in an environment variable, never in the file), else ``BILLING_DATABASE_URL``, else the
-embedded SQLite default. Whatever the source, a password in it is never shown: messages use
-:func:`safe_url` and driver errors pass through :func:`scrub`.
+embedded SQLite default. Whatever the source, a password in it is never shown: every message,
+plan and audit row shows a URL through :func:`redact_url` (``safe_url`` is its old name), which
+rebuilds it from the parts that are no secret, and driver errors pass through :func:`scrub`.
+No message ever embeds the URL as it was given.
 
 SQLAlchemy is imported inside the functions that need it, so importing this module (which the
 argument parser does) costs nothing for ``validate``.
@@ -31,6 +33,15 @@ DEFAULT_LOCK_TIMEOUT = 30.0
 T = TypeVar("T")
 
 _SUPPORTED = ("sqlite", "postgresql", "mysql", "mariadb")
+# Every MariaDB/MySQL session: a value a column can't hold is an error, never a silent
+# truncation (the audit would record the intended value while the row holds another), and
+# quoting is the standard one SQLAlchemy expects, whatever the server's global setting.
+MYSQL_SQL_MODE = "STRICT_ALL_TABLES,ERROR_FOR_DIVISION_BY_ZERO,NO_ZERO_DATE,NO_ZERO_IN_DATE,NO_ENGINE_SUBSTITUTION"
+# Only variables named for this tool may hold a target's URL: a billing-config.toml from a pull
+# request must not be able to send, say, $SLACK_WEBHOOK_URL into a plan comment.
+URL_ENV_PATTERN = re.compile(r"BILLING_[A-Z0-9_]+")
+# Query options that carry a secret (libpq's password/sslpassword, tokens, keys...).
+_SECRET_OPTION = re.compile(r"pass|pwd|secret|token|key|auth|cred", re.IGNORECASE)
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,8 +91,14 @@ def _target_url(name: str, start: Path) -> str:
     variable = spec.get("url_env") if isinstance(spec, dict) else None
     if not isinstance(variable, str) or not variable:
         raise UserError(
-            f"{path}: [targets.{name}] needs url_env = \"SOME_VARIABLE\", the environment variable that holds "
+            f"{path}: [targets.{name}] needs url_env = \"BILLING_SOME_VARIABLE\", the environment variable that holds "
             "the database URL (URLs are never written in the file)"
+        )
+    if URL_ENV_PATTERN.fullmatch(variable) is None:
+        raise UserError(
+            f"{path}: [targets.{name}] url_env = {ascii(variable)} is refused: only environment variables named "
+            "BILLING_* (capital letters, digits, underscores) may hold a database URL, so the file can't make the "
+            "tool read and print another secret; rename the variable, e.g. BILLING_LIVE_DATABASE_URL"
         )
     url = os.environ.get(variable)
     if not url:
@@ -98,53 +115,130 @@ def parse_url(url: str) -> URL:
 
     try:
         parsed = make_url(url)
-    except ArgumentError:
+    except (ArgumentError, ValueError, TypeError):  # ValueError: a port that is no number
         raise UserError(
             "the database URL is not a valid SQLAlchemy URL; expected for example sqlite:///billing.db, "
             "postgresql+psycopg://user@host/db or mysql+pymysql://user@host/db"
         ) from None
     if parsed.get_backend_name() not in _SUPPORTED:
         raise UserError(
-            f"unsupported database '{parsed.get_backend_name()}' in {safe_url(url)}; "
+            f"unsupported database in {redact_url(url)}; "
             "use sqlite, postgresql+psycopg or mysql+pymysql"
         )
     return parsed
 
 
-def safe_url(url: str | URL) -> str:
-    """The URL as it may be shown: password replaced by ***."""
+def redact_url(url: str | URL) -> str:
+    """The URL as it may be shown: scheme, user name, host, port and database, nothing else.
+
+    Built up from those parts rather than by hiding the password in the URL as given, so the
+    query (``?password=...``, ``?sslpassword=...``), anything SQLAlchemy mis-parses (an
+    unescaped ``@`` in the password puts half of it in the host: ``u:Top@Secret@host``) and
+    unsupported schemes never come through. A password (in the user part or the query) shows
+    as ``user:***@``. What can't be parsed shows as a placeholder naming only the scheme.
+    """
     from sqlalchemy.engine import make_url
 
+    text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
     try:
         parsed = make_url(url) if isinstance(url, str) else url
     except Exception:
-        return "<unparseable database URL>"
-    return parsed.render_as_string(hide_password=True)
+        found = re.match(r"[A-Za-z][A-Za-z0-9+.-]{0,30}(?=://)", text)
+        return f"<unparseable {found.group() if found else 'database'} URL>"
+    scheme = parsed.drivername
+    hidden = bool(parsed.password) or any(_SECRET_OPTION.search(str(key)) for key in parsed.query)
+    user = _after_last_at(parsed.username or "")
+    credentials = f"{user}{':***' if hidden else ''}@" if user or hidden else ""
+    if parsed.get_backend_name() == "sqlite":
+        shown = f"{scheme}:///{parsed.database or ''}"
+    else:
+        host = _after_last_at(parsed.host or "")
+        host = f"[{host}]" if ":" in host else host
+        port = f":{parsed.port}" if parsed.port else ""
+        database = parsed.database or ""
+        shown = f"{scheme}://{credentials}{host}{port}/{database}"
+        if "@" in (parsed.host or "") + database:
+            # An unescaped '@' (and '/') in the password: SQLAlchemy's host and database are
+            # partly password. Show only what follows the URL's last '@'.
+            tail = text.split("?", 1)[0].rsplit("@", 1)[-1]
+            shown = f"{scheme}://{credentials}{tail}"
+    for secret in _secret_candidates(text, parsed):
+        if len(secret) >= 3:  # shorter ones would only mangle the display by coincidence
+            shown = shown.replace(secret, "***")
+    return shown
+
+
+safe_url = redact_url  # the name the commands have always used
+
+
+def without_user(shown: str) -> str:
+    """A redacted URL with its user part dropped: which database, not who connects.
+
+    A plan made through a read-only user must apply through the user that may write, and both
+    name the same database; the user is not part of a plan's identity."""
+    scheme, separator, rest = shown.partition("://")
+    if not separator or "@" not in rest.split("/", 1)[0]:
+        return shown
+    return f"{scheme}://{rest.split('/', 1)[0].rsplit('@', 1)[-1]}/{rest.split('/', 1)[1] if '/' in rest else ''}"
+
+
+def _after_last_at(part: str) -> str:
+    """A user name holding '@' is not one SQLAlchemy reads; keep what follows the last '@'."""
+    return part.rsplit("@", 1)[-1]
+
+
+def _secret_candidates(text: str, parsed: URL | None) -> list[str]:
+    """Every string that may be (part of) a password, longest first: SQLAlchemy's reading of
+    the password and of secret query options, and an independent reading of the raw text that
+    takes everything between the first ':' of the user part and the last '@' as password."""
+    from urllib.parse import quote, quote_plus, unquote
+
+    found: set[str] = set()
+    values: list[str] = []
+    if parsed is not None:
+        if parsed.password:
+            values.append(str(parsed.password))
+        for key, value in parsed.query.items():
+            if _SECRET_OPTION.search(str(key)):
+                values.extend([value] if isinstance(value, str) else list(value))
+    _, separator, rest = text.partition("://")
+    if separator and "@" in rest:
+        userinfo = rest.rsplit("@", 1)[0]
+        if ":" in userinfo:
+            raw = userinfo.split(":", 1)[1]
+            values.append(raw)
+            values.extend(piece for piece in re.split(r"[@:/?#]", raw) if len(piece) >= 3)
+    for value in values:
+        if value:
+            found.update({value, quote(value, safe=""), quote_plus(value), unquote(value)})
+    return sorted((item for item in found if item), key=len, reverse=True)
 
 
 def secrets_of(url: str | URL) -> list[str]:
-    from urllib.parse import quote, quote_plus
-
+    """Strings to remove from any text that may echo the URL (a driver's error message)."""
     from sqlalchemy.engine import make_url
 
+    text = url if isinstance(url, str) else url.render_as_string(hide_password=False)
     try:
         parsed = make_url(url) if isinstance(url, str) else url
     except Exception:
-        return []
-    password = parsed.password
-    if not password:
-        return []
-    text = str(password)
-    return sorted({text, quote(text, safe=""), quote_plus(text)}, key=len, reverse=True)
+        parsed = None
+    return _secret_candidates(text, parsed)
 
 
 def scrub(text: str, url: str | URL | None) -> str:
     """Remove the URL's password from any text (driver messages sometimes echo conninfo)."""
     if url is None:
         return text
+    raw = url if isinstance(url, str) else url.render_as_string(hide_password=False)
+    if raw:
+        text = text.replace(raw, redact_url(url))  # the URL itself, echoed whole
     for secret in secrets_of(url):
-        text = text.replace(secret, "***")
+        if len(secret) >= 2:
+            text = text.replace(secret, "***")
     text = re.sub(r"password=\S+", "password=***", text)
+    # any other URL's password the driver echoes (user:password@)
+    text = re.sub(r"://([^\s/@:]*):(?!\*\*\*@)[^\s/@]*@", r"://\1:***@", text)
     return text
 
 
@@ -196,8 +290,16 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
         connect_args["program_name"] = label
         connect_args["connect_timeout"] = 10
         connect_args["charset"] = "utf8mb4"
+        connect_args["init_command"] = f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'"
         options["pool_pre_ping"] = False
-    engine = sa.create_engine(parsed, connect_args=connect_args, **options)
+    try:
+        engine = sa.create_engine(parsed, connect_args=connect_args, **options)
+    except (ValueError, TypeError, sa.exc.ArgumentError) as error:
+        # The dialect converts URL options itself (?connect_timeout=abc is int("abc")).
+        raise UserError(
+            f"the database URL {redact_url(parsed)} has an option the driver cannot use: "
+            f"{scrub(str(error), url)[:200]}; check the options after '?'"
+        ) from None
     if backend == "sqlite":
         _prepare_sqlite(engine)
     return engine

@@ -15,7 +15,9 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.db import tables
-from billing_config.db.rows import Entry, MissingReference, insert_entries, now_stamp, set_references
+from billing_config.db.live import read_live
+from billing_config.db.mapping import default_mapping
+from billing_config.db.rows import Entry, MissingReference, book_from, insert_entries, now_stamp, set_references
 from billing_config.errors import UserError
 from billing_config.kinds import KINDS, Kind, get_kind
 from billing_config.loader import Document
@@ -51,7 +53,8 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
     and an applied one cannot differ, chains of next statuses included.
     """
     stamp = now_stamp()
-    ids = {kind.name: tables.id_map(connection, kind) for kind in KINDS}
+    mapping = default_mapping()
+    book = book_from(read_live(connection, mapping, with_usage=False, strict=False))
     waiting: list[tuple[Kind, list[Entry]]] = []
     for kind in kinds:
         table = tables.kind_table(kind)
@@ -59,11 +62,11 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
         if not documents or not _is_empty(connection, table):
             continue
         entries: list[Entry] = [(d.code, kind.with_defaults(d.data)) for d in sorted(documents, key=lambda d: d.code)]
-        waiting.append((kind, insert_entries(connection, kind, entries, ids, stamp)))
+        waiting.append((kind, insert_entries(connection, mapping, mapping.kinds[kind.name], entries, book, stamp)))
         report.filled[table.name] = len(entries)
     for kind, unresolved in waiting:
         try:
-            set_references(connection, kind, unresolved, ids)
+            set_references(connection, mapping.kinds[kind.name], unresolved, book)
         except MissingReference as error:
             raise UserError(
                 f"cannot seed {kind.table} from config/{kind.name}/: {error}. The table it refers to already had rows "

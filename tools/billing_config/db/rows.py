@@ -1,30 +1,53 @@
-"""Config entries to rows of their kind's table: the one place values become columns.
+"""Config entries to rows of a mapped table: the one place values become columns.
 
-Both ``apply`` (its creates) and ``db init`` (seeding empty tables from config/) insert entries
-whose references may name rows that do not exist yet, such as a chain of new statuses. Both
-insert with those references NULL and set them once every row has an id, in a fixed number of
-batched statements per kind, whatever the number of entries.
+Both ``apply`` and ``db init`` insert entries whose references may name rows that do not exist
+yet (a chain of new statuses). Both insert with those references empty and set them once
+every row has a key, in a fixed number of batched statements per kind. A table without a code
+column gets a binding (code -> key) per new row in the tool's own table, in the same
+transaction.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+from collections.abc import Mapping as MappingType, Sequence
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import tables
-from billing_config.kinds import Field, Kind
+from billing_config.db import access
+from billing_config.db.live import LiveState
+from billing_config.db.mapping import FieldMap, KindMap, Mapping, SetValue
 
-Entry = tuple[str, Mapping[str, Any]]  # code, every field's value (references as codes)
-Ids = dict[str, dict[str, int]]  # kind name -> code -> id
+Entry = tuple[str, MappingType[str, Any]]  # code, every field's value (references as codes)
 
 
 class MissingReference(Exception):
     """Internal signal: a reference names a row the database lacks. Raised by
-    :func:`reference_id` and caught by this package's callers (apply, db init), each of which
+    :func:`reference_value` and caught by this package's callers (apply, db init), each of which
     says what it means for them; it never reaches the command line as it is."""
+
+
+@dataclass(slots=True)
+class KeyBook:
+    """What references are written as: kind -> code -> key, and kind -> via column -> code -> value."""
+
+    keys: dict[str, dict[str, Any]] = field(default_factory=dict)
+    vias: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
+    known: dict[str, set[Any]] = field(default_factory=dict)  # every visible key, bound or not
+
+
+def book_from(live: LiveState) -> KeyBook:
+    """The keys (and via values) of every live row, as references are written."""
+    book = KeyBook()
+    for name, rows in live.rows.items():
+        book.keys[name] = {code: row.id for code, row in rows.items()}
+        book.known[name] = {row.id for row in rows.values()} | {row.id for row in live.unbound.get(name, ())}
+        for row in rows.values():
+            for via, value in row.via.items():
+                book.vias.setdefault(name, {}).setdefault(via, {})[row.code] = value
+    return book
 
 
 def now_stamp() -> datetime:
@@ -32,57 +55,165 @@ def now_stamp() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
-def reference_id(spec: Field, value: Any, ids: Ids) -> int | None:
-    """The id a reference field's code stands for; MissingReference when no such row exists."""
-    if value is None:
+def encode(fmap: FieldMap, value: Any) -> Any:
+    """A config value as its column stores it (the first stored value of its encoding)."""
+    if fmap.encode is not None:
+        return fmap.encode[value]
+    return value
+
+
+def reference_value(fmap: FieldMap, code: Any, book: KeyBook) -> Any:
+    """The key (or via value) a reference's code stands for; MissingReference when no such row."""
+    if code is None:
+        return fmap.none
+    target = fmap.field.references or ""
+    if fmap.via:
+        found = book.vias.get(target, {}).get(fmap.via, {}).get(code)
+    else:
+        found = book.keys.get(target, {}).get(code)
+    if found is None:
+        raise MissingReference(f"{fmap.name} names '{code}', which is not in the live database")
+    return found
+
+
+def set_values(spec: dict[str, SetValue], table: sa.TableClause, stamp: datetime) -> dict[str, Any]:
+    result: dict[str, Any] = {}
+    for column, value in spec.items():
+        if value.increment is not None:
+            result[column] = table.c[column] + value.increment
+        else:
+            result[column] = value.value(stamp)
+    return result
+
+
+def _key_expression(connection: sa.Connection, kmap: KindMap) -> Any:
+    if kmap.key_source != "sequence" or kmap.sequence is None:
         return None
-    target = ids[spec.references or ""].get(value)
-    if target is None:
-        raise MissingReference(f"{spec.name} names '{value}', which is not in the live database")
-    return target
+    if connection.dialect.name == "postgresql":
+        return sa.func.nextval(kmap.sequence)
+    return sa.literal_column(f"NEXT VALUE FOR {kmap.sequence}")
 
 
-def insert_entries(connection: sa.Connection, kind: Kind, entries: Sequence[Entry], ids: Ids, stamp: datetime) -> list[Entry]:
-    """Insert the entries in one batch and refresh ``ids[kind.name]``.
+def insert_entries(
+    connection: sa.Connection, mapping: Mapping, kmap: KindMap, entries: Sequence[Entry], book: KeyBook, stamp: datetime,
+) -> list[Entry]:
+    """Insert the entries in one batch and learn their keys (one more query, and one batch of
+    bindings for a table without a code column).
 
-    References whose target has no row yet are left NULL; those entries are returned, for
+    References whose target has no row yet are left empty; those entries are returned, for
     :func:`set_references` once every row of the run exists.
     """
+    if not entries:
+        return []
+    table = access.kind_table(kmap)
+    fixed: dict[str, Any] = {c.column: c.plain for c in kmap.where}
+    fixed.update(set_values(kmap.insert_set, table, stamp))
+    key_expression = _key_expression(connection, kmap)
+    if key_expression is not None:
+        fixed[kmap.key] = key_expression
+    literal = {k: v for k, v in fixed.items() if not isinstance(v, sa.ColumnElement)}
+    expressions = {k: v for k, v in fixed.items() if isinstance(v, sa.ColumnElement)}
     rows: list[dict[str, Any]] = []
     waiting: list[Entry] = []
     for code, values in entries:
-        row: dict[str, Any] = {"code": code, "created": stamp, "last_modified": stamp}
-        for spec in kind.fields:
-            row[tables.column_name(spec)] = values[spec.name]
+        row: dict[str, Any] = dict(literal)
+        if kmap.code is not None:
+            row[kmap.code.column] = kmap.code.stored(code)
         pending = False
-        for spec in kind.reference_fields:
-            value = values[spec.name]
-            target = ids[spec.references or ""].get(value) if value is not None else None
-            pending = pending or (value is not None and target is None)
-            row[tables.column_name(spec)] = target
+        for fmap in kmap.mapped_fields:
+            column = fmap.column or ""
+            if fmap.field.references:
+                try:
+                    row[column] = reference_value(fmap, values[fmap.name], book)
+                except MissingReference:
+                    row[column] = fmap.none
+                    pending = True
+            else:
+                row[column] = encode(fmap, values[fmap.name])
         rows.append(row)
         if pending:
             waiting.append((code, values))
-    if rows:
-        connection.execute(tables.kind_table(kind).insert(), rows)
-    ids[kind.name] = tables.id_map(connection, kind)
+    statement = sa.insert(table)
+    if expressions:
+        statement = statement.values(expressions)
+    connection.execute(statement, rows)
+    _learn_keys(connection, mapping, kmap, entries, rows, book)
     return waiting
 
 
-def set_references(connection: sa.Connection, kind: Kind, entries: Sequence[Entry], ids: Ids) -> None:
-    """Fill in the references :func:`insert_entries` had to leave NULL, in one batch."""
+def _learn_keys(
+    connection: sa.Connection, mapping: Mapping, kmap: KindMap, entries: Sequence[Entry], rows: list[dict[str, Any]], book: KeyBook,
+) -> None:
+    """Find the new rows' keys: rows in scope whose key was not seen before, matched by code
+    (or, without a code column, by the name just written), then bind them where needed."""
+    from billing_config.db.live import via_columns
+
+    vias = via_columns(mapping).get(kmap.name, ())
+    table = access.kind_table(kmap, vias)
+    name_column = next(f.column for f in kmap.mapped_fields if f.name == "name")
+    match_column = kmap.code.column if kmap.code is not None else name_column
+    wanted = {row[match_column or ""]: code for (code, _v), row in zip(entries, rows, strict=True)}
+    columns = [table.c[kmap.key], table.c[match_column or ""], table.c[kmap.created] if kmap.created else sa.null(), *(table.c[v] for v in vias)]
+    known = book.known.setdefault(kmap.name, set())
+    keys = book.keys.setdefault(kmap.name, {})
+    found: dict[str, tuple[Any, Any]] = {}
+    for key, matched, created, *via_values in connection.execute(sa.select(*columns).where(*access.scope(table, kmap.where))):
+        if key in known:
+            continue
+        if isinstance(matched, str) and matched not in wanted:
+            matched = matched.rstrip(" ")
+        code = wanted.get(matched)
+        if code is None:
+            continue
+        if code in found:
+            raise MissingReference(f"two new rows of {kmap.qualified} read as '{code}'; their names must differ")
+        found[code] = (key, created)
+        for via, value in zip(vias, via_values, strict=True):
+            book.vias.setdefault(kmap.name, {}).setdefault(via, {})[code] = value
+    for code, (key, _created) in found.items():
+        keys[code] = key
+        known.add(key)
+    if kmap.code is None and found:
+        bind(connection, mapping, kmap, [(code, key, created) for code, (key, created) in found.items()])
+
+
+def bind(connection: sa.Connection, mapping: Mapping, kmap: KindMap, bindings: list[tuple[str, Any, Any]]) -> None:
+    """Record code -> key bindings (with the row's created value) in the tool's table."""
+    if not bindings:
+        return
+    stamp = now_stamp()
+    connection.execute(
+        sa.insert(access.bindings_table(mapping)),
+        [
+            {"kind": kmap.name, "code": code, "key_value": access.key_text(key),
+             "created": None if created is None else str(created), "bound_at": stamp}
+            for code, key, created in bindings
+        ],
+    )
+
+
+def unbind(connection: sa.Connection, mapping: Mapping, kmap: KindMap, codes: list[str]) -> None:
+    if not codes:
+        return
+    table = access.bindings_table(mapping)
+    connection.execute(sa.delete(table).where(table.c.kind == kmap.name, table.c.code.in_(codes)))
+
+
+def set_references(connection: sa.Connection, kmap: KindMap, entries: Sequence[Entry], book: KeyBook) -> None:
+    """Fill in the references :func:`insert_entries` had to leave empty, in one batch."""
     if not entries:
         return
-    table = tables.kind_table(kind)
+    references = [f for f in kmap.mapped_fields if f.field.references]
+    table = access.kind_table(kmap)
     statement = (
-        table.update()
-        .where(table.c.id == sa.bindparam("b_id"))
-        .values({tables.column_name(spec): sa.bindparam(f"b_{spec.name}") for spec in kind.reference_fields})
+        sa.update(table)
+        .where(table.c[kmap.key] == sa.bindparam("b_key"), *access.scope(table, kmap.where))
+        .values({f.column or "": sa.bindparam(f"b_{f.column}") for f in references})
     )
     connection.execute(
         statement,
         [
-            {"b_id": ids[kind.name][code], **{f"b_{spec.name}": reference_id(spec, values[spec.name], ids) for spec in kind.reference_fields}}
+            {"b_key": book.keys[kmap.name][code], **{f"b_{f.column}": reference_value(f, values[f.name], book) for f in references}}
             for code, values in entries
         ],
     )

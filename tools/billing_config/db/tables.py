@@ -6,8 +6,10 @@ table) and the platform's ``created``/``last_modified`` timestamps. Adding a kin
 the registry and its schema adds the table or column here without touching this module.
 
 One definition serves SQLite, PostgreSQL and MariaDB. On MariaDB every table uses utf8mb4 with
-the binary collation, so codes and names compare exactly as written (case and accents count)
-and any text, emoji included, round-trips literally.
+the binary no-pad collation, so codes and names compare exactly as written (case, accents and
+trailing spaces count: ``utf8mb4_bin`` is PAD SPACE on MariaDB, so ``'billing '`` would equal
+``'billing'``) and any text, emoji included, round-trips literally. Tables made before keep
+theirs; plan compares codes under the live column's collation (db/collation.py).
 """
 
 from __future__ import annotations
@@ -17,6 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
+from billing_config.db.tool_tables import AUDIT_LOG as AUDIT_LOG
+from billing_config.db.tool_tables import MARIADB_COLLATION as MARIADB_COLLATION
+from billing_config.db.tool_tables import add_tool_tables, exact_collation_on_mariadb
 from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Field, Kind, get_kind
 
 # Text columns without a maxLength in the schema (enums) get this length.
@@ -36,7 +41,6 @@ TICKETS = "tickets"
 NUMBERS = "numbers"
 SERVICES = "services"
 FEATURES = "features"
-AUDIT_LOG = "config_audit_log"
 
 
 def column_name(field: Field) -> str:
@@ -163,32 +167,14 @@ def _usage_tables(metadata: sa.MetaData) -> None:
     )
 
 
-def _audit_table(metadata: sa.MetaData) -> None:
-    sa.Table(
-        AUDIT_LOG, metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("applied_at", sa.DateTime(), nullable=False),
-        sa.Column("run_id", sa.String(36), nullable=False, index=True),
-        sa.Column("kind", sa.String(64), nullable=False),
-        sa.Column("code", sa.String(CODE_MAX_LENGTH), nullable=False),
-        sa.Column("action", sa.String(16), nullable=False),
-        sa.Column("before", sa.JSON(none_as_null=True), nullable=True),
-        sa.Column("after", sa.JSON(none_as_null=True), nullable=True),
-        sa.Column("git_commit", sa.String(64), nullable=True),
-        sa.Column("git_author", sa.String(255), nullable=True),
-        sa.Column("tool_version", sa.String(32), nullable=False),
-        sa.Column("applied_by", sa.String(255), nullable=True),
-        **MYSQL_TABLE_OPTIONS,
-    )
-
-
 @lru_cache(maxsize=1)
 def metadata() -> sa.MetaData:
     result = sa.MetaData()
     for kind in KINDS:
         _kind_table(result, kind)
     _usage_tables(result)
-    _audit_table(result)
+    add_tool_tables(result)
+    exact_collation_on_mariadb(result)
     return result
 
 

@@ -21,7 +21,6 @@ never change what validate, plan and apply see; the hypothesis tests hold it to 
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -298,12 +297,8 @@ def _explained(problem: Finding) -> Finding:
 
 
 def write_atomically(path: Path, text: str) -> None:
-    """Replace the file in one step, so an interrupted fmt never leaves half a file."""
-    temporary = path.with_name(f".{path.name}.fmt-tmp")
-    temporary.write_text(text, encoding="utf-8", newline="")
-    try:
-        mode = path.stat().st_mode & 0o7777
-        os.chmod(temporary, mode)
-    except OSError:
-        pass
-    os.replace(temporary, path)
+    """Replace the file in one step, so an interrupted fmt never leaves half a file; never
+    through a symlink and never outside the file's folder (files.safe_write)."""
+    from billing_config.files.safe_write import write_text
+
+    write_text(path.parent, path.name, text)

@@ -55,6 +55,11 @@ def scaffold_entry(config_dir: Path, kind: Kind, name: str, code: str | None = N
     name_field = kind.field_map["name"]
     if not name:
         raise UserError("the name is empty; give the name staff will see, for example 'Payment Plan'")
+    from billing_config.rules.json_schema import text_problem
+
+    problem = text_problem(name)
+    if problem is not None:
+        raise UserError(f"the name {ascii(name)} {problem}")
     if name_field.max_length is not None and len(name) > name_field.max_length:
         raise UserError(f"the name is {len(name)} characters long; a {kind.singular} name has at most {name_field.max_length}")
     chosen = code if code is not None else code_from_name(name)
@@ -74,8 +79,11 @@ def scaffold_entry(config_dir: Path, kind: Kind, name: str, code: str | None = N
     clash = _same_name(folder, name)
     if clash is not None:
         raise UserError(f"{clash} already has the name '{name}' (names are unique ignoring case); choose another name")
-    folder.mkdir(exist_ok=True)
-    path.write_text(dump_entry(kind, kind.with_defaults({"name": name})), encoding="utf-8")
+    from billing_config.files.safe_write import write_text
+
+    if not folder.is_symlink():
+        folder.mkdir(exist_ok=True)
+    write_text(folder, path.name, dump_entry(kind, kind.with_defaults({"name": name})), exclusive=True)
     return path
 
 

@@ -19,7 +19,7 @@ W = Severity.WARNING
 class RuleInfo:
     id: str
     severity: Severity
-    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "format", "chain", "lint"
+    stage: str  # "layout", "yaml", "schema", "references", "uniqueness", "format", "chain", "lint", "doctor"
     summary: str
 
 
@@ -61,8 +61,9 @@ _RULES = (
     RuleInfo("next-status-self", E, "references", "A status whose next status is itself."),
     RuleInfo("next-status-cycle", E, "references", "Following next statuses comes back to where it started."),
     # Uniqueness within a kind.
-    RuleInfo("duplicate-name", E, "uniqueness", "Two entries of a kind share a name, ignoring case."),
+    RuleInfo("duplicate-name", E, "uniqueness", "Two entries of a kind share a name, ignoring case and Unicode spelling (NFC)."),
     RuleInfo("duplicate-short-name", E, "uniqueness", "Two entries of a kind share a short name, ignoring case."),
+    RuleInfo("mixed-script-name", W, "lint", "A name with a word mixing Latin, Greek or Cyrillic letters; it looks like another name."),
     # Formatting: valid YAML that fmt cannot rewrite without guessing.
     RuleInfo("fmt-cannot-format", E, "format", "A file fmt cannot put in canonical form without guessing, such as two keys on one line; it is left as it is."),
     # The lifecycle chain: settings the platform cannot carry out, and links that contradict themselves.
@@ -82,6 +83,18 @@ _RULES = (
     RuleInfo("active-and-suspended", W, "lint", "A status that is both active and suspended."),
     RuleInfo("crm-only-with-login", W, "lint", "A CRM-only status that still allows portal login."),
     RuleInfo("final-bill-options-unused", W, "lint", "Final-bill options set on a status whose final_invoice is false; they have no effect."),
+    # doctor: does the database fit its mapping?
+    RuleInfo("doctor-missing-table", E, "doctor", "A table the mapping names does not exist."),
+    RuleInfo("doctor-missing-column", E, "doctor", "A column the mapping names does not exist in its table."),
+    RuleInfo("doctor-column-type", E, "doctor", "A column's type cannot hold the values of the field mapped to it."),
+    RuleInfo("doctor-column-length", E, "doctor", "A text column shorter than the longest value the field's schema allows."),
+    RuleInfo("doctor-not-null", E, "doctor", "A NOT NULL column without a default that no field, where or set covers; inserts would fail."),
+    RuleInfo("doctor-key-default", E, "doctor", "The key column has no identity, auto-increment or default, so new rows would get no key."),
+    RuleInfo("doctor-live-value", E, "doctor", "A live value no encoding of the mapping reads, or a reference to a row the tool cannot see."),
+    RuleInfo("doctor-sql-mode", E, "doctor", "MariaDB/MySQL without strict mode silently truncates text and zeroes bad values."),
+    RuleInfo("doctor-search-path", E, "doctor", "PostgreSQL's search_path names no schema, so unqualified tables cannot be found."),
+    RuleInfo("doctor-privilege", E, "doctor", "The database user lacks a privilege the tool needs on a mapped table."),
+    RuleInfo("doctor-trigger", W, "doctor", "A mapped table has triggers; they run on every write the tool makes."),
     RuleInfo("duplicate-display-position", W, "lint", "Two entries of a kind share a display position, so their order is arbitrary."),
 )
 

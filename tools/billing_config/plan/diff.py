@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 
 from billing_config import __version__
 from billing_config.errors import UserError
-from billing_config.kinds import KINDS, Kind
+from billing_config.kinds import Kind
 from billing_config.loader import Document
 from billing_config.plan.model import (
-    CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged,
+    CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged, show,
 )
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.shipped import shipped_warnings
@@ -40,39 +40,47 @@ def compute_plan(
     database: str = "",
     git: GitInfo | None = None,
 ) -> Plan:
-    by_kind: dict[str, dict[str, Document]] = {kind.name: {} for kind in KINDS}
+    mapping = live.mapping
+    # A kind the mapping does not list is not on this target: its files are left alone here.
+    by_kind: dict[str, dict[str, Document]] = {name: {} for name in mapping.kinds}
     for document in documents:
-        by_kind[document.kind][document.code] = document
+        if document.kind in by_kind:
+            by_kind[document.kind][document.code] = document
     _check_reference_kinds(by_kind, live)
+    _check_unmapped_fields(by_kind, live)
 
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
-    for kind in KINDS:
-        if kind.managed:
-            kind_changes, kind_unmanaged = _diff_kind(kind, by_kind[kind.name], live, prune)
-            changes.extend(kind_changes)
-            unmanaged.extend(kind_unmanaged)
-    live_counts = {kind.name: live.count(kind) for kind in KINDS if kind.managed}
+    for kmap in mapping.managed():
+        kind_changes, kind_unmanaged = _diff_kind(kmap.kind, by_kind[kmap.name], live, prune)
+        changes.extend(kind_changes)
+        unmanaged.extend(kind_unmanaged)
+    live_counts = {kmap.name: live.count(kmap.kind) for kmap in mapping.managed()}
     limits = thresholds or Thresholds()
-    blockers = _in_use(changes) + check_thresholds(changes, live_counts, limits)
+    blockers = (
+        _collisions(changes, live) + _in_use(changes) + _deletes_not_mapped(changes, live)
+        + check_thresholds(changes, live_counts, limits)
+    )
     return Plan(
         changes=changes, unmanaged=unmanaged, blockers=blockers, fingerprint=live.fingerprint,
         live_counts=live_counts, prune=prune, thresholds=limits, database=database,
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
-        tool_version=__version__, git=git or GitInfo(None, None), warnings=shipped_warnings(changes),
+        tool_version=__version__, git=git or GitInfo(None, None), managed_kinds=list(live_counts),
+        warnings=shipped_warnings(changes),
     )
 
 
 def _check_reference_kinds(by_kind: dict[str, dict[str, Document]], live: LiveState) -> None:
     problems: list[str] = []
-    for kind in KINDS:
-        if kind.managed:
+    for kmap in live.mapping.kinds.values():
+        if kmap.managed:
             continue
+        kind = kmap.kind
         for code, document in sorted(by_kind[kind.name].items()):
             if code not in live.rows[kind.name]:
                 problems.append(
                     f"{document.path}: {kind.singular} '{code}' does not exist in the live database "
-                    f"(table {kind.table}); the platform owns that list and the sync tool never writes it"
+                    f"(table {kmap.qualified}); the platform owns that list and the sync tool never writes it"
                 )
     if problems:
         raise PlanError(
@@ -82,10 +90,28 @@ def _check_reference_kinds(by_kind: dict[str, dict[str, Document]], live: LiveSt
         )
 
 
+def _check_unmapped_fields(by_kind: dict[str, dict[str, Document]], live: LiveState) -> None:
+    """A field mapped `false` has no column on this target: only its default can be kept."""
+    problems: list[str] = []
+    for kmap in live.mapping.managed():
+        for fmap in kmap.unmapped_fields:
+            default = fmap.field.default
+            for code, document in sorted(by_kind[kmap.name].items()):
+                value = document.data.get(fmap.name, default)
+                if value != default or type(value) is not type(default):
+                    problems.append(
+                        f"{document.path}: {fmap.name} is {show(value)}, but {kmap.qualified} has no column for it "
+                        f"(the mapping says {fmap.name} = false); leave it at its default {show(default)} for this target"
+                    )
+    if problems:
+        raise PlanError("the configuration sets fields this target cannot store:\n  " + "\n  ".join(problems))
+
+
 def _impact(kind: Kind, live: LiveState, code: str) -> tuple[int | None, str | None]:
-    if kind.usage is None:
+    kmap = live.mapping.kinds.get(kind.name)
+    if kmap is None or not kmap.usage:
         return None, None
-    return live.usage.get(kind.name, {}).get(code, 0), kind.usage.noun
+    return live.usage.get(kind.name, {}).get(code, 0), " and ".join(dict.fromkeys(u.noun for u in kmap.usage))
 
 
 def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prune: bool) -> tuple[list[Change], list[Unmanaged]]:
@@ -119,7 +145,24 @@ def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prun
             changes.append(Change(kind.name, code, DELETE, str(row.values["name"]), dict(row.values), None, [], impact, noun))
         else:
             unmanaged.append(Unmanaged(kind.name, code, str(row.values["name"]), impact, noun))
+    for row in live.unbound.get(kind.name, ()):
+        # No code yet (no code column, or a legacy one): `adopt` binds it; never deleted.
+        unmanaged.append(Unmanaged(kind.name, f"#{row.id}", row.name, None, None))
     return changes, unmanaged
+
+
+def _deletes_not_mapped(changes: list[Change], live: LiveState) -> list[Blocker]:
+    result = []
+    for change in changes:
+        kmap = live.mapping.kinds[change.kind]
+        if change.action == DELETE and kmap.delete is None:
+            result.append(Blocker(
+                rule="delete-not-mapped", kind=change.kind, code=change.code,
+                message=f"{kmap.kind.singular} '{change.code}' ({change.name}) would be deleted, but the mapping "
+                f"{live.mapping.source} says nothing about deleting {kmap.name}",
+                hint=f'keep config/{change.kind}/{change.code}.yaml, or add delete = {{ COLUMN = value }} (soft) or delete = "hard" to [kinds.{change.kind}]',
+            ))
+    return result
 
 
 def _same(old: object, new: object) -> bool:
@@ -127,11 +170,43 @@ def _same(old: object, new: object) -> bool:
     return type(old) is type(new) and old == new if old is not None and new is not None else old is new
 
 
+def _collisions(changes: list[Change], live: LiveState) -> list[Blocker]:
+    """Creates whose code the live code column already holds under its collation ('billing '
+    or 'Billing' beside billing.yaml on a PAD SPACE or case-insensitive MariaDB column)."""
+    from billing_config.db.collation import collation_key
+    from billing_config.kinds import get_kind
+
+    blockers: list[Blocker] = []
+    for change in changes:
+        collation = live.collations.get(change.kind)
+        if change.action != CREATE or not collation:
+            continue
+        key = collation_key(change.code, collation)
+        stored = [*live.rows[change.kind], *(str(row.legacy) for row in live.unbound.get(change.kind, ()) if row.legacy is not None)]
+        clash = sorted(code for code in stored if code != change.code and collation_key(code, collation) == key)
+        if clash:
+            kind = get_kind(change.kind)
+            blockers.append(
+                Blocker(
+                    rule="code-collision", kind=change.kind, code=change.code,
+                    message=(
+                        f"{kind.singular} '{change.code}' can't be created: the live row {ascii(clash[0])} counts as the "
+                        f"same code under the column's collation {collation}"
+                    ),
+                    hint=(
+                        "rename or remove that live row on the platform (or name the file after it), "
+                        "then plan again"
+                    ),
+                )
+            )
+    return blockers
+
+
 def _in_use(changes: list[Change]) -> list[Blocker]:
     from billing_config.kinds import get_kind
 
     return [
-        in_use_blocker(get_kind(change.kind), change.code, change.name, change.impact)
+        in_use_blocker(get_kind(change.kind), change.code, change.name, change.impact, noun=change.impact_noun)
         for change in changes
         if change.action == DELETE and change.impact
     ]

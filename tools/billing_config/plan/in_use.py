@@ -11,8 +11,8 @@ from billing_config.kinds import Kind
 from billing_config.plan.model import Blocker
 
 
-def in_use_blocker(kind: Kind, code: str, name: str, count: int, *, since_plan: bool = False) -> Blocker:
-    noun = kind.usage.noun if kind.usage else "rows"
+def in_use_blocker(kind: Kind, code: str, name: str, count: int, *, since_plan: bool = False, noun: str | None = None) -> Blocker:
+    noun = noun or (kind.usage.noun if kind.usage else "rows")
     moved = "is now used" if since_plan else "is used"
     retire = (
         f"keep config/{kind.name}/{code}.yaml and set `availability: Historical` to retire it, or "

@@ -1,8 +1,11 @@
-"""The plan as plain values, and its stable JSON form (``format_version`` 1).
+"""The plan as plain values, and its stable JSON form (``format_version`` 2).
 
 The JSON form is what ``plan --format json`` prints and ``plan --out`` saves; ``apply --plan``
-reads it back with :meth:`Plan.from_dict`. Fields are only ever added to version 1; a change
-of meaning gets a new version, and apply refuses versions it does not know.
+reads it back with :meth:`Plan.from_dict`. Fields are only ever added within a version; a
+change of meaning gets a new version, and apply refuses versions it does not know.
+
+Version 2 (issue 8) adds ``config_digest``: a saved plan is bound to the config it came from,
+and apply recomputes it from that config rather than trusting the file's contents.
 """
 
 from __future__ import annotations
@@ -11,7 +14,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 ACTIONS = (CREATE, UPDATE, DELETE)
 
@@ -124,6 +127,8 @@ class Plan:
     created_at: str
     tool_version: str
     git: GitInfo = field(default_factory=lambda: GitInfo(None, None))
+    managed_kinds: list[str] | None = None  # the kinds the target's mapping manages (None: the registry's)
+    config_digest: str = ""  # of the validated config the plan was computed from
     warnings: list[PlanWarning] = field(default_factory=list)
 
     @property
@@ -137,6 +142,8 @@ class Plan:
         """Managed kinds in registry order (the order apply writes them)."""
         from billing_config.kinds import KINDS
 
+        if self.managed_kinds is not None:
+            return list(self.managed_kinds)
         return [kind.name for kind in KINDS if kind.managed]
 
     def summary(self) -> dict[str, dict[str, int]]:
@@ -179,6 +186,7 @@ class Plan:
             "created_at": self.created_at,
             "database": self.database,
             "fingerprint": self.fingerprint,
+            "config_digest": self.config_digest,
             "prune": self.prune,
             "thresholds": asdict(self.thresholds),
             "git": asdict(self.git),
@@ -194,7 +202,10 @@ class Plan:
     def from_dict(cls, data: dict[str, Any]) -> Plan:
         version = data.get("format_version")
         if version != FORMAT_VERSION:
-            raise ValueError(f"plan format_version {version!r} is not {FORMAT_VERSION}")
+            raise ValueError(
+                f"format_version is {version!r}, and this billing-config applies only version {FORMAT_VERSION}: "
+                "make a new plan with this version of the tool"
+            )
         changes = []
         for item in data["changes"]:
             impact = item.get("impact") or None
@@ -221,5 +232,15 @@ class Plan:
             created_at=data["created_at"],
             tool_version=data["tool_version"],
             git=GitInfo(**data.get("git", {"commit": None, "author": None})),
+            managed_kinds=list(data["summary"]) if "summary" in data else None,
+            config_digest=data["config_digest"],
             warnings=[PlanWarning(**w) for w in data.get("warnings", [])],
         )
+
+    def changes_as_data(self) -> list[dict[str, Any]]:
+        """What apply compares between a saved plan and the plan it recomputes."""
+        return [
+            {"kind": c.kind, "code": c.code, "action": c.action, "name": c.name, "before": c.before, "after": c.after,
+             "fields": [[f.field, f.old, f.new] for f in c.fields]}
+            for c in self.changes
+        ]

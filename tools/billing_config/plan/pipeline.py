@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from billing_config.db.live import LiveState
+    from billing_config.db.mapping import Mapping
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,19 +67,25 @@ def planner(documents: list[Document], settings: PlanSettings) -> Callable[[Live
     """The diff of these documents against any live state, for apply to run under its lock."""
     from billing_config.plan.diff import compute_plan
 
+    from billing_config.plan.source import config_digest
+
+    digest = config_digest(documents)
+
     def plan_against(live: LiveState) -> Plan:
-        return compute_plan(
+        plan = compute_plan(
             documents, live, prune=settings.prune, thresholds=settings.thresholds,
             database=settings.database, git=settings.git,
         )
+        plan.config_digest = digest
+        return plan
 
     return plan_against
 
 
-def make_plan(engine: Engine, url: str, documents: list[Document], settings: PlanSettings) -> Plan:
+def make_plan(engine: Engine, url: str, documents: list[Document], settings: PlanSettings, mapping: Mapping | None = None) -> Plan:
     """Read the live state (one short read-only transaction) and diff the documents against it."""
     from billing_config.db.connect import run_guarded
     from billing_config.db.live import read_live_explained
 
-    live = run_guarded(url, lambda: read_live_explained(engine))
+    live = run_guarded(url, lambda: read_live_explained(engine, mapping))
     return planner(documents, settings)(live)

@@ -6,6 +6,7 @@ import json
 from collections.abc import Sequence
 
 from billing_config.findings import Finding, Severity
+from billing_config.render.escape import gh_data, gh_property, log_line, terminal
 
 from billing_config.render import FINDING_FORMATS as FORMATS  # noqa: F401  (the registry)
 
@@ -15,30 +16,26 @@ _RESET = "\033[0m"
 
 
 def render_text(findings: Sequence[Finding], colour: bool = False) -> str:
-    """Compiler style, one line a problem: PATH:LINE:COLUMN: SEVERITY RULE message."""
+    """Compiler style, one line a problem: PATH:LINE:COLUMN: SEVERITY RULE message.
+
+    Paths and messages carry file names and values, so each line is escaped for the terminal
+    and for CI logs (render.escape.log_line); colour is added after escaping.
+    """
     lines = []
     for f in findings:
         severity = f.severity.value
         if colour:
             lines.append(
-                f"{_BOLD}{f.path}:{f.line}:{f.column}:{_RESET} {_COLOURS[f.severity]}{severity}{_RESET} "
-                f"{_BOLD}{f.rule}{_RESET} {f.message}"
+                f"{_BOLD}{log_line(f.path)}:{f.line}:{f.column}:{_RESET} {_COLOURS[f.severity]}{severity}{_RESET} "
+                f"{_BOLD}{f.rule}{_RESET} {terminal(f.message)}"
             )
         else:
-            lines.append(f"{f.path}:{f.line}:{f.column}: {severity} {f.rule} {f.message}")
+            lines.append(log_line(f"{f.path}:{f.line}:{f.column}: {severity} {f.rule} {f.message}"))
     return "".join(line + "\n" for line in lines)
 
 
 def render_json(findings: Sequence[Finding]) -> str:
     return json.dumps([f.as_dict() for f in findings], indent=2, ensure_ascii=False) + "\n"
-
-
-def _escape_data(text: str) -> str:
-    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
-
-
-def _escape_property(text: str) -> str:
-    return _escape_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def render_github(findings: Sequence[Finding]) -> str:
@@ -47,9 +44,9 @@ def render_github(findings: Sequence[Finding]) -> str:
     for f in findings:
         command = "error" if f.severity is Severity.ERROR else "warning"
         properties = (
-            f"file={_escape_property(f.path)},line={f.line},col={f.column},title={_escape_property(f.rule)}"
+            f"file={gh_property(f.path)},line={f.line},col={f.column},title={gh_property(f.rule)}"
         )
-        lines.append(f"::{command} {properties}::{_escape_data(f.message)}")
+        lines.append(f"::{command} {properties}::{gh_data(f.message)}")
     return "".join(line + "\n" for line in lines)
 
 

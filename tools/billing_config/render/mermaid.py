@@ -17,6 +17,7 @@ from collections.abc import Collection, Iterable
 
 from billing_config.kinds import KINDS, KINDS_BY_NAME, Kind, is_valid_code
 from billing_config.loader import Document
+from billing_config.render.escape import has_control, md_fence
 
 CHANGED_CLASS = "changed"
 MISSING_CLASS = "missing"
@@ -26,7 +27,12 @@ _CLASS_DEFS = (
 )
 # Mermaid's entity codes: '#35;' is '#'. Quotes end a label, '<' '>' and '&' would be HTML,
 # a backtick turns a label into markdown.
-_ESCAPES = {'"': "#34;", "#": "#35;", "&": "#38;", "<": "#60;", ">": "#62;", "`": "#96;"}
+# '%' and ':' too: Mermaid rewrites the source before parsing it, applying a '%%{init}%%'
+# directive anywhere in the text and reading 'style ...: ...;' pieces, so a name could restyle
+# the diagram or lose characters (Mermaid's own parser, tests/e2e/test_mermaid.py, found both).
+_ESCAPES = {
+    '"': "#34;", "#": "#35;", "%": "#37;", "&": "#38;", ":": "#58;", ";": "#59;", "<": "#60;", ">": "#62;", "`": "#96;",
+}
 
 
 def lifecycle_kinds() -> tuple[tuple[Kind, str], ...]:
@@ -41,7 +47,7 @@ def lifecycle_kinds() -> tuple[tuple[Kind, str], ...]:
 
 def escape_label(text: str) -> str:
     """Text safe inside a quoted Mermaid label: entity codes for the characters Mermaid reads."""
-    cleaned = "".join(" " if ord(ch) < 32 or ch in "\u2028\u2029\x85" else ch for ch in text)
+    cleaned = "".join(" " if has_control(ch) else ch for ch in text)  # every control, C1 and bidi too
     return "".join(_ESCAPES.get(ch, ch) for ch in cleaned)
 
 
@@ -167,8 +173,9 @@ def lifecycle_chain(documents: Iterable[Document], highlight: Collection[str] = 
 
 
 def fenced(source: str) -> str:
-    """The diagram as a Markdown code block, which GitHub and GitLab render as a picture."""
-    return f"```mermaid\n{source}```\n"
+    """The diagram as a Markdown code block, which GitHub and GitLab render as a picture; the
+    fence is longer than any backtick run in the source, so nothing in it can close the block."""
+    return md_fence(source, "mermaid")
 
 
 # GitHub's Mermaid refuses diagrams over 50,000 characters, and the whole plan comment must stay

@@ -12,36 +12,33 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show
+from billing_config.render.escape import md_code, md_text
 
 GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_LIMIT = 60_000  # leaves room for whatever a workflow wraps around the comment
 MAX_BLOCKERS_SHOWN = 20
 _SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
-
-
-def _cell(text: str) -> str:
-    """Text safe inside a table cell or inline code: no pipes, newlines or backticks breaking out."""
-    return text.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ").replace("`", "'").replace("<", "&lt;")
+_RESERVE = 400  # for the truncation note and closing tags
 
 
 def _change_block(change: Change) -> str:
-    lines = [f"- `{_SIGNS[change.action]}` **{_cell(change.code)}** ({_cell(show(change.name))})"]
+    lines = [f"- `{_SIGNS[change.action]}` **{md_text(change.code)}** ({md_text(show(change.name))})"]
     if change.action == UPDATE:
         for f in change.fields:
-            lines.append(f"  - `{f.field}`: `{_cell(show(f.old))}` → `{_cell(show(f.new))}`")
+            lines.append(f"  - {md_code(f.field)}: {md_code(show(f.old))} → {md_code(show(f.new))}")
     sentence = change.impact_sentence()
     if sentence:
-        lines.append(f"  - impact: {_cell(sentence)}")
+        lines.append(f"  - impact: {md_text(sentence)}")
     return "\n".join(lines) + "\n"
 
 
-def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> str:
-    limit = min(limit, GITHUB_COMMENT_LIMIT - 1)
+def _header(plan: Plan) -> str:
+    """Blockers, headline, the summary table and where the plan was made."""
     head = ["### billing-config plan", ""]
     if plan.blockers:
         head.append(f"**Apply will refuse this plan** ({len(plan.blockers)} problem(s)):")
         head.append("")
-        head.extend(f"- :no_entry: {_cell(b.message)}. {_cell(b.hint)}." for b in plan.blockers[:MAX_BLOCKERS_SHOWN])
+        head.extend(f"- :no_entry: {md_text(b.message)}. {md_text(b.hint)}." for b in plan.blockers[:MAX_BLOCKERS_SHOWN])
         if len(plan.blockers) > MAX_BLOCKERS_SHOWN:
             head.append(f"- … and {len(plan.blockers) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
         head.append("")
@@ -49,7 +46,7 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
         head.append(f"**Check before approving** ({len(plan.warnings)} warning(s); apply goes ahead):")
         head.append("")
         head.extend(
-            f"- :warning: `{w.rule}`: {_cell(w.message)}. Why it matters: {_cell(w.why)}."
+            f"- :warning: {md_code(w.rule)}: {md_text(w.message)}. Why it matters: {md_text(w.why)}."
             for w in plan.warnings[:MAX_BLOCKERS_SHOWN]
         )
         if len(plan.warnings) > MAX_BLOCKERS_SHOWN:
@@ -61,54 +58,69 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
     head.append("| --- | ---: | ---: | ---: | ---: | ---: |")
     for kind, counts in plan.summary().items():
         head.append(
-            f"| {kind} | {counts['create']} | {counts['update']} | {counts['delete']} | {counts['unmanaged']} | {counts['live']} |"
+            f"| {md_text(kind)} | {counts['create']} | {counts['update']} | {counts['delete']} | {counts['unmanaged']} | {counts['live']} |"
         )
     head.append("")
-    head.append(f"<sub>Database `{_cell(plan.database)}`, live state `{plan.fingerprint[:19]}`</sub>")
+    head.append(f"<sub>Database {md_code(plan.database)}, live state {md_code(plan.fingerprint[:19])}</sub>")
     head.append("")
-    out = "\n".join(head) + "\n"
-    truncated = False
-    omitted = 0
-    reserve = 400  # for the truncation note and closing tags
-    for section in extra_sections:
-        text = section.rstrip("\n") + "\n\n"
-        if len(out) + len(text) + reserve > limit:
-            omitted += 1  # a section too big for the comment is left out whole, never cut
-            continue
-        out += text
+    return "\n".join(head) + "\n"
+
+
+def _blocks(plan: Plan) -> list[tuple[str, list[str]]]:
+    """One collapsible section per kind with changes, then the unmanaged entries: (title, items)."""
     blocks: list[tuple[str, list[str]]] = []
+    summary = plan.summary()
     for kind in plan.kinds():
         kind_changes = [c for c in plan.changes if c.kind == kind]
         if kind_changes:
-            counts = plan.summary()[kind]
+            counts = summary[kind]
             title = f"{kind}: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete"
             blocks.append((title, [_change_block(c) for c in kind_changes]))
     if plan.unmanaged:
         items = [
-            f"- `?` **{_cell(u.kind)}/{_cell(u.code)}** ({_cell(show(u.name))})"
-            + (f", used by {u.impact} {u.impact_noun}" if u.impact_noun else "") + "\n"
+            f"- `?` **{md_text(u.kind)}/{md_text(u.code)}** ({md_text(show(u.name))})"
+            + (f", used by {u.impact} {md_text(u.impact_noun)}" if u.impact_noun else "") + "\n"
             for u in plan.unmanaged
         ]
         blocks.append((f"unmanaged: {len(plan.unmanaged)} live entries without a config file (kept; --prune deletes them)", ["".join(items)]))
+    return blocks
 
+
+def _fill(out: str, blocks: list[tuple[str, list[str]]], limit: int) -> tuple[str, bool]:
+    """Append the sections while they fit; True when something had to be left out."""
     for title, items in blocks:
-        opening = f"<details><summary>{_cell(title)}</summary>\n\n"
+        opening = f"<details><summary>{md_text(title)}</summary>\n\n"
         closing = "\n</details>\n\n"
-        if len(out) + len(opening) + len(closing) + reserve > limit:
-            truncated = True
-            break
+        if len(out) + len(opening) + len(closing) + _RESERVE > limit:
+            return out, True
         section = opening
+        truncated = False
         for item in items:
-            if len(out) + len(section) + len(item) + len(closing) + reserve > limit:
+            if len(out) + len(section) + len(item) + len(closing) + _RESERVE > limit:
                 truncated = True
                 break
             section += item
         out += section + closing
         if truncated:
-            break
+            return out, True
+    return out, False
+
+
+def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> str:
+    """The comment: every piece of user or live text passes through render.escape."""
+    limit = min(limit, GITHUB_COMMENT_LIMIT - 1)
+    out = _header(plan)
+    omitted = 0
+    for section in extra_sections:
+        text = section.rstrip("\n") + "\n\n"
+        if len(out) + len(text) + _RESERVE > limit:
+            omitted += 1  # a section too big for the comment is left out whole, never cut
+            continue
+        out += text
+    out, truncated = _fill(out, _blocks(plan), limit)
     if truncated or omitted:
-        if len(out) + reserve > limit:  # only a pathological header gets here
-            out = out[: limit - reserve]
+        if len(out) + _RESERVE > limit:  # only a pathological header gets here
+            out = out[: limit - _RESERVE]
         left_out = f" ({omitted} section(s) too large to include)" if omitted else ""
         out += (
             f"> :warning: Cut short to fit a pull-request comment{left_out}: {len(plan.changes)} change(s) in all. "

@@ -1,8 +1,14 @@
-"""A plan as a reviewer reads it in a terminal: Terraform-like, ``+`` create, ``~`` update, ``-`` delete."""
+"""A plan as a reviewer reads it in a terminal: Terraform-like, ``+`` create, ``~`` update, ``-`` delete.
+
+Every line passes through :func:`render.escape.log_line` before colour is added, so a name or
+code holding ``\\r`` or an ANSI sequence is shown escaped and can't rewrite the lines above it
+(the apply prompt shows this text) nor issue a CI runner command.
+"""
 
 from __future__ import annotations
 
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show
+from billing_config.render.escape import log_line
 
 _SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
 _COLOURS = {CREATE: "\033[32m", UPDATE: "\033[33m", DELETE: "\033[31m"}
@@ -11,7 +17,7 @@ _RESET = "\033[0m"
 
 def _change_lines(change: Change, colour: bool) -> list[str]:
     sign = _SIGNS[change.action]
-    head = f"  {sign} {change.address} ({show(change.name)})"
+    head = log_line(f"  {sign} {change.address} ({show(change.name)})")
     if colour:
         head = f"{_COLOURS[change.action]}{head}{_RESET}"
     lines = [head]
@@ -29,11 +35,11 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
         lines.extend(f"      {f.field.ljust(width)}: {show(f.old)} → {show(f.new)}" for f in change.fields)
     if sentence:
         lines.append(f"      impact: {sentence}")
-    return lines
+    return [lines[0], *(log_line(line) for line in lines[1:])]
 
 
 def render_plan_text(plan: Plan, colour: bool = False) -> str:
-    lines = [f"Plan for {plan.database} (live state {plan.fingerprint[:19]}…)", ""]
+    lines = [log_line(f"Plan for {plan.database} (live state {plan.fingerprint[:19]}…)"), ""]
     if not plan.has_changes:
         lines.append("No changes. The live database matches the configuration.")
     for kind in plan.kinds():
@@ -42,19 +48,19 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
             continue
         lines.append(f"{kind}:")
         for change in kind_changes:
-            lines.extend(_change_lines(change, colour))
+            lines.extend(_change_lines(change, colour))  # escaped there, before colour
         lines.append("")
     if plan.unmanaged:
         lines.append("Unmanaged (live, no config file; kept unless you plan with --prune):")
         for entry in plan.unmanaged:
             used = f", used by {entry.impact} {entry.impact_noun}" if entry.impact_noun else ""
-            lines.append(f"  ? {entry.kind}/{entry.code} ({show(entry.name)}{used})")
+            lines.append(log_line(f"  ? {entry.kind}/{entry.code} ({show(entry.name)}{used})"))
         lines.append("")
     if plan.blockers:
         lines.append("Apply will refuse this plan:")
         for blocker in plan.blockers:
-            lines.append(f"  ! {blocker.message}")
-            lines.append(f"    {blocker.hint}")
+            lines.append(log_line(f"  ! {blocker.message}"))
+            lines.append(log_line(f"    {blocker.hint}"))
         lines.append("")
     if plan.warnings:
         lines.append("Warnings (apply goes ahead; check these before approving):")

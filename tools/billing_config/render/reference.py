@@ -115,7 +115,8 @@ def _allowed(field: Field, spec: dict[str, Any]) -> str:
     if "minimum" in spec or "maximum" in spec:
         parts.append(f"{spec.get('minimum', '')} to {spec.get('maximum', '')}".strip())
     if field.references is None and "pattern" in spec:
-        parts.append(f"matching `{_cell(spec['pattern'])}`")
+        if len(spec["pattern"]) <= 60:  # longer ones (the text rules) are said in words in the description
+            parts.append(f"matching `{_cell(spec['pattern'])}`")
     if spec.get("minLength"):
         parts.append(f"at least {spec['minLength']} character(s)")
     return "; ".join(parts)

@@ -12,6 +12,7 @@ from billing_config.findings import Finding
 from billing_config.rules.chain import check_chain, check_entry_settings
 from billing_config.loader import Document
 from billing_config.rules.lint import check_display_positions, check_status_settings
+from billing_config.rules.lookalike import check_lookalikes
 from billing_config.rules.references import Index, check_references, index_documents
 from billing_config.rules.json_schema import check_schema
 from billing_config.rules.uniqueness import check_uniqueness
@@ -19,7 +20,7 @@ from billing_config.rules.uniqueness import check_uniqueness
 DocumentRule = Callable[[Document], list[Finding]]
 TreeRule = Callable[[Index], list[Finding]]
 
-DOCUMENT_RULES: tuple[DocumentRule, ...] = (check_schema, check_status_settings, check_entry_settings)
+DOCUMENT_RULES: tuple[DocumentRule, ...] = (check_schema, check_status_settings, check_lookalikes, check_entry_settings)
 # References run first and apart: they also need the codes of files that exist but failed to load.
 TREE_RULES: tuple[TreeRule, ...] = (check_uniqueness, check_display_positions, check_chain)
 

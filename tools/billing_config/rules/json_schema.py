@@ -3,11 +3,19 @@
 jsonschema-rs gives the yes/no answer in under a microsecond an entry. Only entries that fail
 are handed to the pure-Python jsonschema, whose errors carry enough structure for us to write
 our own messages: its own messages quote whole values, which for a hostile file can be huge.
+
+The two must agree on what a ``pattern`` means. JSON Schema patterns are ECMA-262 regular
+expressions, in which ``$`` is the very end of the text; in Python's ``re`` it also matches
+before a final line break, so ``next_status: "x\\n"`` failed the fast check yet got no finding
+from the explainer, and validated. The explainer therefore reads ``$`` the ECMA way, and an
+entry the fast validator refuses always gets at least one finding.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import re
+from functools import lru_cache
+from typing import Any, Iterator
 
 from billing_config.findings import Finding, did_you_mean, finding, shorten
 from billing_config.kinds import Kind, get_kind
@@ -33,7 +41,28 @@ def check_schema(document: Document) -> list[Finding]:
     kind = get_kind(document.kind)
     if _fast_validator(kind).is_valid(document.data):
         return []
-    return _explain(kind, document)
+    findings = _explain(kind, document)
+    if not findings:  # the validators disagree: refuse rather than let the entry through
+        findings = [
+            finding(
+                "schema", document.path, 1, 1, f"the entry breaks a rule of {kind.schema_file}",
+                kind=document.kind, code=document.code,
+            )
+        ]
+    return findings
+
+
+@lru_cache(maxsize=None)
+def _ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema (ECMA-262) pattern for Python's re: an unescaped ``$`` is the end of the text."""
+    return re.compile(re.sub(r"(?<!\\)\$", r"\\Z", pattern))
+
+
+def _ecma_pattern(validator: Any, pattern: str, instance: Any, schema: Any) -> Iterator[Any]:
+    from jsonschema.exceptions import ValidationError
+
+    if validator.is_type(instance, "string") and not _ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
 
 
 def _fast_validator(kind: Kind) -> Any:
@@ -45,12 +74,18 @@ def _fast_validator(kind: Kind) -> Any:
     return validator
 
 
+def ecma_validator(schema: dict[str, Any]) -> Any:
+    """A pure-Python Draft 2020-12 validator whose patterns read ``$`` the ECMA-262 way."""
+    from jsonschema import Draft202012Validator
+    from jsonschema.validators import extend
+
+    return extend(Draft202012Validator, {"pattern": _ecma_pattern})(schema)  # type: ignore[no-untyped-call]
+
+
 def _explainer(kind: Kind) -> Any:
     validator = _explainers.get(kind.name)
     if validator is None:
-        from jsonschema import Draft202012Validator
-
-        validator = _explainers[kind.name] = Draft202012Validator(kind.schema)
+        validator = _explainers[kind.name] = ecma_validator(kind.schema)
     return validator
 
 
@@ -59,9 +94,13 @@ def _explain(kind: Kind, document: Document) -> list[Finding]:
     # A value of the wrong type also misses the enum or pattern meant for the right type; one
     # mistake should read as one finding, so the type error speaks for its value alone.
     mistyped = {tuple(e.absolute_path) for e in errors if e.validator == "type"}
+    # An empty name also fails the name pattern (blank); "empty" says it once.
+    too_short = {tuple(e.absolute_path) for e in errors if e.validator == "minLength"}
     findings: list[Finding] = []
     for error in errors:
         if error.validator != "type" and tuple(error.absolute_path) in mistyped:
+            continue
+        if error.validator == "pattern" and tuple(error.absolute_path) in too_short:
             continue
         findings.extend(_describe(kind, document, error))
     return findings
@@ -135,10 +174,31 @@ def _describe(kind: Kind, document: Document, error: Any) -> list[Finding]:
                 f"{field} is {shorten(value)}, which is not a code: name a {target.singular} by its file name "
                 f"under config/{target.name}/ (lower-case words joined by hyphens, such as 'ex-customer')"
             )
+        elif isinstance(value, str) and (problem := text_problem(value)):
+            message = f"{field} is {shorten(value)}, which {problem}"
         else:
             message = f"{field} is {shorten(value)}, which does not have the allowed form ({error.validator_value})"
         return [make("schema-pattern", message)]
     return [make("schema", f"{field} breaks the '{keyword}' rule of {kind.schema_file}")]
+
+
+# What the text patterns of the schemas refuse (see schemas/*.schema.json), said in words.
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\u2028\u2029\ufeff]")
+
+
+def text_problem(value: str) -> str | None:
+    """Why a name-like text breaks the schemas' text rules, in words; None when it doesn't."""
+    control = _CONTROL.search(value.replace("\t", "")) or _CONTROL.search(value)
+    if control is not None:
+        return (
+            f"holds the control character {ascii(control.group())[1:-1]}; remove it "
+            "(text never holds control characters, a tab aside in long text)"
+        )
+    if not value.strip():
+        return "is blank; give it a value"
+    if value != value.strip():
+        return "starts or ends with whitespace; remove it"
+    return None
 
 
 def _describe_value(value: Any) -> str:

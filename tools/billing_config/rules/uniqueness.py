@@ -1,4 +1,4 @@
-"""Names and short names are unique within a kind, ignoring case."""
+"""Names and short names are unique within a kind, ignoring case and Unicode spelling."""
 
 from __future__ import annotations
 
@@ -11,8 +11,15 @@ _UNIQUE_FIELDS = {"name": "duplicate-name", "short_name": "duplicate-short-name"
 
 
 def unique_key(value: str) -> str:
-    """What two names must differ in to count as different: case and surrounding spaces don't."""
-    return value.strip().casefold()
+    """What two names must differ in to count as different: case, surrounding spaces and the
+    Unicode spelling don't ("Café" typed as one é or as e + combining accent is one name).
+
+    NFC before and after case folding: folding can undo a composition (and ``new`` shares this
+    key, so it never creates what validate then rejects).
+    """
+    import unicodedata
+
+    return unicodedata.normalize("NFC", unicodedata.normalize("NFC", value.strip()).casefold())
 
 
 def check_uniqueness(index: Index) -> list[Finding]:

@@ -1,0 +1,210 @@
+"""Two vendor-style billing schemas unlike the reference one, and mapping files for them.
+
+Vendor A ("safe"): Y/N flags, availability as a number, no code column for statuses (the tool
+binds codes), legacy department codes such as ``Field_Ops``, a tenant column, soft delete,
+short varchars, created/updated stamps. Vendor B: an identity key, its own PostgreSQL schema,
+upper-case codes with underscores (``VIP_CLIENT``), differently named columns, hard delete.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from billing_config.kinds import get_kind
+
+_STATUS_COLUMNS = {"name": "status_name", "short_name": "abbrev", "display_position": "sort_no", "next_status": "next_status_id"}
+_STATUS_FLAGS = {"is_active": "active_yn", "is_billable": "billable_yn"}
+
+
+def vendor_a_metadata() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table(
+        "cust_status", metadata,
+        sa.Column("status_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("tenant_id", sa.Integer, nullable=False),
+        sa.Column("status_name", sa.String(100), nullable=False),
+        sa.Column("abbrev", sa.String(20), nullable=True),
+        sa.Column("avail", sa.SmallInteger, nullable=False),
+        sa.Column("sort_no", sa.Integer, nullable=False, server_default="0"),
+        sa.Column("active_yn", sa.CHAR(1), nullable=False),
+        sa.Column("billable_yn", sa.CHAR(1), nullable=False),
+        sa.Column("next_status_id", sa.Integer, nullable=True),
+        sa.Column("deleted", sa.CHAR(1), nullable=False, server_default="N"),
+        sa.Column("created_on", sa.DateTime, nullable=True),
+        sa.Column("updated_on", sa.DateTime, nullable=True),
+    )
+    sa.Table(
+        "dept", metadata,
+        sa.Column("dept_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("tenant_id", sa.Integer, nullable=False),
+        sa.Column("dept_cd", sa.String(64), nullable=False),
+        sa.Column("dept_name", sa.String(100), nullable=False),
+        sa.Column("deleted", sa.CHAR(1), nullable=False, server_default="N"),
+    )
+    sa.Table(
+        "account", metadata,
+        sa.Column("account_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("tenant_id", sa.Integer, nullable=False),
+        sa.Column("status_id", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "ticket", metadata,
+        sa.Column("ticket_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("dept_id", sa.Integer, nullable=False),
+    )
+    return metadata
+
+
+def vendor_a_mapping() -> str:
+    fields = []
+    for spec in get_kind("statuses").fields:
+        if spec.name in _STATUS_COLUMNS:
+            fields.append(f'{spec.name} = "{_STATUS_COLUMNS[spec.name]}"')
+        elif spec.name in _STATUS_FLAGS:
+            fields.append(f'{spec.name} = {{ column = "{_STATUS_FLAGS[spec.name]}", values = {{ true = ["Y", "y"], false = "N" }} }}')
+        elif spec.name == "availability":
+            fields.append('availability = { column = "avail", values = { Headline = 1, Standard = 2, Historical = 3 } }')
+        else:
+            fields.append(f"{spec.name} = false")
+    status_fields = "\n".join(fields)
+    return f"""
+[kinds.statuses]
+table = "cust_status"
+key = "status_id"
+where = {{ tenant_id = 1, deleted = "N" }}
+delete = {{ deleted = "Y" }}
+
+[kinds.statuses.set]
+created = "created_on"
+last_modified = "updated_on"
+
+[kinds.statuses.fields]
+{status_fields}
+
+[[kinds.statuses.usage]]
+table = "account"
+column = "status_id"
+noun = "accounts"
+where = {{ tenant_id = 1 }}
+
+[kinds.departments]
+table = "dept"
+key = "dept_id"
+code = "dept_cd"
+where = {{ tenant_id = 1, deleted = "N" }}
+delete = {{ deleted = "Y" }}
+
+[kinds.departments.fields]
+name = "dept_name"
+
+[[kinds.departments.usage]]
+table = "ticket"
+column = "dept_id"
+noun = "tickets"
+"""
+
+
+def seed_vendor_a(engine: sa.Engine) -> None:
+    vendor_a_metadata().create_all(engine)
+    with engine.begin() as connection:
+        statuses = [
+            # tenant 1, visible
+            {"status_id": 1, "tenant_id": 1, "status_name": "Active", "abbrev": "ACT", "avail": 1, "sort_no": 10, "active_yn": "Y", "billable_yn": "Y", "next_status_id": None, "deleted": "N"},
+            {"status_id": 2, "tenant_id": 1, "status_name": "Suspended", "abbrev": None, "avail": 2, "sort_no": 20, "active_yn": "y", "billable_yn": "N", "next_status_id": 3, "deleted": "N"},
+            {"status_id": 3, "tenant_id": 1, "status_name": "Ceased", "abbrev": "CEA", "avail": 3, "sort_no": 30, "active_yn": "N", "billable_yn": "N", "next_status_id": None, "deleted": "N"},
+            {"status_id": 4, "tenant_id": 1, "status_name": "Old Trial", "abbrev": "", "avail": 3, "sort_no": 40, "active_yn": "N", "billable_yn": "N", "next_status_id": None, "deleted": "N"},
+            # out of scope: another tenant, a soft-deleted row (with values no mapping reads)
+            {"status_id": 5, "tenant_id": 2, "status_name": "Active", "abbrev": "X" * 20, "avail": 9, "sort_no": 0, "active_yn": "?", "billable_yn": "Q", "next_status_id": 99, "deleted": "N"},
+            {"status_id": 6, "tenant_id": 1, "status_name": "Gone", "abbrev": None, "avail": 2, "sort_no": 0, "active_yn": "N", "billable_yn": "N", "next_status_id": None, "deleted": "Y"},
+        ]
+        for row in statuses:
+            row.setdefault("created_on", None)
+            row.setdefault("updated_on", None)
+        connection.execute(vendor_a_metadata().tables["cust_status"].insert(), statuses)
+        connection.execute(vendor_a_metadata().tables["dept"].insert(), [
+            {"dept_id": 1, "tenant_id": 1, "dept_cd": "Field_Ops", "dept_name": "Field Operations", "deleted": "N"},
+            {"dept_id": 2, "tenant_id": 1, "dept_cd": "billing", "dept_name": "Billing", "deleted": "N"},
+            {"dept_id": 3, "tenant_id": 2, "dept_cd": "Field_Ops", "dept_name": "Field Operations", "deleted": "N"},
+        ])
+        connection.execute(vendor_a_metadata().tables["account"].insert(), [
+            {"account_id": n, "tenant_id": 1 if n <= 5 else 2, "status_id": 1 if n <= 3 else (2 if n <= 5 else 4)} for n in range(1, 9)
+        ])
+        connection.execute(vendor_a_metadata().tables["ticket"].insert(), [{"ticket_id": 1, "dept_id": 1}])
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            for table in ("cust_status", "dept", "account", "ticket"):
+                key = {"cust_status": "status_id", "dept": "dept_id", "account": "account_id", "ticket": "ticket_id"}[table]
+                connection.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{table}', '{key}'), 100)")
+
+
+def vendor_b_metadata(schema: str | None) -> sa.MetaData:
+    metadata = sa.MetaData(schema=schema)
+    sa.Table(
+        "grp", metadata,
+        sa.Column("grp_key", sa.Integer, sa.Identity(start=500), primary_key=True),
+        sa.Column("grp_code", sa.String(64), nullable=False, unique=True),
+        sa.Column("label", sa.String(100), nullable=False),
+        sa.Column("css", sa.String(64), nullable=True),
+        sa.Column("ord", sa.Integer, nullable=True),
+        sa.Column("is_personal", sa.Boolean, nullable=False),
+        sa.Column("is_reseller", sa.SmallInteger, nullable=False),
+    )
+    sa.Table(
+        "grp_member", metadata,
+        sa.Column("member_id", sa.Integer, sa.Identity(), primary_key=True),
+        sa.Column("grp_key", sa.Integer, nullable=False),
+    )
+    return metadata
+
+
+def vendor_b_mapping(schema: str | None) -> str:
+    prefix = f"{schema}." if schema else ""
+    return f"""
+[tool]
+{f'schema = "{schema}"' if schema else ''}
+
+[kinds.groups]
+table = "{prefix}grp"
+key = "grp_key"
+code = {{ column = "grp_code", case = "upper", separator = "_" }}
+delete = "hard"
+
+[kinds.groups.fields]
+name = "label"
+display_class = "css"
+display_position = {{ column = "ord", null = 0 }}
+personal_customer = "is_personal"
+reseller = {{ column = "is_reseller", values = {{ true = 1, false = 0 }} }}
+
+[[kinds.groups.usage]]
+table = "{prefix}grp_member"
+column = "grp_key"
+noun = "members"
+"""
+
+
+def seed_vendor_b(engine: sa.Engine, schema: str | None) -> None:
+    if schema and engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {schema} CASCADE")
+            connection.exec_driver_sql(f"CREATE SCHEMA {schema}")
+    metadata = vendor_b_metadata(schema)
+    metadata.create_all(engine)
+    grp = metadata.tables[f"{schema}.grp" if schema else "grp"]
+    member = metadata.tables[f"{schema}.grp_member" if schema else "grp_member"]
+    with engine.begin() as connection:
+        connection.execute(grp.insert(), [
+            {"grp_code": "VIP_CLIENT", "label": "VIP Client", "css": None, "ord": None, "is_personal": False, "is_reseller": 0},
+            {"grp_code": "RESIDENTIAL", "label": "Residential", "css": "res", "ord": 2, "is_personal": True, "is_reseller": 0},
+            {"grp_code": "LondonRegion", "label": "London Region", "css": "", "ord": 3, "is_personal": False, "is_reseller": 1},
+        ])
+        first = connection.execute(sa.select(grp.c.grp_key).where(grp.c.grp_code == "VIP_CLIENT")).scalar_one()
+        connection.execute(member.insert(), [{"grp_key": first}, {"grp_key": first}])
+
+
+def write_mapping(folder: Path, text: str) -> Path:
+    path = folder / "mapping.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -1,0 +1,47 @@
+"""SQL for a mapped kind: its table as a lightweight construct, its scope, its bindings.
+
+Tables are built untyped from the mapping (``sa.table``/``sa.column``), so a vendor's column
+types are read as the driver hands them over and decoded by the mapping, exactly the same way
+for the reference schema and for any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+
+from billing_config.db.mapping import Condition, KindMap, Mapping, UsageMap
+from billing_config.db.tool_tables import BINDINGS, tool_table
+
+
+def kind_table(kmap: KindMap, extra: tuple[str, ...] = ()) -> sa.TableClause:
+    return sa.table(kmap.table, *(sa.column(name) for name in dict.fromkeys([*kmap.columns(), *extra])), schema=kmap.schema)
+
+
+def condition_clause(table: sa.TableClause, condition: Condition) -> sa.ColumnElement[bool]:
+    column: sa.ColumnClause[Any] = table.c[condition.column]
+    if condition.null is not None:
+        return column.is_(None) if condition.null else column.is_not(None)
+    if condition.choices is not None:
+        return column.in_(condition.choices)
+    clause: sa.ColumnElement[bool] = column == condition.value
+    return clause
+
+
+def scope(table: sa.TableClause, conditions: tuple[Condition, ...]) -> list[sa.ColumnElement[bool]]:
+    return [condition_clause(table, c) for c in conditions]
+
+
+def usage_table(usage: UsageMap) -> sa.TableClause:
+    columns = dict.fromkeys([usage.column, *(c.column for c in usage.where)])
+    return sa.table(usage.table, *(sa.column(name) for name in columns), schema=usage.schema)
+
+
+def bindings_table(mapping: Mapping) -> sa.Table:
+    return tool_table(BINDINGS, mapping.tool_schema)
+
+
+def key_text(key: Any) -> str:
+    """Keys are stored as text in the bindings table, so any key type fits."""
+    return str(key)

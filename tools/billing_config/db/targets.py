@@ -1,0 +1,42 @@
+"""Which mapping a command uses: ``--mapping FILE``, else the target's ``mapping`` (relative to
+its billing-config.toml), else the reference schema's default mapping."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from billing_config.db.mapping import Mapping, default_mapping, load_mapping
+from billing_config.errors import UserError
+
+
+def target_mapping_path(target: str, start: Path) -> Path | None:
+    """The mapping file a target names, resolved against the toml that names it."""
+    import tomllib
+
+    from billing_config.db.connect import find_targets_file
+
+    path = find_targets_file(start)
+    if path is None:
+        return None
+    try:
+        with open(path, "rb") as handle:
+            document = tomllib.load(handle)
+    except (OSError, tomllib.TOMLDecodeError):
+        return None  # choose_database has already said what is wrong with the file
+    spec = document.get("targets", {}).get(target) if isinstance(document.get("targets"), dict) else None
+    if not isinstance(spec, dict) or "mapping" not in spec:
+        return None
+    value = spec["mapping"]
+    if not isinstance(value, str) or not value:
+        raise UserError(f'{path}: [targets.{target}] mapping must be a path to a mapping file, e.g. mapping = "mappings/live.toml"')
+    return (path.parent / value)
+
+
+def choose_mapping(mapping_file: Path | None, target: str | None, start: Path) -> Mapping:
+    if mapping_file is None and target:
+        mapping_file = target_mapping_path(target, start)
+    if mapping_file is None:
+        return default_mapping()
+    if not mapping_file.is_file():
+        raise UserError(f"the mapping file {mapping_file} does not exist; write one (see docs/examples/vendor-mapping.toml) or fix the path")
+    return load_mapping(mapping_file)

@@ -1,0 +1,63 @@
+"""``adopt`` carried out: bindings recorded in one transaction, then the missing entry files.
+
+Files are written from a fresh read once every row has its code, so references between
+adopted rows come out as codes. Only missing files are written; existing ones are left as
+they are (plan then shows where they differ from live).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+
+from billing_config.db.live import LiveState, read_live
+from billing_config.db.rows import bind
+from billing_config.files.canonical import dump_entry
+from billing_config.kinds import get_kind
+from billing_config.loader.tree import ENTRY_SUFFIX
+from billing_config.plan.adopt import Proposed
+
+
+@dataclass(slots=True)
+class AdoptReport:
+    bound: int = 0
+    written: list[Path] = field(default_factory=list)
+
+
+def record_bindings(connection: sa.Connection, live: LiveState, proposal: Sequence[Proposed]) -> int:
+    by_kind: dict[str, list[tuple[str, Any, Any]]] = {}
+    for item in proposal:
+        by_kind.setdefault(item.kind, []).append((item.code, item.key, item.created))
+    for kind, bindings in by_kind.items():
+        bind(connection, live.mapping, live.mapping.kinds[kind], bindings)
+    return len(proposal)
+
+
+def write_missing_files(live: LiveState, config_dir: Path) -> list[Path]:
+    """A file for every bound live row of every mapped kind that has none."""
+    written: list[Path] = []
+    for kmap in live.mapping.kinds.values():
+        kind = get_kind(kmap.name)
+        folder = config_dir / kind.name
+        folder.mkdir(parents=True, exist_ok=True)
+        for code, row in sorted(live.rows[kind.name].items()):
+            path = folder / f"{code}{ENTRY_SUFFIX}"
+            if path.exists() or path.is_symlink():
+                continue
+            path.write_text(dump_entry(kind, kind.with_defaults(row.values)), encoding="utf-8")
+            written.append(path)
+    return written
+
+
+def adopt(engine: sa.Engine, live: LiveState, proposal: Sequence[Proposed], config_dir: Path) -> AdoptReport:
+    report = AdoptReport()
+    with engine.begin() as connection:
+        report.bound = record_bindings(connection, live, proposal)
+    with engine.connect() as connection, connection.begin():
+        fresh = read_live(connection, live.mapping, with_usage=False)
+    report.written = write_missing_files(fresh, config_dir)
+    return report
