@@ -11,6 +11,7 @@ import pytest
 
 from billing_config.cli import main
 from tests.conftest import CONFIG, REPO
+from tests.testing.git import git, init_repository
 
 
 def test_validate_passes_on_the_repository_config(capsys: pytest.CaptureFixture[str]) -> None:
@@ -31,6 +32,10 @@ def test_validate_reports_a_dangling_next_status_as_text(config_tree: Path, caps
 
 
 def test_validate_as_a_real_process_with_json_output(config_tree: Path) -> None:
+    """In a git checkout, the clash lands on the file the change edited."""
+    init_repository(config_tree.parent)
+    git(config_tree.parent, "add", "-A")
+    git(config_tree.parent, "commit", "-q", "-m", "sample")
     (config_tree / "departments" / "sales.yaml").write_text("name: Accounts\n")
     completed = subprocess.run(
         [sys.executable, "-m", "billing_config", "validate", "--format", "json"],
@@ -47,7 +52,7 @@ def test_validate_as_a_real_process_with_json_output(config_tree: Path) -> None:
             "severity": "error",
             "rule": "duplicate-name",
             "message": "name 'Accounts' is already used by config/departments/accounts.yaml; "
-            "each department needs its own name (case is ignored)",
+            "give this department a name of its own (case is ignored)",
             "json_path": "$.name",
             "kind": "departments",
             "code": "sales",

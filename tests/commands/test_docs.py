@@ -6,7 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from billing_config.findings import CATALOGUE
+from billing_config.render.rule_catalogue import full_catalogue
+
+CATALOGUE = full_catalogue()
 from billing_config.cli import main
 from billing_config.kinds import KINDS
 from billing_config.render.reference import REFERENCE_PATH, reference_markdown
@@ -27,7 +29,7 @@ def test_the_reference_covers_every_kind_field_and_rule() -> None:
         for field in kind.fields:
             assert f"| `{field.name}`" in text and field.description.split(".")[0] in text
     for rule in CATALOGUE.values():
-        assert f"| `{rule.id}` | {rule.severity.value} |" in text
+        assert f"| [`{rule.id}`](#{rule.id}) | {rule.severity.value} |" in text
     assert "| `availability` | Availability | text | `\"Standard\"` | `Headline`, `Standard`, `Historical` |" in text
     assert "a code of [`number-statuses`](#number-status-number-statuses)" in text
 

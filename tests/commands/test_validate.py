@@ -15,10 +15,15 @@ from billing_config.findings import Finding, Severity
 from billing_config.render.findings import render_github, render_text
 from billing_config.rules.tree import validate_tree
 from tests.conftest import CONFIG, REPO
+from tests.testing.git import git, init_repository
 
 
 def _break_three_files(config: Path) -> None:
-    """Problems in three files, written in an order unlike the sorted one."""
+    """Problems in three files, written in an order unlike the sorted one, as a change to a
+    committed tree (so the name clash lands on the edited file, as it does for an admin)."""
+    init_repository(config.parent)
+    git(config.parent, "add", "-A")
+    git(config.parent, "commit", "-q", "-m", "sample")
     (config / "statuses" / "suspended.yaml").write_text("name: Suspended\nis_billable: yes\nis_activ: true\n")
     (config / "departments" / "sales.yaml").write_text("name: Accounts\n")
     active = config / "statuses" / "active.yaml"
@@ -40,13 +45,13 @@ def test_text_is_one_compiler_style_line_a_problem_sorted_by_path_and_line(
     assert code == 1
     assert out.splitlines() == [
         "config/departments/sales.yaml:1:7: error duplicate-name name 'Accounts' is already used by "
-        "config/departments/accounts.yaml; each department needs its own name (case is ignored)",
+        "config/departments/accounts.yaml; give this department a name of its own (case is ignored)",
         "config/statuses/active.yaml:4:15: error schema-enum availability is 'Top'; "
         "it must be one of Headline, Standard, Historical",
-        "config/statuses/suspended.yaml:2:14: error schema-type is_billable must be true or false, not the text 'yes'; "
-        "write true or false (YAML 1.2 reads yes as text, not a yes/no answer)",
+        "config/statuses/suspended.yaml:2:14: error schema-type is_billable is 'yes', which YAML 1.2 reads as text, "
+        "not as a yes/no answer; write `is_billable: true`",
         "config/statuses/suspended.yaml:3:1: error schema-unknown-field 'is_activ' is not a field of a customer status "
-        "(did you mean 'is_active'?); see statuses.schema.json for the fields",
+        "(did you mean is_active?); write `is_active: true`",
     ]
     assert err == "40 file(s) checked: 4 error(s), 0 warning(s)\n"
 
@@ -108,7 +113,7 @@ def test_github_annotations_name_file_line_column_and_rule(config_tree: Path, ca
     assert code == 1 and err == ""
     first = out.splitlines()[0]
     assert first.startswith(f"::error file={config_tree}/departments/sales.yaml,line=1,col=7,title=duplicate-name::")
-    assert first.endswith("each department needs its own name (case is ignored)")
+    assert first.endswith("give this department a name of its own (case is ignored)")
 
 
 def test_github_escapes_what_would_break_a_workflow_command() -> None:
@@ -129,7 +134,8 @@ def test_a_path_with_a_comma_and_colon_survives_the_github_format(tmp_path: Path
     shutil.copytree(CONFIG, odd)
     (odd / "departments" / "sales.yaml").write_text("name: Accounts\n")
     _, out, _ = _validate(["--config-dir", str(odd), "--format", "github"], capsys)
-    (line,) = out.splitlines()
+    # Outside git both sides of the clash are named; the path survives in each.
+    line = out.splitlines()[1]
     assert "file=" + str(odd).replace(",", "%2C").replace(":", "%3A") + "/departments/sales.yaml,line=1," in line
 
 
@@ -220,7 +226,7 @@ def test_warnings_exit_0_and_1_with_strict(config_tree: Path, capsys: pytest.Cap
     groups.write_text(groups.read_text().replace("display_position: 40", "display_position: 10"))
     code, out, err = _validate(["--config-dir", str(config_tree)], capsys)
     assert code == 0 and ": warning duplicate-display-position " in out
-    assert err == "40 file(s) checked: 0 error(s), 1 warning(s)\n"
+    assert err == "40 file(s) checked: 0 error(s), 2 warning(s)\n"  # outside git, both sides of the clash
     assert main(["validate", "--config-dir", str(config_tree), "--strict"]) == 1
 
 

@@ -5,8 +5,18 @@ sample config (files there replace or join the sample's). Adding a case needs no
 
 The ``case`` file, one instruction a line (``#`` starts a comment):
 
-    expect statuses/active.yaml:16:14 schema-type   every finding, as PATH:LINE[:COLUMN] RULE;
-                                                    the column is compared only when given
+    says config/statuses/active.yaml:16:14: error schema-type is_billable ...
+                                                    a line exactly as validate prints it; the
+                                                    case's says lines are the whole output
+    expect statuses/active.yaml:16:14 schema-type   or only where and which rule, as
+                                                    PATH:LINE[:COLUMN] RULE (for cases whose
+                                                    wording is not the point)
+    git                                            the sample is committed in a git repository
+                                                   first, so what follows is this change
+    git add                                        stage the change (git sees renames)
+    git commit                                     commit the change (then validate --base)
+    args --base HEAD~1                             more arguments for validate
+    move statuses/a.yaml statuses/b.yaml           rename or move a file of the sample
     write statuses/x.yaml b"name: A\\x00"          bytes that a text file in git cannot hold
     fill statuses/x.yaml 300000                    'name: ' followed by that many x's
     symlink statuses/live.yaml -> active.yaml      a symbolic link (target relative to the link)
@@ -20,6 +30,7 @@ from __future__ import annotations
 
 import ast
 import os
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -29,8 +40,10 @@ import pytest
 from billing_config.cli import main
 from billing_config.rules.tree import validate_tree
 from tests.conftest import CONFIG
+from tests.testing.git import git, init_repository
 
 CASES = Path(__file__).resolve().parent / "cases"
+SAID = re.compile(r"config/(.+):(\d+):(\d+): (?:error|warning) (\S+) ")
 
 
 @dataclass
@@ -50,11 +63,14 @@ class Case:
     name: str
     folder: Path
     expected: list[Expected] = field(default_factory=list)
+    says: list[str] = field(default_factory=list)
     steps: list[tuple[str, str]] = field(default_factory=list)
     strict: bool = False
+    git: bool = False
+    args: list[str] = field(default_factory=list)
 
 
-def load_case(folder: Path) -> Case:
+def load_case(folder: Path, require: bool = True) -> Case:
     case = Case(folder.name, folder)
     for number, raw in enumerate((folder / "case").read_text().splitlines(), 1):
         line = raw.strip()
@@ -65,19 +81,38 @@ def load_case(folder: Path) -> Case:
             where, rule = rest.split()
             path, line_no, *column = where.split(":")
             case.expected.append(Expected(path, int(line_no), int(column[0]) if column else None, rule))
-        elif verb in {"write", "fill", "symlink", "fifo", "remove"}:
+        elif verb == "says":
+            said = raw.split("says ", 1)[1]
+            parsed = SAID.match(said)
+            if parsed is None:
+                raise ValueError(f"{folder.name}/case:{number}: not a line validate prints: {said!r}")
+            path, line_no, column, rule = parsed.groups()
+            case.says.append(said)
+            case.expected.append(Expected(path, int(line_no), int(column), rule))
+        elif verb in {"write", "fill", "symlink", "fifo", "remove", "move"}:
             case.steps.append((verb, rest))
+        elif verb == "git":
+            if rest:
+                case.steps.append((f"git {rest}", ""))
+            else:
+                case.git = True
+        elif verb == "args":
+            case.args.extend(rest.split())
         elif verb == "strict":
             case.strict = True
         else:
             raise ValueError(f"{folder.name}/case:{number}: unknown instruction {verb!r}")
-    if not case.expected:
+    if require and not case.expected:
         raise ValueError(f"{folder.name}/case: a case must expect at least one finding")
     return case
 
 
 def build(case: Case, target: Path) -> None:
     shutil.copytree(CONFIG, target)
+    if case.git:
+        init_repository(target.parent)
+        git(target.parent, "add", "-A")
+        git(target.parent, "commit", "-q", "-m", "the sample config")
     overlay = case.folder / "config"
     if overlay.is_dir():
         shutil.copytree(overlay, target, dirs_exist_ok=True)
@@ -95,6 +130,15 @@ def build(case: Case, target: Path) -> None:
             os.mkfifo(target / rest)
         elif verb == "remove":
             (target / rest).unlink()
+        elif verb == "move":
+            source, destination = rest.split()
+            (target / destination).parent.mkdir(parents=True, exist_ok=True)
+            (target / source).rename(target / destination)
+        elif verb == "git add":
+            git(target.parent, "add", "-A")
+        elif verb == "git commit":
+            git(target.parent, "add", "-A")
+            git(target.parent, "commit", "-q", "-m", "the change")
 
 
 ALL_CASES = sorted(path for path in CASES.iterdir() if (path / "case").is_file())
@@ -102,15 +146,18 @@ ALL_CASES = sorted(path for path in CASES.iterdir() if (path / "case").is_file()
 
 def test_the_corpus_is_big_enough() -> None:
     assert len(ALL_CASES) >= 30
+    worded = [folder for folder in ALL_CASES if load_case(folder).says]
+    assert len(worded) >= 40, "cases asserting the exact text an admin reads"
 
 
 @pytest.mark.parametrize("folder", ALL_CASES, ids=[path.name for path in ALL_CASES])
-def test_case(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+def test_case(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
     case = load_case(folder)
     config = tmp_path / "config"
     build(case, config)
-    findings = validate_tree(config).findings
-    found = [(Path(f.path).relative_to(config).as_posix(), f.line, f.column, f.rule) for f in findings]
+    monkeypatch.chdir(tmp_path)
+    findings = validate_tree(Path("config"), base=_base(case.args)).findings
+    found = [(Path(f.path).relative_to("config").as_posix(), f.line, f.column, f.rule) for f in findings]
     unexpected = [f for f in found if not any(e.matches(f) for e in case.expected)]
     missing = [e for e in case.expected if not any(e.matches(f) for f in found)]
     assert len(found) == len(case.expected) and not unexpected and not missing, (
@@ -119,9 +166,18 @@ def test_case(folder: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]) 
     )
     for finding in findings:
         assert finding.message and len(finding.message) < 400
-    # The command line agrees: errors fail; warnings fail only with --strict.
-    argv = ["validate", "--config-dir", str(config)]
+    # The command line agrees: errors fail; warnings fail only with --strict. What it prints is
+    # exactly what the case says, line for line.
+    argv = ["validate", "--config-dir", "config", *case.args]
+    capsys.readouterr()
     assert main(argv) == (0 if case.strict else 1)
+    printed = capsys.readouterr()
+    if case.says:
+        assert printed.out.splitlines() == case.says, "\n" + printed.out
     if case.strict:
         assert main([*argv, "--strict"]) == 1
-    assert "Traceback" not in capsys.readouterr().err
+    assert "Traceback" not in printed.err + capsys.readouterr().err
+
+
+def _base(args: list[str]) -> str | None:
+    return args[args.index("--base") + 1] if "--base" in args else None

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from billing_config.db.connect import parse_url, redact_url, scrub
@@ -124,6 +124,7 @@ def test_what_is_kept_is_what_identifies_the_database() -> None:
 )
 def test_no_generated_password_survives_redaction(user: str, password: str, host: str, query: bool) -> None:
     """Raw (unescaped) passwords, however SQLAlchemy splits them, never reach a redacted URL."""
+    assume(password not in user)  # a user name is shown; one that holds the password can't be hidden
     url = f"postgresql+psycopg://{user}@{host}/billing?password={password}" if query else f"postgresql+psycopg://{user}:{password}@{host}/billing"
     shown = redact_url(url)
     assert password not in shown

@@ -109,7 +109,7 @@ def test_a_code_of_exactly_64_characters_is_valid(config_tree: Path) -> None:
 def test_an_invalid_code_gets_a_suggested_spelling(config_tree: Path) -> None:
     (config_tree / "departments" / "Field_Engineers.yaml").write_text("name: Field\n")
     (found,) = discover(config_tree)[1]
-    assert "(for example 'field-engineers')" in found.message
+    assert found.message.endswith("; rename the file to field-engineers.yaml")
 
 
 def test_a_symlinked_entry_file_is_refused(config_tree: Path) -> None:

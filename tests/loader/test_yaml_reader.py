@@ -39,7 +39,7 @@ def test_a_duplicate_key_is_reported_where_it_repeats_and_the_first_value_wins(r
     document, findings = read("name: First\nshort_name: F\nname: Second\n")
     found = only(findings)
     assert (found.rule, found.line, found.column) == ("yaml-duplicate-key", 3, 1)
-    assert found.message == "'name' is set twice (first on line 1); keep one of them"
+    assert found.message == "'name' is set twice (first on line 1), and only one can count; delete the line you did not mean"
     assert found.json_path == "$.name"
     assert document is not None and document.data["name"] == "First"
 

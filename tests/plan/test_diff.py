@@ -43,7 +43,7 @@ def test_impact_counts_the_customers_of_the_changed_status(
     assert customers > 0
     edit(config_tree / "statuses" / "suspended.yaml", "is_billable: true", "is_billable: false")
     result = plan(cli, live, config_tree)
-    assert f"is_billable true → false on Suspended affects {customers} customers" in result.out
+    assert f"      is_billable: true → false\n      impact: affects {customers} customers\n" in result.out
 
 
 def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Callable[..., Run]) -> None:

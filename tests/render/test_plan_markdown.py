@@ -53,7 +53,33 @@ def test_markdown_keeps_small_extra_sections() -> None:
 def test_text_shows_the_impact_sentence_and_json_round_trips() -> None:
     plan = big_plan(1)
     text = render_plan_text(plan)
-    assert "is_billable true → false on Suspended affects 312 customers" in text
+    assert "      is_billable: true → false\n      impact: affects 312 customers\n" in text
     assert "Apply will refuse this plan:" in text
     document = json.loads(render_plan_json(plan))
     assert Plan.from_dict(document).to_dict() == document
+
+
+def _update(fields: list[FieldChange], impact: int | None = 13) -> Change:
+    return Change("statuses", "suspended", UPDATE, "Suspended", {}, {}, fields, impact, "customers")
+
+
+def test_the_summary_sentence_says_what_happens_to_whom() -> None:
+    assert _update([FieldChange("is_billable", True, False)]).summary_sentence() == "Suspended stops billing for 13 customers."
+    assert _update(
+        [FieldChange("is_billable", False, True), FieldChange("can_have_calls", False, True), FieldChange("display_position", 41, 40)]
+    ).summary_sentence() == "Suspended starts billing and allows call charges for 13 customers (and changes display_position)."
+    assert _update(
+        [FieldChange("display_position", 41, 40), FieldChange("override_invoice_message", "Call", "Your services")]
+    ).summary_sentence() == "Suspended changes for 13 customers (display_position, override_invoice_message)."
+    assert _update([FieldChange("is_billable", True, False)], impact=0).summary_sentence() is None
+    assert _update([FieldChange("is_billable", True, False)]).impact_sentence() == "affects 13 customers"
+
+
+def test_the_markdown_comment_leads_with_the_summary() -> None:
+    plan = big_plan(1)
+    plan.blockers = []
+    text = render_plan_markdown(plan)
+    assert text.startswith(
+        "### billing-config plan\n\nSuspended stops billing for 312 customers. Deleting Group \\| 0 \\`x\\` \\<b\\> affects 3 customers.\n\n"
+    )
+    assert "  - impact: affects 312 customers\n" in text

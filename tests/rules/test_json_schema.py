@@ -6,7 +6,9 @@ from typing import Any
 
 import pytest
 
-from billing_config.findings import CATALOGUE
+from billing_config.render.rule_catalogue import full_catalogue
+
+CATALOGUE = full_catalogue()
 from tests.rules.conftest import Check, brief
 
 ACTIVE = "statuses/active.yaml"
@@ -17,15 +19,16 @@ def test_a_missing_required_field_is_reported_at_the_top_of_the_file(check: Chec
     assert brief(findings) == [("departments/sales.yaml", "yaml-empty", 1, 1, "error")]
     findings = check(files={"departments/sales.yaml": "{}\n"})
     assert brief(findings) == [("departments/sales.yaml", "schema-required", 1, 1, "error")]
-    assert findings[0].message == "'name' is required for a department; add a line such as 'name: ...'"
+    assert findings[0].message == (
+        "name is missing, and a department must have one (it has no default); add a line such as `name: Sales`"
+    )
 
 
 def test_an_unknown_field_is_reported_at_its_key_with_a_suggestion(check: Check) -> None:
     findings = check(edits=[(ACTIVE, "is_billable: true", "is_billabel: true")])
     assert brief(findings) == [(ACTIVE, "schema-unknown-field", 16, 1, "error")]
     assert findings[0].message == (
-        "'is_billabel' is not a field of a customer status (did you mean 'is_billable'?); "
-        "see statuses.schema.json for the fields"
+        "'is_billabel' is not a field of a customer status (did you mean is_billable?); write `is_billable: true`"
     )
     assert findings[0].json_path == "$.is_billabel"
 
@@ -39,8 +42,7 @@ def test_yes_is_not_a_boolean_and_the_message_says_why(check: Check) -> None:
     findings = check(edits=[(ACTIVE, "is_billable: true", "is_billable: yes")])
     assert brief(findings) == [(ACTIVE, "schema-type", 16, 14, "error")]
     assert findings[0].message == (
-        "is_billable must be true or false, not the text 'yes'; "
-        "write true or false (YAML 1.2 reads yes as text, not a yes/no answer)"
+        "is_billable is 'yes', which YAML 1.2 reads as text, not as a yes/no answer; write `is_billable: true`"
     )
 
 
@@ -52,9 +54,9 @@ def test_an_unquoted_no_short_name_stays_text_and_is_valid(check: Check) -> None
 @pytest.mark.parametrize(
     "line, message",
     [
-        ("name: 42", "name must be text, not the number 42; put it in quotes to make it text"),
-        ("name: true", "name must be text, not true (true/false); put it in quotes to make it text"),
-        ("name:", "name must be text, not empty; give it a value or remove the line to take the default"),
+        ("name: 42", "name must be text, not the number 42; put it in quotes to make it text: `name: '42'`"),
+        ("name: true", "name must be text, not true (true/false); put it in quotes to make it text: `name: 'true'`"),
+        ("name:", "name is empty, and a department must have one (it has no default); write it, such as `name: Odd`"),
         ("name: [a, b]", "name must be text, not a list of 2 item(s)"),
         ("name: {a: b}", "name must be text, not a mapping"),
     ],
@@ -68,33 +70,36 @@ def test_wrong_types_are_explained(check: Check, line: str, message: str) -> Non
 def test_a_number_where_a_whole_number_belongs(check: Check) -> None:
     findings = check(edits=[("groups/vip-client.yaml", "display_position: 10", "display_position: '10'")])
     assert [f.rule for f in findings] == ["schema-type"]
-    assert findings[0].message == "display_position must be a whole number, not the text '10'"
+    assert findings[0].message == "display_position is the text '10' in quotes, not a number; remove the quotes: `display_position: 10`"
 
 
 def test_a_value_outside_an_enum_gets_the_options_and_a_suggestion(check: Check) -> None:
     findings = check(edits=[(ACTIVE, "availability: Headline", "availability: headline")])
     assert brief(findings) == [(ACTIVE, "schema-enum", 4, 15, "error")]
     assert findings[0].message == (
-        "availability is 'headline' (did you mean 'Headline'?); it must be one of Headline, Standard, Historical"
+        "availability is 'headline' (did you mean 'Headline'?); write `availability: Headline` "
+        "(one of Headline, Standard, Historical)"
     )
 
 
 def test_text_longer_than_its_column_is_reported_with_its_length(check: Check) -> None:
     findings = check(edits=[(ACTIVE, "short_name: ACT", "short_name: " + "A" * 21)])
     assert brief(findings) == [(ACTIVE, "schema-length", 3, 13, "error")]
-    assert findings[0].message == "short_name is 21 characters long; at most 20 fit the database column"
+    assert findings[0].message == (
+        "short_name is 21 characters long, and at most 20 fit the platform; shorten it, such as `short_name: " + "A" * 20 + "`"
+    )
 
 
 def test_an_empty_name_is_too_short(check: Check) -> None:
     findings = check(files={"departments/blank.yaml": "name: ''\n"})
     assert [f.rule for f in findings] == ["schema-length"]
-    assert findings[0].message == "name is empty; give it at least 1 character(s)"
+    assert findings[0].message == "name is empty, and a department must have one (it has no default); write it, such as `name: Blank`"
 
 
 def test_a_negative_display_position_is_out_of_range(check: Check) -> None:
     findings = check(edits=[("groups/vip-client.yaml", "display_position: 10", "display_position: -1")])
     assert brief(findings) == [("groups/vip-client.yaml", "schema-range", 4, 19, "error")]
-    assert findings[0].message == "display_position is -1; it must be at least 0"
+    assert findings[0].message == "display_position is -1; it must be at least 0, such as `display_position: 0`"
 
 
 def test_a_display_position_too_big_for_the_column(check: Check) -> None:
@@ -105,17 +110,17 @@ def test_a_display_position_too_big_for_the_column(check: Check) -> None:
 
 def test_a_reference_that_is_not_a_code_says_what_a_code_looks_like(check: Check) -> None:
     findings = check(edits=[("statuses/ceased.yaml", "next_status: ex-customer", "next_status: Ex_Customer")])
-    assert brief(findings) == [("statuses/ceased.yaml", "schema-pattern", 12, 14, "error")]
+    # Reported by the references rules, which can name the entry meant.
+    assert brief(findings) == [("statuses/ceased.yaml", "reference-not-a-code", 12, 14, "error")]
     assert findings[0].message == (
-        "next_status is 'Ex_Customer', which is not a code: name a customer status by its file name under "
-        "config/statuses/ (lower-case words joined by hyphens, such as 'ex-customer')"
+        "next_status is 'Ex_Customer', codes are lower-case words joined by hyphens: write `next_status: ex-customer`"
     )
 
 
 def test_a_display_class_with_odd_characters_breaks_its_pattern(check: Check) -> None:
     findings = check(edits=[(ACTIVE, "display_class: status-active", "display_class: 'status;active'")])
     assert [f.rule for f in findings] == ["schema-pattern"]
-    assert "does not have the allowed form" in findings[0].message
+    assert "has characters the field does not allow" in findings[0].message
 
 
 def test_several_problems_in_one_file_are_all_reported_in_line_order(check: Check) -> None:

@@ -87,7 +87,8 @@ def test_branch_plan_merge_apply_drift_export_and_back_to_no_changes(
     comment = planned.stdout
     assert "**0 to create, 1 to update, 0 to delete**" in comment
     assert "`is_billable`: `true` → `false`" in comment
-    assert "is_billable true → false on Suspended affects" in comment
+    assert "### billing-config plan\n\nSuspended stops billing for " in comment
+    assert "  - impact: affects " in comment
     assert "```mermaid\nflowchart LR\n" in comment and "    class sta_suspended changed\n" in comment
     (tmp_path / "pr-comment.md").write_text(comment)  # kept for the README's example
 

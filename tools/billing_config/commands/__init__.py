@@ -9,6 +9,7 @@ COMMAND_MODULES = (
     "new",
     "graph",
     "docs",
+    "explain",
     "db",
     "plan",
     "apply",

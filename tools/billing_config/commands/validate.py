@@ -17,6 +17,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     add_config_dir(parser)
     add_format_option(parser, FINDING_FORMATS)
     parser.add_argument("--strict", action="store_true", help="fail on warnings too")
+    parser.add_argument(
+        "--base", metavar="REF", default=None,
+        help="the git revision this change is judged against (default: HEAD; in CI the target branch): "
+        "where two entries clash, the one changed since REF is reported",
+    )
     parser.add_argument("--jobs", type=int, default=None, help=argparse.SUPPRESS)
     parser.set_defaults(run=run)
 
@@ -29,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.rules import validate_tree
 
     require_config_dir(args.config_dir)
-    result = validate_tree(args.config_dir, jobs=args.jobs)
+    result = validate_tree(args.config_dir, jobs=args.jobs, base=args.base)
     if args.format == "json":
         sys.stdout.write(render.render_json(result.findings))
     elif args.format == "github":

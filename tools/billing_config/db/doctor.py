@@ -20,6 +20,7 @@ from billing_config.db.live import read_live
 from billing_config.db.mapping import KindMap, Mapping
 from billing_config.db.tool_tables import DOCTOR, tool_table
 from billing_config.findings import Finding
+from billing_config.db import doctor_rules as _declared  # noqa: F401  (the rules this module checks)
 from billing_config.findings.catalogue import finding
 
 

@@ -30,9 +30,18 @@ from typing import Any
 import yaml
 
 from billing_config.files.canonical import MODELINE_PREFIX, modeline, scalar_text
-from billing_config.findings import Finding, finding
+from billing_config.findings import E, Finding, declare, finding
 from billing_config.kinds import Kind
 from billing_config.loader import Document, read_entry
+
+CANNOT_FORMAT = declare(
+    "fmt-cannot-format", E, "format",
+    "A file fmt cannot put in canonical form without guessing, such as two keys on one line; it is left as it is.",
+    reason="fmt rewrites files into one canonical layout and keeps comments; where the layout is ambiguous it "
+    "would have to guess where a comment belongs, so it leaves the file alone and says so.",
+    mistake="{name: Active,   # the status customers hold\n short_name: ACT}",
+    fix="# the status customers hold\nname: Active\nshort_name: ACT",
+)
 
 # The line breaks libyaml counts when it numbers lines.
 _LINE_BREAK = re.compile(r"\r\n|[\r\n\x85\u2028\u2029]")
@@ -270,7 +279,7 @@ def format_file(path: Path, display: str, kind: Kind, code: str) -> FileOutcome:
         outcome.formatted = format_entry(text, document, kind)
     except FormatError as error:
         outcome.problems = [
-            finding("fmt-cannot-format", display, error.line, error.column, f"{error.message}; the file is left as it is", kind=kind.name, code=code)
+            finding(CANNOT_FORMAT, display, error.line, error.column, f"{error.message}; the file is left as it is", kind=kind.name, code=code)
         ]
     return outcome
 

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from billing_config.errors import UserError
-from billing_config.findings import Finding, did_you_mean, finding
+from billing_config.findings import E, Finding, declare, did_you_mean, finding
 from billing_config.kinds import KINDS_BY_NAME, is_valid_code
 
 ENTRY_SUFFIX = ".yaml"
@@ -15,6 +15,58 @@ ENTRY_SUFFIX = ".yaml"
 # their own; none carries an entry, and nobody should have to delete them to validate.
 _IGNORED_NAMES = frozenset({".gitkeep", ".keep", ".DS_Store", "Thumbs.db", "desktop.ini"})
 
+
+# The layout rules, checked below while the tree is listed.
+declare(
+    "layout-unknown-folder", E, "layout", "A folder under config/ that is not a kind.",
+    reason="Only the kind folders are read: entries in any other folder would silently never reach the platform.",
+    mistake="config/status/suspended.yaml      # 'status' is not a kind folder",
+    fix="config/statuses/suspended.yaml",
+)
+declare(
+    "layout-stray-file", E, "layout", "A file directly under config/, outside every kind folder.",
+    reason="A file's folder says which kind it is; a file outside the kind folders would be ignored.",
+    mistake="config/suspended.yaml",
+    fix="config/statuses/suspended.yaml",
+)
+declare(
+    "layout-nested-folder", E, "layout", "A folder inside a kind folder; entries are flat files.",
+    reason="Entries of a kind live side by side in one folder; files in a sub-folder would be ignored.",
+    mistake="config/statuses/old/suspended.yaml",
+    fix="config/statuses/suspended.yaml",
+)
+declare(
+    "file-extension", E, "layout", "A file in a kind folder that is not named *.yaml.",
+    reason="Only *.yaml files are entries. A .yml file or an editor's backup would be skipped without a word.",
+    mistake="config/statuses/suspended.yml",
+    fix="config/statuses/suspended.yaml",
+)
+declare(
+    "file-symlink", E, "layout", "A symbolic link where an entry file is expected.",
+    reason="Links are not followed: the entry would differ between checkouts, and a link can point outside the repository.",
+    mistake="config/statuses/live.yaml -> active.yaml",
+    fix="config/statuses/live.yaml       # a real file with its own fields",
+)
+declare(
+    "file-not-regular", E, "layout", "A pipe, socket or device where an entry file is expected; reading it could hang.",
+    reason="Reading a pipe or device could hang the check or read endless data, so such files are refused unread.",
+    mistake="config/statuses/pipe.yaml      # a named pipe",
+    fix="(remove it; entries are plain text files)",
+)
+declare(
+    "layout-unreadable-folder", E, "layout", "A folder of the config tree that cannot be listed.",
+    reason="Entries in a folder that cannot be listed would be missed, and the plan would delete them.",
+    mistake="config/statuses/   (no permission to list it)",
+    fix="chmod u+rx config/statuses",
+)
+declare(
+    "invalid-code", E, "layout",
+    "A file name that is not a valid code (lower-case words joined by hyphens, at most 64 characters).",
+    reason="The file name is the entry's code, its identity on the platform and in every reference. Codes are "
+    "lower-case words joined by hyphens so they read the same on every system and in every URL.",
+    mistake="config/statuses/Payment Plan.yaml",
+    fix="config/statuses/payment-plan.yaml",
+)
 
 def _ignored(name: str) -> bool:
     """Placeholders, OS litter and the swap files vim keeps next to a file being edited."""
@@ -175,8 +227,8 @@ def _check_item(
         problems.append(
             finding(
                 "invalid-code", shown, 1, 1,
-                f"the file name '{stem}' is not a valid code: use lower-case letters and digits in words joined by "
-                f"single hyphens, at most 64 characters (for example '{_suggest_code(stem)}')",
+                f"the file name '{stem}' is not a valid code (lower-case letters and digits in words joined by "
+                f"single hyphens, at most 64 characters); rename the file to {_suggest_code(stem)}{ENTRY_SUFFIX}",
                 kind=kind, code=stem,
             )
         )

@@ -19,14 +19,17 @@ from __future__ import annotations
 import re
 import sys
 from array import array
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import yaml
 from yaml._yaml import CParser
 
-from billing_config.findings import Finding, finding, shorten
+from billing_config.findings import E, Finding, declare, finding, shorten
 from billing_config.loader.document import Document, JsonPath, format_json_path
+from billing_config.loader.hints import syntax_message, text_cut_by_comment
 
 MAX_FILE_BYTES = 256 * 1024
 MAX_DEPTH = 32
@@ -44,6 +47,85 @@ _SPECIAL_FLOATS = {
 }
 _MULTIPLE_DOCUMENTS = "the file holds more than one YAML document; keep one entry per file and remove the '---' separator"
 _TOO_DEEP = f"values are nested more than {MAX_DEPTH} levels deep; entry fields are plain values"
+
+# The rules of reading one file, checked below.
+declare(
+    "file-unreadable", E, "yaml", "A file that cannot be read, for example for lack of permission.",
+    reason="An entry that cannot be read cannot be checked or applied; the plan would treat it as deleted.",
+    mistake="config/statuses/suspended.yaml   (no permission to read it)",
+    fix="chmod u+r config/statuses/suspended.yaml",
+)
+declare(
+    "file-too-large", E, "yaml", "A file far larger than any entry needs; refused before parsing.",
+    reason="An entry needs well under 1 KiB. A huge file is a mistake (a pasted export, a log) or an attack, "
+    "and is refused before any time is spent on it.",
+    mistake="config/statuses/suspended.yaml   (300 KiB)",
+    fix="config/statuses/suspended.yaml   (the entry's fields only)",
+)
+declare(
+    "file-encoding", E, "yaml", "Bytes that are not UTF-8 text, or a NUL byte.",
+    reason="Names and invoice messages reach invoices and the portal; text in another encoding would turn "
+    "accented letters into garbage there.",
+    mistake="name: Caf\\xe9 customers     # saved as Latin-1",
+    fix="name: Café customers         # saved as UTF-8",
+)
+declare(
+    "yaml-too-deep", E, "yaml", "Nesting deeper than any entry needs; refused before building it.",
+    reason="Entry fields are plain values; deep nesting is never needed and could exhaust memory.",
+    mistake="name: [[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[Active]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]",
+    fix="name: Active",
+)
+declare(
+    "yaml-syntax", E, "yaml", "Text that is not well-formed YAML.",
+    reason="A file YAML cannot read holds no entry at all. The usual causes are a tab used to indent and "
+    "text holding ': ' without quotes, which YAML reads as a second field.",
+    mistake="override_invoice_message: Note: call us on 0800 000 000",
+    fix="override_invoice_message: 'Note: call us on 0800 000 000'",
+)
+declare(
+    "yaml-empty", E, "yaml", "A file with no entry in it.",
+    reason="An empty file is an entry with no name; it is usually a file created and never filled in.",
+    mistake="# config/statuses/payment-plan.yaml\n# (nothing but comments)",
+    fix="# config/statuses/payment-plan.yaml\nname: Payment Plan",
+)
+declare(
+    "yaml-multiple-documents", E, "yaml", "More than one YAML document in one file.",
+    reason="One file holds one entry; a second document after '---' would be ignored.",
+    mistake="name: Active\n---\nname: Suspended",
+    fix="name: Active          # and Suspended in its own file, suspended.yaml",
+)
+declare(
+    "yaml-not-mapping", E, "yaml", "A top level that is not a mapping of field names to values.",
+    reason="An entry is a set of 'field: value' lines; a bare value or a list has no field names.",
+    mistake="- name: Active",
+    fix="name: Active",
+)
+declare(
+    "yaml-duplicate-key", E, "yaml", "The same key twice in one mapping; YAML libraries silently keep the last.",
+    reason="Other tools keep the second value and this one the first; either way one of the two lines is "
+    "ignored without a word, usually the one just edited.",
+    mistake="is_billable: true\nsend_correspondence: true\nis_billable: false",
+    fix="is_billable: false\nsend_correspondence: true",
+)
+declare(
+    "yaml-anchor", E, "yaml", "Anchors and aliases; they hide values and allow alias bombs.",
+    reason="An alias makes a value depend on another line, which reviewers miss, and nested aliases can "
+    "expand to gigabytes.",
+    mistake="name: &n Active\nshort_name: *n",
+    fix="name: Active\nshort_name: ACT",
+)
+declare(
+    "yaml-tag", E, "yaml", "An explicit YAML tag such as !!str or !python/object.",
+    reason="Tags change how a value is read and some run code in other tools; plain values are all an entry needs.",
+    mistake="short_name: !!str NO",
+    fix="short_name: 'NO'",
+)
+declare(
+    "yaml-key-type", E, "yaml", "A key that is not a plain piece of text.",
+    reason="Field names are words such as 'name'; a list or mapping as a key names no field.",
+    mistake="? [name]\n: Active",
+    fix="name: Active",
+)
 
 _ScalarEvent = yaml.ScalarEvent
 _MappingStartEvent = yaml.MappingStartEvent
@@ -64,11 +146,9 @@ class _Refused(Exception):
 
 def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Document | None, list[Finding]]:
     """Read one entry file. Returns the document (None if unusable) and what was wrong."""
-    findings: list[Finding] = []
 
-    def fail(rule: str, line: int, column: int, message: str, json_path: str = "$") -> tuple[None, list[Finding]]:
-        findings.append(finding(rule, display, line, column, message, kind=kind, code=code, json_path=json_path))
-        return None, findings
+    def fail(rule: str, line: int, column: int, message: str) -> tuple[None, list[Finding]]:
+        return None, [finding(rule, display, line, column, message, kind=kind, code=code)]
 
     try:
         with open(path, "rb") as handle:
@@ -97,10 +177,28 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
         )
     if text.startswith("\ufeff"):
         text = text[1:]
+    return _read_text(text, display, kind, code)
 
-    document = _read_simple(text, kind, code, display)
-    if document is not None:
-        return document, findings
+
+def _read_text(
+    text: str, display: str, kind: str, code: str, *, fast: bool = True
+) -> tuple[Document | None, list[Finding]]:
+    """The document of one file's text, and what was wrong with it.
+
+    The fast path (_read_simple) is tried first and the event loop (_build) reads whatever it
+    declines. fast=False skips the fast path, so tests can check both give the same answer.
+    """
+    findings: list[Finding] = []
+
+    def fail(rule: str, line: int, column: int, message: str, json_path: str = "$") -> tuple[None, list[Finding]]:
+        findings.append(finding(rule, display, line, column, message, kind=kind, code=code, json_path=json_path))
+        return None, findings
+
+    if fast:
+        document = _read_simple(text, kind, code, display)
+        if document is not None:
+            # the fast path keeps comments too, so it gives the same warning the event loop does
+            return document, text_cut_by_comment(text, document.data, display, kind, code)
     try:
         document = _build(text, display, kind, code, findings)
     except _Refused as refusal:
@@ -111,10 +209,11 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
         problem = (error.problem or "the YAML is not well-formed")[:200]
         if "nesting depth" in problem:  # libyaml's own limit, reached while looking ahead
             return fail("yaml-too-deep", line, column, _TOO_DEEP)
-        return fail("yaml-syntax", line, column, f"{problem}; check indentation, quoting and colons")
+        return fail("yaml-syntax", *syntax_message(text, line, column, problem))
     except yaml.YAMLError as error:
         first = (str(error).splitlines() or ["not well-formed"])[0][:200]
         return fail("yaml-syntax", 1, 1, f"the YAML cannot be read: {first}")
+    findings.extend(text_cut_by_comment(text, document.data, display, kind, code))
     return document, findings
 
 
@@ -123,20 +222,28 @@ def _byte_position(raw: bytes, offset: int) -> tuple[int, int]:
     return raw.count(b"\n", 0, offset) + 1, offset - line_start + 1
 
 
-# The fast path: a file whose every line is blank, a comment at column 0, or 'key: value' with
-# a plain or single-quoted value on one line, with nothing YAML could read in two ways. Such a
-# file means exactly what libyaml would read (tests/loader/test_simple_path.py checks the two
-# agree on generated input), and reading it with one regex a line is several times faster
-# than building Python event objects. Anything else, including any duplicate key, goes to the
+# The fast path: a file whose every line is blank, a comment, or 'key: value' with the value
+# on that line, plain, single-quoted or double-quoted, and perhaps a comment after it; with
+# nothing YAML could read in two ways. Such a file means exactly what libyaml would read
+# (tests/loader/test_simple_path.py and test_quoted_fast_path.py check the two agree on
+# generated input), and reading it with one regex a line is several times faster than
+# building Python event objects. Anything else, including any duplicate key, goes to the
 # full event loop below, which is what reports problems.
+#
+# Left to the event loop, as rare in entry files and easy to get subtly wrong here: a
+# double-quoted value with a backslash (escapes), a comment right after a quote ('x'#c,
+# which libyaml reads as a comment though YAML says it is not one), a space before the
+# colon, a key over 256 characters (libyaml refuses one over 1024 as unfinished).
 _SIMPLE_LINES = re.compile(
     r"^(?:"
-    r"#.*"  # a comment from column 0
-    r"|([A-Za-z_][A-Za-z0-9_]*):"  # a key
-    r"(?: ('(?:[^'\n]|'')*')"  # a single-quoted value closed on its line
-    r"| ((?:[A-Za-z0-9_(/+~.]|-(?=[^ \n]))[^:#\n]*(?<! ))"  # a plain value: no ':', '#' or trailing space
-    r")?"
-    r"|"  # a blank line
+    r"([A-Za-z_][A-Za-z0-9_]{0,255}):"  # a key at column 0
+    r"(?:( +)(?:"  # the spaces before a value, then the value:
+    r"((?:[A-Za-z0-9_(/+~.]|-(?=[^ \n]))[^:#\n]*(?<! ))"  # plain: no ':', '#' or trailing space
+    r"|('[^'\n]*(?:''[^'\n]*)*'"  # or quoted: single, closed on its line, '' being a quote,
+    r"|\"[^\"\\\n]*\")"  # or double, closed on its line, without escapes
+    r"))?"
+    r"(?: +#.*| *)"  # trailing spaces, or a comment after at least one space
+    r"| *(?:#.*)?"  # a blank line, or a comment at any indentation
     r")$",
     re.MULTILINE,
 )
@@ -157,7 +264,7 @@ def _read_simple(text: str, kind: str, code: str, display: str) -> Document | No
     paths: list[JsonPath] = []
     numbers: list[int] = []
     top_paths = _TOP_PATHS
-    for index, (key, quoted, plain) in enumerate(lines):
+    for index, (key, spaces, plain, quoted) in enumerate(lines):
         if not key:
             continue  # a comment or a blank line
         if key in data:
@@ -170,11 +277,11 @@ def _read_simple(text: str, kind: str, code: str, display: str) -> Document | No
             key = path[0]
         if plain:
             data[key] = _plain(plain)
-            numbers += (index, 0, index, len(key) + 2)
-        elif quoted:
-            data[key] = quoted[1:-1].replace("''", "'")
-            numbers += (index, 0, index, len(key) + 2)
-        else:
+            numbers += (index, 0, index, len(key) + 1 + len(spaces))
+        elif quoted:  # always text: a quoted 'true' is the word, not the boolean
+            data[key] = quoted[1:-1].replace("''", "'") if quoted[0] == "'" else quoted[1:-1]
+            numbers += (index, 0, index, len(key) + 1 + len(spaces))
+        else:  # 'key:' alone is null, placed just after the colon, as libyaml places it
             data[key] = None
             numbers += (index, 0, index, len(key) + 1)
         paths.append(path)
@@ -195,122 +302,155 @@ def _shared_layout(layout: tuple[JsonPath, ...]) -> tuple[JsonPath, ...]:
 
 
 def _build(text: str, display: str, kind: str, code: str, findings: list[Finding]) -> Document:
-    """The entry, built from the event stream with an explicit stack.
+    """The entry, built from libyaml's event stream; duplicate keys are added to findings.
 
-    Each open collection is a frame: [container, its path, the key awaiting a value (mappings),
-    the key's 0-based line and column, first line of every key seen (mappings)]. Positions go
-    into a flat list of integers (see Document) instead of one object per value: most files are
-    valid and nobody ever asks where their values are.
+    Positions go into a flat list of integers (see Document) instead of one object per value:
+    most files are valid and nobody ever asks where their values are.
     """
     parser = CParser(text)
-    get_event: Any = parser.get_event  # events are duck-typed: the stubs type them as the base Event
-    intern = sys.intern
-    root: dict[str, Any] | None = None
-    documents = 0
-    stack: list[list[Any]] = []
     paths: list[JsonPath] = []
     numbers: list[int] = []
-    add_path = paths.append
-    add_numbers = numbers.extend
     try:
-        while True:
-            event = get_event()
-            if event is None:
-                break
-            cls = event.__class__
-            if cls is _ScalarEvent:
-                if event.anchor is not None:
-                    _refuse_anchor(event)
-                if event.tag is not None:
-                    _refuse_tag(event)
-                if not stack:  # the whole document is one scalar
-                    if event.value == "" and not event.style:
-                        continue  # '---' alone: an empty document
-                    mark = event.start_mark
-                    raise _Refused("yaml-not-mapping", mark.line + 1, mark.column + 1, _not_mapping("a single value"))
-                frame = stack[-1]
-                container = frame[0]
-                mark = event.start_mark
-                if container.__class__ is dict:
-                    key = frame[2]
-                    if key is None:
-                        key = intern(event.value)
-                        seen = frame[5]
-                        if key in seen:
-                            key = _duplicate(key, mark.line + 1, mark.column + 1, frame, display, kind, code, findings)
-                        else:
-                            seen[key] = mark.line + 1
-                        frame[2] = key
-                        frame[3] = mark.line
-                        frame[4] = mark.column
-                        continue
-                    frame[2] = None
-                    if key is _SKIP:
-                        continue
-                    text = event.value
-                    container[key] = text if event.style else _plain(text)
-                    parent = frame[1]
-                    add_path((*parent, key) if parent else _top_path(key))
-                    add_numbers((frame[3], frame[4], mark.line, mark.column))
-                    continue
-                add_path((*frame[1], len(container)))
-                add_numbers((mark.line, mark.column, mark.line, mark.column))
-                container.append(_scalar(event.value, event.style))
-                continue
-            if cls is _MappingStartEvent or cls is _SequenceStartEvent:
-                if event.anchor is not None:
-                    _refuse_anchor(event)
-                if event.tag is not None and not event.implicit:
-                    _refuse_tag(event)
-                mark = event.start_mark
-                new: Any = {} if cls is _MappingStartEvent else []
-                if not stack:
-                    if cls is _SequenceStartEvent:
-                        raise _Refused("yaml-not-mapping", mark.line + 1, mark.column + 1, _not_mapping("a list"))
-                    stack.append([new, (), None, 0, 0, {}])
-                    root = new
-                    continue
-                frame = stack[-1]
-                container = frame[0]
-                if container.__class__ is dict:
-                    key = frame[2]
-                    if key is None:
-                        raise _Refused(
-                            "yaml-key-type", mark.line + 1, mark.column + 1,
-                            f"a key is {'a mapping' if cls is _MappingStartEvent else 'a list'}; keys are field names such as 'name'",
-                            format_json_path(frame[1]),
-                        )
-                    frame[2] = None
-                    path: JsonPath = (*frame[1], key)
-                    if key is not _SKIP:
-                        container[key] = new
-                        add_path(path)
-                        add_numbers((frame[3], frame[4], mark.line, mark.column))
-                else:
-                    path = (*frame[1], len(container))
-                    container.append(new)
-                    add_path(path)
-                    add_numbers((mark.line, mark.column, mark.line, mark.column))
-                if len(stack) >= MAX_DEPTH:
-                    raise _Refused("yaml-too-deep", mark.line + 1, mark.column + 1, _TOO_DEEP)
-                stack.append([new, path, None, 0, 0, {} if cls is _MappingStartEvent else None])
-                continue
-            if cls is _MappingEndEvent or cls is _SequenceEndEvent:
-                stack.pop()
-                continue
-            if cls is _AliasEvent:
-                _refuse_anchor(event)
-            if cls is _DocumentStartEvent:
-                documents += 1
-                if documents > 1:
-                    mark = event.start_mark
-                    raise _Refused("yaml-multiple-documents", mark.line + 1, mark.column + 1, _MULTIPLE_DOCUMENTS)
-            # StreamStart, StreamEnd and DocumentEnd carry nothing to build.
+        root = _walk(parser.get_event, paths, numbers, partial(_duplicate, display, kind, code, findings))
     finally:
         parser.dispose()
     if root is None:
         raise _Refused("yaml-empty", 1, 1, "the file is empty; write the entry's fields, at least 'name'")
     return Document.packed(kind, code, display, root, _shared_layout(tuple(paths)), array("i", numbers))
+
+
+_Duplicate = Callable[[str, int, int, list[Any]], object]
+
+
+def _walk(get_event: Any, paths: list[JsonPath], numbers: list[int], duplicate: _Duplicate) -> dict[str, Any] | None:
+    """Every event in turn; returns the root mapping.
+
+    Open collections are kept on a list, not in recursive calls, so that no depth of input
+    can exhaust the C stack (see the module docstring).
+
+    Each open collection is a frame: [container, its path, the key awaiting a value (mappings),
+    the key's 0-based line and column, first line of every key seen (mappings)]. Each value
+    adds its path to paths and four numbers to numbers: key line and column, value line and
+    column. Events are duck-typed here: the stubs type them all as the base Event.
+    """
+    stack: list[list[Any]] = []
+    root: dict[str, Any] | None = None
+    documents = 0
+    while True:
+        event = get_event()
+        if event is None:
+            return root
+        cls = event.__class__
+        if cls is _ScalarEvent:
+            if event.anchor is not None:
+                _refuse_anchor(event)
+            if event.tag is not None:
+                _refuse_tag(event)
+            if stack:
+                _add_scalar(event, stack[-1], paths, numbers, duplicate)
+            elif event.value != "" or event.style:  # a plain empty scalar is '---' alone: an empty document
+                mark = event.start_mark
+                raise _Refused("yaml-not-mapping", mark.line + 1, mark.column + 1, _not_mapping("a single value"))
+        elif cls is _MappingStartEvent or cls is _SequenceStartEvent:
+            if event.anchor is not None:
+                _refuse_anchor(event)
+            if event.tag is not None and not event.implicit:
+                _refuse_tag(event)
+            if stack:
+                _open_nested(event, cls is _MappingStartEvent, stack, paths, numbers)
+            else:
+                root = _open_root(event, cls is _MappingStartEvent, stack)
+        elif cls is _MappingEndEvent or cls is _SequenceEndEvent:
+            stack.pop()
+        elif cls is _AliasEvent:
+            _refuse_anchor(event)
+        elif cls is _DocumentStartEvent:
+            documents += 1
+            if documents > 1:
+                mark = event.start_mark
+                raise _Refused("yaml-multiple-documents", mark.line + 1, mark.column + 1, _MULTIPLE_DOCUMENTS)
+        # StreamStart, StreamEnd and DocumentEnd carry nothing to build.
+
+
+def _add_scalar(event: Any, frame: list[Any], paths: list[JsonPath], numbers: list[int], duplicate: _Duplicate) -> None:
+    """A scalar inside the frame's collection: a list item, or a mapping's key or value.
+
+    A key only waits in the frame for its value, which records both positions; the value of
+    a duplicate key (_SKIP) is read and dropped.
+    """
+    container = frame[0]
+    mark = event.start_mark
+    if container.__class__ is not dict:
+        paths.append((*frame[1], len(container)))
+        numbers.extend((mark.line, mark.column, mark.line, mark.column))
+        container.append(_scalar(event.value, event.style))
+        return
+    key = frame[2]
+    if key is None:
+        key = sys.intern(event.value)
+        seen = frame[5]
+        if key in seen:
+            key = duplicate(key, mark.line + 1, mark.column + 1, frame)
+        else:
+            seen[key] = mark.line + 1
+        frame[2] = key
+        frame[3] = mark.line
+        frame[4] = mark.column
+        return
+    frame[2] = None
+    if key is _SKIP:
+        return
+    text = event.value
+    container[key] = text if event.style else _plain(text)
+    parent = frame[1]
+    paths.append((*parent, key) if parent else _top_path(key))
+    numbers.extend((frame[3], frame[4], mark.line, mark.column))
+
+
+def _open_root(event: Any, is_mapping: bool, stack: list[list[Any]]) -> dict[str, Any]:
+    """The top-level collection, which must be a mapping: an entry is fields and values."""
+    if not is_mapping:
+        mark = event.start_mark
+        raise _Refused("yaml-not-mapping", mark.line + 1, mark.column + 1, _not_mapping("a list"))
+    root: dict[str, Any] = {}
+    stack.append([root, (), None, 0, 0, {}])
+    return root
+
+
+def _open_nested(
+    event: Any, is_mapping: bool, stack: list[list[Any]], paths: list[JsonPath], numbers: list[int]
+) -> None:
+    """A mapping or list inside another: stored, given its position, and pushed as a frame.
+
+    A collection cannot be a key, and nesting stops at MAX_DEPTH, so no input can exhaust
+    memory or the stack by depth alone.
+    """
+    mark = event.start_mark
+    new: Any = {} if is_mapping else []
+    frame = stack[-1]
+    container = frame[0]
+    if container.__class__ is dict:
+        key = frame[2]
+        if key is None:
+            raise _Refused(
+                "yaml-key-type", mark.line + 1, mark.column + 1,
+                f"a key is {'a mapping' if is_mapping else 'a list'}; keys are field names such as 'name'",
+                format_json_path(frame[1]),
+            )
+        frame[2] = None
+        path: JsonPath = (*frame[1], key)
+        if key is not _SKIP:
+            container[key] = new
+            paths.append(path)
+            numbers.extend((frame[3], frame[4], mark.line, mark.column))
+    else:
+        path = (*frame[1], len(container))
+        container.append(new)
+        paths.append(path)
+        numbers.extend((mark.line, mark.column, mark.line, mark.column))
+    if len(stack) >= MAX_DEPTH:
+        raise _Refused("yaml-too-deep", mark.line + 1, mark.column + 1, _TOO_DEEP)
+    stack.append([new, path, None, 0, 0, {} if is_mapping else None])
 
 
 _LAYOUTS: dict[tuple[JsonPath, ...], tuple[JsonPath, ...]] = {}
@@ -331,13 +471,14 @@ _SKIP = object()  # the key of a duplicate: its value is read and dropped
 
 
 def _duplicate(
-    key: str, line: int, column: int, frame: list[Any], display: str, kind: str, code: str, findings: list[Finding]
+    display: str, kind: str, code: str, findings: list[Finding], key: str, line: int, column: int, frame: list[Any]
 ) -> Any:
     """Reports a key set twice in one mapping; the first value wins, as a reader expects."""
     findings.append(
         finding(
             "yaml-duplicate-key", display, line, column,
-            f"{shorten(key)} is set twice (first on line {frame[5][key]}); keep one of them",
+            f"{shorten(key)} is set twice (first on line {frame[5][key]}), and only one can count; "
+            "delete the line you did not mean",
             kind=kind, code=code, json_path=format_json_path((*frame[1], key)),
         )
     )

@@ -7,8 +7,17 @@ administrator gets the same advice whichever check stopped them.
 
 from __future__ import annotations
 
+from billing_config.findings import E, declare
 from billing_config.kinds import Kind
 from billing_config.plan.model import Blocker
+
+IN_USE = declare(
+    "in-use", E, "sync", "Plan and apply refuse to delete an entry that customers or tickets still use.",
+    reason="Deleting a status that customers hold would leave them with none, or fail half-way on the platform's "
+    "foreign keys. Retiring it keeps their history intact.",
+    mistake="git rm config/statuses/suspended.yaml      # 13 customers hold Suspended",
+    fix="# config/statuses/suspended.yaml (kept)\navailability: Historical",
+)
 
 
 def in_use_blocker(kind: Kind, code: str, name: str, count: int, *, since_plan: bool = False, noun: str | None = None) -> Blocker:
@@ -20,7 +29,7 @@ def in_use_blocker(kind: Kind, code: str, name: str, count: int, *, since_plan: 
         else f"keep config/{kind.name}/{code}.yaml, or "
     )
     return Blocker(
-        rule="in-use", kind=kind.name, code=code,
+        rule=IN_USE, kind=kind.name, code=code,
         message=f"{kind.singular} '{code}' ({name}) {moved} by {count} {noun} and cannot be deleted",
         hint=f"{retire}move those {noun} to another {kind.singular} first",
     )

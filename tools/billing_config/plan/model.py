@@ -51,15 +51,45 @@ class Change:
         return f"{self.kind}/{self.code}"
 
     def impact_sentence(self) -> str | None:
-        """'is_billable true → false on Suspended affects 312 customers' (None if nothing uses it)."""
+        """'affects 312 customers' (None if nothing uses it): who is affected, not the diff again,
+        which the lines above it already show."""
         if self.impact is None or self.impact_noun is None or self.action == CREATE:
             return None
+        return f"affects {self.impact} {self.impact_noun}"
+
+    def summary_sentence(self) -> str | None:
+        """What a reviewer needs to know, in one sentence: 'Suspended stops billing for 312
+        customers.' None for a change nobody is affected by."""
+        if self.impact is None or self.impact_noun is None or self.action == CREATE or not self.impact:
+            return None
+        who = f"{self.impact} {self.impact_noun}"
         if self.action == DELETE:
-            return f"deleting {self.name} affects {self.impact} {self.impact_noun}"
-        what = ", ".join(change.describe() for change in self.fields[:2])
-        if len(self.fields) > 2:
-            what += f" and {len(self.fields) - 2} more field(s)"
-        return f"{what} on {self.name} affects {self.impact} {self.impact_noun}"
+            return f"Deleting {self.name} affects {who}."
+        effects = [_EFFECTS[f.field][bool(f.new)] for f in self.fields if f.field in _EFFECTS and isinstance(f.new, bool)]
+        others = [f.field for f in self.fields if f.field not in _EFFECTS or not isinstance(f.new, bool)]
+        if effects:
+            more = f" (and changes {', '.join(others)})" if others else ""
+            return f"{self.name} {_joined(effects)} for {who}{more}."
+        return f"{self.name} changes for {who} ({', '.join(others)})."
+
+
+# What a yes/no field turning true (index 1) or false (index 0) does for the customers holding
+# the entry, in the words a billing administrator uses.
+_EFFECTS: dict[str, tuple[str, str]] = {
+    "is_billable": ("stops billing", "starts billing"),
+    "can_have_calls": ("stops call charges", "allows call charges"),
+    "can_have_fixed_charges": ("stops fixed charges", "allows fixed charges"),
+    "send_correspondence": ("stops correspondence", "starts correspondence"),
+    "process_automatic_payments": ("stops automatic payments", "starts automatic payments"),
+    "has_frontend_login_access": ("closes portal login", "opens portal login"),
+    "final_invoice": ("stops raising final bills", "raises final bills"),
+    "is_suspended": ("no longer counts as suspended", "counts as suspended"),
+    "is_active": ("no longer counts as active", "counts as active"),
+}
+
+
+def _joined(parts: list[str]) -> str:
+    return parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
 
 
 @dataclass(frozen=True, slots=True)

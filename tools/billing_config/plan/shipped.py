@@ -8,10 +8,19 @@ ahead: the reviewer who approves the plan has been told.
 
 from __future__ import annotations
 
+from billing_config.findings import W, declare
 from billing_config.kinds import get_kind
 from billing_config.plan.model import DELETE, UPDATE, Change, PlanWarning
 
-RULE = "shipped-entry-changed"
+# Not a finding of validate but a warning the plan carries; declared (stage sync, like the
+# refusals of plan and apply) so that `explain shipped-entry-changed` and docs can teach it.
+RULE = declare(
+    "shipped-entry-changed", W, "sync", "A plan that changes or deletes an entry the platform ships and relies on.",
+    reason="The platform's own billing, reporting and delivery rules look up its standard customer classes; "
+    "editing or deleting one is allowed, but the reviewer approving the plan must see it.",
+    mistake="# config/classes/residential.yaml\nname: Home Customers     # the plan warns; apply goes ahead",
+    fix="# config/classes/residential.yaml   # left as shipped\nname: Residential / Consumer",
+)
 
 
 def shipped_warnings(changes: list[Change]) -> list[PlanWarning]:

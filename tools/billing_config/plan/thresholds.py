@@ -8,8 +8,34 @@ from __future__ import annotations
 
 import math
 
+from billing_config.findings import E, declare
 from billing_config.kinds import KINDS
 from billing_config.plan.model import DELETE, UPDATE, Blocker, Change, Thresholds
+
+_WHY_LIMITS = (
+    "A mass change is more often a slip (a bad merge, the wrong --config-dir, a script gone wrong) than an "
+    "intention; when it is meant, raising the limit for that one run says so."
+)
+declare(
+    "max-update-percent", E, "sync",
+    "Plan and apply refuse to update more than 30 % of a kind's live entries (when it has more than 10).",
+    reason=_WHY_LIMITS,
+    mistake="billing-config apply --target live           # 9 of 12 statuses updated",
+    fix="billing-config apply --target live --max-update-percent 75",
+)
+declare(
+    "max-delete-percent", E, "sync",
+    "Plan and apply refuse to delete more than 30 % of a kind's live entries (when it has more than 10).",
+    reason=_WHY_LIMITS,
+    mistake="billing-config apply --target live --prune   # 6 of 12 groups deleted",
+    fix="billing-config apply --target live --prune --max-delete-percent 50",
+)
+declare(
+    "max-deletes", E, "sync", "Plan and apply refuse to delete more than 25 entries of a kind in one run.",
+    reason=_WHY_LIMITS,
+    mistake="billing-config apply --target live --prune   # 40 departments deleted",
+    fix="billing-config apply --target live --prune --max-deletes 40",
+)
 
 
 def check_thresholds(changes: list[Change], live_counts: dict[str, int], limits: Thresholds) -> list[Blocker]:

@@ -32,9 +32,21 @@ def _change_block(change: Change) -> str:
     return "\n".join(lines) + "\n"
 
 
+def _summary(plan: Plan, shown: int = 3) -> str:
+    """The sentence an admin reads first: who the biggest changes affect, and how."""
+    ranked = sorted((c for c in plan.changes if c.summary_sentence()), key=lambda c: -(c.impact or 0))
+    sentences = [md_text(c.summary_sentence() or "") for c in ranked[:shown]]
+    if len(ranked) > shown:
+        sentences.append(f"{len(ranked) - shown} more change(s) affect customers; see below.")
+    return " ".join(sentences)
+
+
 def _header(plan: Plan) -> str:
-    """Blockers, headline, the summary table and where the plan was made."""
+    """The summary sentence, blockers, headline, the summary table and where the plan was made."""
     head = ["### billing-config plan", ""]
+    summary = _summary(plan)
+    if summary:
+        head += [summary, ""]
     if plan.blockers:
         head.append(f"**Apply will refuse this plan** ({len(plan.blockers)} problem(s)):")
         head.append("")

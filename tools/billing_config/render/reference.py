@@ -9,8 +9,9 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from billing_config.findings import CATALOGUE
+from billing_config.findings import RuleInfo
 from billing_config.kinds import CODE_MAX_LENGTH, CODE_PATTERN, KINDS, KINDS_BY_NAME, Field, Kind
+from billing_config.render.rule_catalogue import full_catalogue
 
 REFERENCE_PATH = "docs/reference.md"
 GENERATED_NOTE = (
@@ -70,19 +71,46 @@ def _kind_section(kind: Kind) -> list[str]:
 
 
 def _rules_section() -> list[str]:
+    catalogue = full_catalogue()
     lines = [
         "## Validation rules",
         "",
         "`billing-config validate` reports each problem with one of these rule ids. Errors fail the check;",
-        "warnings fail it only with `--strict`.",
+        "warnings fail it only with `--strict`. The rules of stage `sync` are the refusals of `plan` and",
+        "`apply`, and the warnings a plan carries. `billing-config explain RULE-ID` prints a rule's entry below.",
         "",
         "| rule | severity | stage | what it finds |",
         "| --- | --- | --- | --- |",
     ]
-    for rule in CATALOGUE.values():
-        lines.append(f"| `{rule.id}` | {rule.severity.value} | {rule.stage} | {_cell(rule.summary)} |")
+    for rule in catalogue.values():
+        lines.append(f"| [`{rule.id}`](#{rule.id}) | {rule.severity.value} | {rule.stage} | {_cell(rule.summary)} |")
     lines.append("")
+    for rule in catalogue.values():
+        lines += _rule_entry(rule)
     return lines
+
+
+def _rule_entry(rule: RuleInfo) -> list[str]:
+    return [
+        f"### {rule.id}",
+        "",
+        f"{rule.summary} ({rule.severity.value}, {rule.stage})",
+        "",
+        rule.reason,
+        "",
+        "The mistake:",
+        "",
+        "```",
+        rule.mistake,
+        "```",
+        "",
+        "The fix:",
+        "",
+        "```",
+        rule.fix,
+        "```",
+        "",
+    ]
 
 
 def _anchor(kind: Kind) -> str:

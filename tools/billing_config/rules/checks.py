@@ -11,6 +11,7 @@ from collections.abc import Callable, Collection, Mapping, Sequence
 from billing_config.findings import Finding
 from billing_config.rules.chain import check_chain, check_entry_settings
 from billing_config.loader import Document
+from billing_config.rules.changes import ChangeProbe, no_changes
 from billing_config.rules.lint import check_display_positions, check_status_settings
 from billing_config.rules.lookalike import check_lookalikes
 from billing_config.rules.references import Index, check_references, index_documents
@@ -18,7 +19,8 @@ from billing_config.rules.json_schema import check_schema
 from billing_config.rules.uniqueness import check_uniqueness
 
 DocumentRule = Callable[[Document], list[Finding]]
-TreeRule = Callable[[Index], list[Finding]]
+# A tree rule gets the index and a probe of what this change touched (asked only on a clash).
+TreeRule = Callable[[Index, ChangeProbe], list[Finding]]
 
 DOCUMENT_RULES: tuple[DocumentRule, ...] = (check_schema, check_status_settings, check_lookalikes, check_entry_settings)
 # References run first and apart: they also need the codes of files that exist but failed to load.
@@ -32,17 +34,22 @@ def check_document(document: Document) -> list[Finding]:
     return findings
 
 
-def check_tree(documents: Sequence[Document], present: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
+def check_tree(
+    documents: Sequence[Document],
+    present: Mapping[str, Collection[str]] | None = None,
+    changes: ChangeProbe = no_changes,
+) -> list[Finding]:
     """Rules over the whole tree.
 
     present maps each kind to the codes of every entry file found, loaded or not: a file that
     failed to load has already been reported, and references to it are not reported again as
-    unknown (or, worse, as pointing at another kind that happens to share its code).
+    unknown (or, worse, as pointing at another kind that happens to share its code). changes
+    says what this change added, edited, removed or renamed (see rules.changes).
     """
     index = index_documents(documents)
-    findings = check_references(index, present)
+    findings = check_references(index, present, changes)
     for rule in TREE_RULES:
-        findings.extend(rule(index))
+        findings.extend(rule(index, changes))
     return findings
 
 

@@ -11,9 +11,17 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from billing_config.findings import Finding, finding, shorten
+from billing_config.findings import W, Finding, declare, finding, shorten
 from billing_config.kinds import get_kind
 from billing_config.loader import Document, format_json_path
+
+MIXED_SCRIPT = declare(
+    "mixed-script-name", W, "lint", "A name with a word mixing Latin, Greek or Cyrillic letters; it looks like another name.",
+    reason="A Greek capital alpha looks exactly like a Latin A: 'Αccounts' beside 'Accounts' would be two "
+    "entries nobody can tell apart on screen, usually pasted from somewhere else.",
+    mistake="name: Αccounts      # starts with a Greek capital alpha",
+    fix="name: Accounts",
+)
 
 _CONFUSABLE_SCRIPTS = ("LATIN", "GREEK", "CYRILLIC")
 _TEXT_FIELDS = ("name", "short_name")

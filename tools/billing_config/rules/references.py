@@ -9,11 +9,48 @@ from __future__ import annotations
 
 from collections.abc import Collection, Mapping, Sequence
 
-from billing_config.findings import Finding, did_you_mean, finding, shorten
-from billing_config.kinds import KINDS, Kind, get_kind, is_valid_code
+from billing_config.findings import E, Finding, declare, did_you_mean, finding, shorten
+from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Kind, get_kind, is_valid_code
 from billing_config.loader import Document, format_json_path
+from billing_config.rules.changes import ChangeProbe, ChangeSet, no_changes
+from billing_config.rules.wording import slug, yaml_line
 
 Index = Mapping[str, Mapping[str, Document]]  # kind name -> code -> document
+
+UNKNOWN = declare(
+    "unknown-reference", E, "references", "A reference to an entry that does not exist.",
+    reason="The platform stores a reference as the id of an existing entry: a code with no file behind it "
+    "cannot be applied. It is usually a typo, or an entry removed or renamed while others still name it.",
+    mistake="next_status: ex-custmer",
+    fix="next_status: ex-customer",
+)
+WRONG_KIND = declare(
+    "wrong-kind-reference", E, "references",
+    "A reference to an entry of another kind, such as a service status where a number status belongs.",
+    reason="Each reference field names an entry of one kind; kinds can share codes ('active' is a customer, "
+    "number, service and feature status), so the code alone must exist in the right folder.",
+    mistake="# config/statuses/active.yaml\nrelated_number_status: pending      # a service status",
+    fix="# config/statuses/active.yaml\nrelated_number_status: active",
+)
+NOT_A_CODE = declare(
+    "reference-not-a-code", E, "references", "A reference field holding something that is not a code, such as a name.",
+    reason="References name an entry by its code, the file name without .yaml, which never changes when the "
+    "entry's name does.",
+    mistake="next_status: Ex-Customer",
+    fix="next_status: ex-customer",
+)
+SELF = declare(
+    "next-status-self", E, "references", "A status whose next status is itself.",
+    reason="Customers would move from the status to itself for ever; a status with no next step has no next_status.",
+    mistake="# config/statuses/ceased.yaml\nnext_status: ceased",
+    fix="# config/statuses/ceased.yaml\nnext_status: ex-customer",
+)
+CYCLE = declare(
+    "next-status-cycle", E, "references", "Following next statuses comes back to where it started.",
+    reason="Automatic progression would go round the loop for ever; a lifecycle ends in a status with no next_status.",
+    mistake="# ceased.yaml\nnext_status: ex-customer\n# ex-customer.yaml\nnext_status: ceased",
+    fix="# ceased.yaml\nnext_status: ex-customer\n# ex-customer.yaml\nnext_status: null",
+)
 
 
 def index_documents(documents: Sequence[Document]) -> dict[str, dict[str, Document]]:
@@ -23,8 +60,11 @@ def index_documents(documents: Sequence[Document]) -> dict[str, dict[str, Docume
     return index
 
 
-def check_references(index: Index, present: Mapping[str, Collection[str]] | None = None) -> list[Finding]:
-    """present: codes of entry files that exist, loaded or not (see rules.check_tree)."""
+def check_references(
+    index: Index, present: Mapping[str, Collection[str]] | None = None, changes: ChangeProbe = no_changes
+) -> list[Finding]:
+    """present: codes of entry files that exist, loaded or not (see rules.check_tree); changes:
+    what this change removed or renamed, asked only when a reference is broken."""
     findings: list[Finding] = []
     present = present or {}
     for kind in KINDS:
@@ -33,47 +73,127 @@ def check_references(index: Index, present: Mapping[str, Collection[str]] | None
         for document in index[kind.name].values():
             for field, target_name in kind.references.items():
                 value = document.data.get(field)
-                if not isinstance(value, str) or not is_valid_code(value):
-                    continue  # absent, null, or not a code at all: the schema reports those
+                if not isinstance(value, str):
+                    continue  # absent or null; anything else not text is the schema's to report
+                if not is_valid_code(value):
+                    findings.append(_not_a_code(kind, document, field, value, get_kind(target_name), index))
+                    continue
                 if value not in index[target_name] and value in present.get(target_name, ()):
                     continue  # the file exists but could not be loaded; that is reported already
-                findings.extend(_check_one(kind, document, field, value, get_kind(target_name), index))
+                findings.extend(_check_one(kind, document, field, value, get_kind(target_name), index, changes))
     findings.extend(_check_cycles(index))
     return findings
 
 
-def _check_one(kind: Kind, document: Document, field: str, value: str, target: Kind, index: Index) -> list[Finding]:
-    def make(rule: str, message: str) -> Finding:
-        line, column = document.locate((field,))
-        return finding(
-            rule, document.path, line, column, message,
-            kind=kind.name, code=document.code, json_path=format_json_path((field,)),
+def _at(kind: Kind, document: Document, field: str, rule: str, message: str) -> Finding:
+    line, column = document.locate((field,))
+    return finding(
+        rule, document.path, line, column, message,
+        kind=kind.name, code=document.code, json_path=format_json_path((field,)),
+    )
+
+
+def _not_a_code(kind: Kind, document: Document, field: str, value: str, target: Kind, index: Index) -> Finding:
+    """A name, or a code in capitals, where a code belongs: name the entry that was meant."""
+    entries = index[target.name]
+    wanted = value.strip().casefold()
+    meant = next((code for code, entry in entries.items() if str(entry.data.get("name", "")).strip().casefold() == wanted), None)
+    if meant is not None:
+        why = f"the {target.singular}'s name; a reference holds its code, the file name"
+    elif slug(value) in entries:
+        meant = slug(value)
+        why = "codes are lower-case words joined by hyphens"
+    if meant is not None:
+        return _at(kind, document, field, NOT_A_CODE, f"{field} is {shorten(value)}, {why}: write {yaml_line(field, meant)}")
+    if len(value) > CODE_MAX_LENGTH and is_valid_code(value[:CODE_MAX_LENGTH]):
+        return _at(
+            kind, document, field, NOT_A_CODE,
+            f"{field} is {len(value)} characters long, and no code is longer than {CODE_MAX_LENGTH}; "
+            f"name a {target.singular} by its file name under config/{target.name}/",
         )
+    return _at(
+        kind, document, field, NOT_A_CODE,
+        f"{field} is {shorten(value)}, which is not a code: name a {target.singular} by its file name under "
+        f"config/{target.name}/ (lower-case words joined by hyphens, such as '{next(iter(sorted(entries)), 'ex-customer')}')",
+    )
+
+
+def _check_one(
+    kind: Kind, document: Document, field: str, value: str, target: Kind, index: Index, changes: ChangeProbe
+) -> list[Finding]:
+    def make(rule: str, message: str) -> Finding:
+        return _at(kind, document, field, rule, message)
 
     if field in kind.self_references and value == document.code:
         return [
-            make("next-status-self", f"{field} is this {kind.singular} itself; name another {kind.singular} or remove the line")
+            make(SELF, f"{field} is this {kind.singular} itself; name another {kind.singular} or write {yaml_line(field, None)}")
         ]
     if value in index[target.name]:
         return []
+    gone = _removed_here(target, value, field, document, changes(), index)
+    if gone is not None:
+        return [make(UNKNOWN, f"{field} is {shorten(value)}, but {gone}")]
     holders = [other for other in KINDS if other.name != target.name and value in index[other.name]]
     if holders:
         other = holders[0]
         return [
             make(
-                "wrong-kind-reference",
-                f"{field} is {shorten(value)}, which is a {other.singular} ({index[other.name][value].path}), "
-                f"not a {target.singular}; name an entry of config/{target.name}/",
+                WRONG_KIND,
+                f"{field} must name a {target.singular}, and there is no config/{target.name}/{value}.yaml; "
+                f"'{value}' is a {other.singular} ({index[other.name][value].path}). Name an entry of config/{target.name}/",
             )
         ]
     hint = did_you_mean(value, index[target.name])
+    if hint:
+        meant = hint.split("'")[1]
+        return [
+            make(
+                UNKNOWN,
+                f"{field} is {shorten(value)}, but there is no {target.singular} with that code{hint}; write {yaml_line(field, meant)}",
+            )
+        ]
     return [
         make(
-            "unknown-reference",
-            f"{field} is {shorten(value)}, but there is no {target.singular} with that code{hint}; "
+            UNKNOWN,
+            f"{field} is {shorten(value)}, but there is no {target.singular} with that code; "
             f"add config/{target.name}/{value}.yaml or name an existing one",
         )
     ]
+
+
+def _removed_here(
+    target: Kind, value: str, field: str, document: Document, changes: ChangeSet | None, index: Index
+) -> str | None:
+    """The end of the message when this change removed or renamed the entry named."""
+    if changes is None:
+        return None
+    relative = f"{target.name}/{value}.yaml"
+    renamed_to = changes.renamed.get(relative)
+    if renamed_to is not None:
+        new_code = renamed_to.rpartition("/")[2].removesuffix(".yaml")
+        if new_code in index[target.name]:
+            others = _referrers(target, value, index, besides=document)
+            also = f" (also update {', '.join(others[:3])}{' ...' if len(others) > 3 else ''})" if others else ""
+            return (
+                f"config/{relative} was renamed to {new_code}.yaml in this change; "
+                f"write {yaml_line(field, new_code)}{also}"
+            )
+    if relative in changes.deleted:
+        return f"config/{relative} was removed in this change; restore it, or name another {target.singular}"
+    return None
+
+
+def _referrers(target: Kind, code: str, index: Index, besides: Document) -> list[str]:
+    """The files, other than ``besides``, whose reference fields name ``code`` of ``target``."""
+    found = []
+    for kind in KINDS:
+        fields = [name for name, kind_name in kind.references.items() if kind_name == target.name]
+        if not fields:
+            continue
+        for document in sorted(index[kind.name].values(), key=lambda d: d.path):
+            if document is not besides and any(document.data.get(name) == code for name in fields):
+                found.append(document.path)
+    return found
 
 
 def _check_cycles(index: Index) -> list[Finding]:

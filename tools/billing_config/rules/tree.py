@@ -14,7 +14,9 @@ from pathlib import Path
 
 from billing_config.findings import Finding, sorted_findings
 from billing_config.loader import Document, EntryFile, discover, read_entry
+from billing_config.rules.changes import probe
 from billing_config.rules.checks import check_document, check_tree
+from billing_config.rules.json_schema import WRONG_FOLDER
 
 # Below this many files one process is faster than forking workers: a simple file reads in
 # about 25 us, and each document costs about 10 us to send back from a worker.
@@ -44,8 +46,12 @@ def read_and_check(entries: Sequence[EntryFile]) -> tuple[list[Document], list[F
     for entry in entries:
         document, problems = read_entry(entry.location, entry.display, entry.kind, entry.code)
         if document is not None:
-            documents.append(document)
-            problems = problems + check_document(document)
+            checked = check_document(document)
+            problems = problems + checked
+            # An entry in the wrong kind's folder is reported once, as that; the rules over the
+            # whole tree would only add noise about a kind it is not.
+            if not any(problem.rule == WRONG_FOLDER for problem in checked):
+                documents.append(document)
         findings.extend(_bounded(problems) if len(problems) > MAX_FINDINGS_PER_RULE_AND_FILE else problems)
     return documents, findings
 
@@ -75,8 +81,11 @@ def _bounded(problems: list[Finding]) -> list[Finding]:
     return kept
 
 
-def validate_tree(config_dir: Path, jobs: int | None = None) -> TreeResult:
+def validate_tree(config_dir: Path, jobs: int | None = None, base: str | None = None) -> TreeResult:
     """Check everything under config_dir.
+
+    base is the git revision a clash or a broken reference is judged against (default HEAD):
+    the finding lands on the entry this change touched. Git is asked only when one is found.
 
     Raises FileNotFoundError if it does not exist and NotADirectoryError if it is no folder.
     """
@@ -94,7 +103,7 @@ def validate_tree(config_dir: Path, jobs: int | None = None) -> TreeResult:
     present: dict[str, set[str]] = {}
     for entry in entries:
         present.setdefault(entry.kind, set()).add(entry.code)
-    findings.extend(check_tree(documents, present))
+    findings.extend(check_tree(documents, present, probe(config_dir, base)))
     return TreeResult(documents=documents, findings=sorted_findings(findings), files=len(entries))
 
 
