@@ -68,17 +68,20 @@ def _flag(rng: random.Random) -> bool:
 
 
 def status_entry(index: int, total: int, rng: random.Random) -> Entry:
-    # The random draws keep the order of the first version of this script, so the plain tree
-    # stays byte for byte what earlier benchmark runs timed.
+    # The random draws keep the order of the earlier, string-building version of this script
+    # (the CRM-only draw first, as the chain rules need), so the plain tree stays byte for byte
+    # what earlier benchmark runs timed.
     stage = STAGES[index % len(STAGES)]
     last_in_chain = index % CHAIN_LENGTH == CHAIN_LENGTH - 1 or index + 1 >= total
-    final_invoice = rng.random() < 0.3
+    crm_only = rng.random() < 0.1
+    # The chain's errors: a CRM-only status is never billable, a final-bill status always is
+    # (and keeps the portal login where the final bill is fetched).
+    final_invoice = not crm_only and rng.random() < 0.3
     final_options = [
         (option, _flag(rng) if final_invoice else False)
         for option in ("ignore_cutoff_date", "ignore_billable_status", "ignore_cutoff_date_calls", "ignore_billable_status_calls")
     ]
     active = rng.random() < 0.5
-    crm_only = rng.random() < 0.1
     identity: list[tuple[str, Value]] = [
         ("name", f"{stage} {index:05d}"),
         ("short_name", f"S{index:05d}"),
@@ -90,7 +93,7 @@ def status_entry(index: int, total: int, rng: random.Random) -> Entry:
         ("is_active", active),
         ("is_suspended", False if active else _flag(rng)),
         ("crm_only", crm_only),
-        ("has_frontend_login_access", False if crm_only else _flag(rng)),
+        ("has_frontend_login_access", False if crm_only else True if final_invoice else _flag(rng)),
     ]
     related: list[tuple[str, Value]] = [
         ("next_status", None if last_in_chain else f"status-{index + 1:05d}"),
@@ -100,7 +103,7 @@ def status_entry(index: int, total: int, rng: random.Random) -> Entry:
     ]
     billing: list[tuple[str, Value]] = [
         ("visible_in_backend", _flag(rng)),
-        ("is_billable", _flag(rng)),
+        ("is_billable", False if crm_only else True if final_invoice else _flag(rng)),
         ("send_correspondence", _flag(rng)),
         ("override_invoice_message", f"Account {index}: {stage.lower()}." if index % 5 == 0 else ""),
         *((key, _flag(rng)) for key in ("ignore_invoice_thresholds", "can_have_calls", "can_have_fixed_charges", "process_automatic_payments")),
@@ -128,7 +131,9 @@ def department_entry(index: int) -> Entry:
 
 
 def reference_entry(code: str) -> Entry:
-    return None, [[("name", code.replace("-", " ").title()), ("availability", "Standard")]]
+    # Billable, neither active nor suspended: no chain rule has anything to say, whatever flags
+    # the random customer statuses naming them have.
+    return None, [[("name", code.replace("-", " ").title()), ("availability", "Standard"), ("is_billable", True)]]
 
 
 def render_plain(kind: str, entry: Entry) -> str:

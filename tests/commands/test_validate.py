@@ -53,7 +53,7 @@ def test_text_is_one_compiler_style_line_a_problem_sorted_by_path_and_line(
         "config/statuses/suspended.yaml:3:1: error schema-unknown-field 'is_activ' is not a field of a customer status "
         "(did you mean is_active?); write `is_active: true`",
     ]
-    assert err == "31 file(s) checked: 4 error(s), 0 warning(s)\n"
+    assert err == "40 file(s) checked: 4 error(s), 0 warning(s)\n"
 
 
 def test_paths_are_shown_as_given_when_outside_the_working_directory(
@@ -226,7 +226,7 @@ def test_warnings_exit_0_and_1_with_strict(config_tree: Path, capsys: pytest.Cap
     groups.write_text(groups.read_text().replace("display_position: 40", "display_position: 10"))
     code, out, err = _validate(["--config-dir", str(config_tree)], capsys)
     assert code == 0 and ": warning duplicate-display-position " in out
-    assert err == "31 file(s) checked: 0 error(s), 2 warning(s)\n"  # outside git, both sides of the clash
+    assert err == "40 file(s) checked: 0 error(s), 2 warning(s)\n"  # outside git, both sides of the clash
     assert main(["validate", "--config-dir", str(config_tree), "--strict"]) == 1
 
 

@@ -13,7 +13,8 @@ from tests.testing.databases import execute, scalar, snapshot
 
 CONTRACT_TABLES = {
     "customer_statuses", "customer_groups", "departments", "number_statuses", "service_statuses",
-    "feature_statuses", "customers", "customer_group_members", "tickets", "config_audit_log",
+    "feature_statuses", "customer_classes", "customers", "customer_group_members", "tickets",
+    "numbers", "services", "features", "config_audit_log",
 }
 
 
@@ -93,3 +94,38 @@ def test_seeding_against_a_platform_list_that_lacks_an_entry_is_refused_whole(
     assert "cannot seed customer_statuses from config/statuses/: related_number_status names 'quarantined'" in result.err
     assert "Traceback" not in result.err
     assert snapshot(engine) == before
+
+
+def test_sample_lines_take_the_statuses_their_customers_status_relates(
+    db_url: str, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    """Numbers, services and features are filled so every status list has real impact counts,
+    each in the status the platform would give it: its customer's status's related status."""
+    result = cli("db", "init", "--database", db_url, "--config-dir", str(CONFIG), "--sample-data")
+    assert result.code == 0, result.text
+    engine = engine_for(db_url)
+    assert scalar(engine, "SELECT count(*) FROM customer_classes") == len(list((CONFIG / "classes").glob("*.yaml")))
+    assert scalar(engine, "SELECT count(*) FROM customers WHERE customer_class_id IS NULL") == 0
+    assert scalar(engine, "SELECT count(DISTINCT customer_class_id) FROM customers") > 4
+    for table, column, related in (
+        ("numbers", "number_status_id", "related_number_status_id"),
+        ("services", "service_status_id", "related_service_status_id"),
+    ):
+        assert scalar(engine, f"SELECT count(*) FROM {table}") > 100, table
+        assert scalar(engine, f"SELECT count(DISTINCT {column}) FROM {table}") >= 3, table
+        mismatched = scalar(
+            engine,
+            f"SELECT count(*) FROM {table} t JOIN customers c ON c.id = t.customer_id "
+            f"JOIN customer_statuses s ON s.id = c.customer_status_id WHERE s.{related} <> t.{column}",
+        )
+        assert mismatched == 0, table
+    assert scalar(engine, "SELECT count(*) FROM features") > 50
+    assert scalar(engine, "SELECT count(*) FROM numbers WHERE number LIKE '020 7946 0%' OR number LIKE '07700 900%'") == scalar(
+        engine, "SELECT count(*) FROM numbers"
+    )
+    # Prospects relate no number status: a CRM record has no lines.
+    assert scalar(
+        engine,
+        "SELECT count(*) FROM numbers n JOIN customers c ON c.id = n.customer_id "
+        "JOIN customer_statuses s ON s.id = c.customer_status_id WHERE s.code = 'prospect'",
+    ) == 0

@@ -26,7 +26,7 @@ def test_export_round_trip_validates_and_plans_empty(
     exported = tmp_path / "adopted"
     result = cli("export", "--database", db_url, "--config-dir", str(exported))
     assert result.code == 0, result.text
-    assert "32 written, 0 unchanged, 0 removed" in result.out
+    assert "41 written, 0 unchanged, 0 removed" in result.out
     text = (exported / "statuses" / "winback.yaml").read_text()
     assert "override_invoice_message: 'true'" in text  # text, not a boolean
     assert "is_billable: true" in text

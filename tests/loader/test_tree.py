@@ -32,7 +32,7 @@ def test_a_folder_that_is_no_kind_is_reported_with_a_suggestion(config_tree: Pat
     (found,) = findings
     assert found.rule == "layout-unknown-folder"
     assert "'status' is not a kind (did you mean 'statuses'?)" in found.message
-    assert "the kinds are number-statuses, service-statuses" in found.message
+    assert "the kinds are feature-statuses, number-statuses, service-statuses, statuses" in found.message
 
 
 def test_a_stray_file_at_the_top_is_reported(config_tree: Path) -> None:

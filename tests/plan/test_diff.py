@@ -137,12 +137,15 @@ def test_an_invalid_config_never_produces_a_plan(live: str, config_tree: Path, c
     assert "an invalid config never produces a plan" in result.err
 
 
-def test_a_reference_entry_missing_live_is_a_plan_error(live: str, config_tree: Path, cli: Callable[..., Run]) -> None:
-    write_entry(config_tree, "number-statuses", "porting", "name: Porting\n")
-    result = plan(cli, live, config_tree, "--detailed-exitcode")
-    assert result.code == 1
-    assert "number status 'porting' does not exist in the live database" in result.err
-    assert "number-statuses/porting.yaml" in result.err
+def test_a_new_number_status_is_planned_as_a_create(live: str, config_tree: Path, cli: Callable[..., Run]) -> None:
+    """The status lists are managed like customer statuses: what the database lacks is created."""
+    write_entry(config_tree, "number-statuses", "porting", "name: Porting\nrelated_feature_status: pending\n")
+    result = plan(cli, live, config_tree, "--detailed-exitcode", "--format", "json")
+    assert result.code == 2, result.text
+    document = json.loads(result.out)
+    assert [(c["kind"], c["code"], c["action"]) for c in document["changes"]] == [("number-statuses", "porting", "create")]
+    assert document["changes"][0]["after"]["related_feature_status"] == "pending"
+    assert document["summary"]["number-statuses"]["live"] == len(list((config_tree / "number-statuses").glob("*.yaml"))) - 1
 
 
 def test_plan_out_saves_json_for_apply(live: str, config_tree: Path, cli: Callable[..., Run], tmp_path: Path) -> None:

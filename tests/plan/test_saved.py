@@ -86,7 +86,7 @@ def test_a_value_the_schema_refuses_is_refused(planned: tuple[str, Path, Path], 
 
 def test_an_unknown_kind_or_action_is_refused(planned: tuple[str, Path, Path], cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]) -> None:
     url, config, saved = planned
-    tamper(saved, lambda d: d["changes"][0].update(kind="number-statuses"))
+    tamper(saved, lambda d: d["changes"][0].update(kind="invoices"))
     refused_and_unchanged(cli, engine_for(url), url, config, saved, "changes[0].kind", "not a kind this tool writes")
     tamper(saved, lambda d: d["changes"][0].update(kind="departments", action="truncate"))
     refused_and_unchanged(cli, engine_for(url), url, config, saved, "changes[0].action")

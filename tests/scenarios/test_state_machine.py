@@ -29,8 +29,17 @@ from tests.testing.databases import reset_database
 from tests.testing.databases import execute, install_fault, remove_fault, scalar, snapshot
 
 NAME_PARTS = st.sampled_from(["Plain", "O'Brien", "100%s", ":name", "Rocket 🚀", "x'); DROP TABLE t; --", "Zoë", '"Q"'])
-EDITABLE = ("statuses", "groups", "departments")
-REMOVABLE = ("groups", "departments")  # nothing in config points at them, so removing one stays valid
+EDITABLE = ("statuses", "groups", "departments", "number-statuses", "service-statuses", "feature-statuses", "classes")
+REMOVABLE = ("groups", "departments", "classes")  # nothing in config points at them, so removing one stays valid
+# Flags whose flip never makes the sample invalid (is_billable on a customer status could: a final
+# bill nobody is billed for); the chain's warnings they may raise do not stop a plan.
+TOGGLES = {
+    "statuses": ("send_correspondence", "can_have_calls", "visible_in_backend"),
+    "number-statuses": ("is_billable", "can_have_calls", "visible_in_frontend"),
+    "service-statuses": ("is_billable", "can_have_fixed_charges"),
+    "feature-statuses": ("is_billable", "visible_in_backend"),
+    "classes": ("reseller",),
+}
 
 
 def run(*argv: str) -> tuple[int, str, str]:
@@ -89,11 +98,12 @@ class SyncMachine(RuleBasedStateMachine):
 
     @rule(data=st.data())
     def toggle_a_status_flag(self, data: st.DataObject) -> None:
-        path = data.draw(st.sampled_from(self._files(("statuses",))))
-        field = data.draw(st.sampled_from(["is_billable", "send_correspondence", "can_have_calls", "visible_in_backend"]))
-        document, _ = read_entry(path, str(path), "statuses", path.stem)
+        path = data.draw(st.sampled_from(self._files(tuple(TOGGLES))))
+        kind = get_kind(path.parent.name)
+        field = data.draw(st.sampled_from(TOGGLES[kind.name]))
+        document, _ = read_entry(path, str(path), kind.name, path.stem)
         assert document is not None
-        current = get_kind("statuses").with_defaults(document.data)[field]
+        current = kind.with_defaults(document.data)[field]
         self._rewrite(path, {field: not current})
 
     @precondition(lambda self: len(self._files(REMOVABLE)) > 2)
@@ -114,7 +124,7 @@ class SyncMachine(RuleBasedStateMachine):
     # Edits made behind the tool's back, straight in the live database.
     @rule(data=st.data(), part=NAME_PARTS)
     def out_of_band_rename(self, data: st.DataObject, part: str) -> None:
-        table = data.draw(st.sampled_from(["customer_statuses", "customer_groups", "departments"]))
+        table = data.draw(st.sampled_from([get_kind(kind).table for kind in EDITABLE]))
         with self.engine.connect() as connection:
             codes = sorted(connection.execute(sa.text(f"SELECT code FROM {table}")).scalars())
         if codes:
@@ -161,7 +171,7 @@ class SyncMachine(RuleBasedStateMachine):
     def apply_with_a_fault(self, data: st.DataObject) -> None:
         # The entry is renamed so the apply must write it, and the database refuses that row.
         # No --prune: an in-use refusal would stop the apply before the fault could fire.
-        path = data.draw(st.sampled_from(self._files(("departments", "groups"))))
+        path = data.draw(st.sampled_from(self._files(("departments", "groups", "classes", "number-statuses"))))
         kind = get_kind(path.parent.name)
         name = self._unique("Faulty")
         self._rewrite(path, {"name": name})
@@ -190,3 +200,13 @@ def test_state_machine_on_postgres() -> None:
         server_url = server_url("postgres")
 
     run_state_machine_as_test(OnPostgres, settings=settings(MACHINE_SETTINGS, max_examples=6))
+
+
+@pytest.mark.mariadb
+def test_state_machine_on_mariadb() -> None:
+    """And against MariaDB: its own locking, triggers and binary collation."""
+
+    class OnMariaDB(SyncMachine):
+        server_url = server_url("mariadb")
+
+    run_state_machine_as_test(OnMariaDB, settings=settings(MACHINE_SETTINGS, max_examples=6))

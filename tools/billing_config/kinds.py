@@ -73,6 +73,19 @@ class Usage:
     noun: str  # plural, as a reviewer reads it: "customers", "tickets"
 
 
+@dataclass(frozen=True, slots=True)
+class Shipped:
+    """Entries the platform ships and relies on: their codes, and why they should stay as shipped.
+
+    The platform's own billing, reporting and delivery rules look these entries up, so a plan
+    that changes or deletes one warns (in every format) with this reason. The codes are the
+    ones the sample config gives them; a platform that named them differently lists its own.
+    """
+
+    codes: frozenset[str]
+    reason: str
+
+
 @dataclass(frozen=True)
 class Kind:
     name: str  # folder under config/ and schema file stem, e.g. "statuses"
@@ -81,6 +94,12 @@ class Kind:
     managed: bool  # True: the sync tool writes it; False: only checked to exist live
     references: Mapping[str, str] = field(default_factory=dict)  # field -> kind name
     usage: Usage | None = None
+    # Further names `new` accepts besides the folder name and the hyphenated singular.
+    aliases: tuple[str, ...] = ()
+    # The platform comes with this list filled in: `db init` copies it from config/ into an empty
+    # table even without --sample-data, as a fresh platform would have it.
+    seeded: bool = False
+    shipped: Shipped | None = None
 
     @property
     def schema_file(self) -> str:
@@ -165,12 +184,35 @@ _REFERENCE_FIELDS_OF_A_STATUS = {
     "related_feature_status": "feature-statuses",
 }
 
-# Reference kinds come first: managed kinds point at them, and the sync engine creates in this
-# order.
+STANDARD_CLASSES = Shipped(
+    codes=frozenset({
+        "residential", "sole-trader", "uk-limited-company", "uk-plc", "international-company",
+        "public-sector", "charity", "reseller",
+    }),
+    reason=(
+        "the platform ships this customer class and its billing, reporting and delivery rules rely on it; "
+        "the platform's documentation says shipped classes should not normally be edited"
+    ),
+)
+
+# The order is the order the sync engine creates in (and deletes in reverse), so a kind comes
+# after every kind it refers to: feature statuses before the number statuses that name them,
+# all three status lists before the customer statuses that name them.
 KINDS: tuple[Kind, ...] = (
-    Kind("number-statuses", "number status", "number_statuses", managed=False),
-    Kind("service-statuses", "service status", "service_statuses", managed=False),
-    Kind("feature-statuses", "feature status", "feature_statuses", managed=False),
+    Kind(
+        "feature-statuses", "feature status", "feature_statuses", managed=True, seeded=True,
+        usage=Usage("features", "feature_status_id", "features"),
+    ),
+    Kind(
+        "number-statuses", "number status", "number_statuses", managed=True, seeded=True,
+        references={"related_feature_status": "feature-statuses"},
+        usage=Usage("numbers", "number_status_id", "numbers"),
+    ),
+    Kind(
+        "service-statuses", "service status", "service_statuses", managed=True, seeded=True,
+        references={"related_feature_status": "feature-statuses"},
+        usage=Usage("services", "service_status_id", "services"),
+    ),
     Kind(
         "statuses",
         "customer status",
@@ -178,6 +220,7 @@ KINDS: tuple[Kind, ...] = (
         managed=True,
         references=_REFERENCE_FIELDS_OF_A_STATUS,
         usage=Usage("customers", "customer_status_id", "customers"),
+        aliases=("status",),
     ),
     Kind(
         "groups",
@@ -185,6 +228,13 @@ KINDS: tuple[Kind, ...] = (
         "customer_groups",
         managed=True,
         usage=Usage("customer_group_members", "customer_group_id", "customers"),
+        aliases=("group",),
+    ),
+    Kind(
+        "classes", "customer class", "customer_classes", managed=True, seeded=True,
+        usage=Usage("customers", "customer_class_id", "customers"),
+        aliases=("class",),
+        shipped=STANDARD_CLASSES,
     ),
     Kind(
         "departments",

@@ -14,19 +14,20 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "graph",
         help="draw the status lifecycle (next statuses and related statuses) as a Mermaid diagram",
         description=(
-            "Print the status lifecycle as a Mermaid flowchart: which status follows which, and the "
-            "number, service and feature status each one applies."
+            "Print the whole status lifecycle as a Mermaid flowchart: which customer status follows "
+            "which, the number, service and feature status each one applies, and the feature status "
+            "each number and service status applies."
         ),
     )
     add_config_dir(parser)
-    parser.add_argument("--highlight", nargs="+", default=[], metavar="CODE", help="status codes to highlight as changed")
+    parser.add_argument("--highlight", nargs="+", default=[], metavar="CODE", help="codes of customer statuses to highlight as changed, or KIND/CODE for an entry of another list (number-statuses/suspended)")
     add_format_option(parser, GRAPH_FORMATS)
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.loader import require_config_dir
-    from billing_config.render.mermaid import fenced, status_lifecycle
+    from billing_config.render.mermaid import fenced, lifecycle_chain
     from billing_config.rules import validate_tree
 
     require_config_dir(args.config_dir)
@@ -37,17 +38,17 @@ def run(args: argparse.Namespace) -> int:
             "the diagram shows what could be read",
             file=sys.stderr,
         )
-    from billing_config.render.mermaid import lifecycle_kinds
-
-    drawn = {d.code for d in result.documents if d.kind in {kind.name for kind, _ in lifecycle_kinds()}}
-    unknown = sorted(set(args.highlight) - drawn)
+    known = {d.code for d in result.documents if d.kind == "statuses"} | {f"{d.kind}/{d.code}" for d in result.documents}
+    unknown = sorted(set(args.highlight) - known)
     if unknown:
         from billing_config.errors import UserError
+        from billing_config.render.escape import terminal
 
         raise UserError(
-            f"--highlight: no status has the code {', '.join(repr(code) for code in unknown)}; "
-            f"give codes of files under {args.config_dir}/statuses/ (for example {min(drawn) if drawn else 'active'})"
+            f"--highlight: nothing has the code {', '.join(terminal(repr(code)) for code in unknown)}; give the code "
+            f"of a customer status (a file under {args.config_dir}/statuses/), or KIND/CODE for another list, "
+            "such as number-statuses/suspended"
         )
-    source = status_lifecycle(result.documents, set(args.highlight))
+    source = lifecycle_chain(result.documents, set(args.highlight))
     sys.stdout.write(fenced(source) if args.format == "markdown" else source)
     return 0

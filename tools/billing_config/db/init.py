@@ -1,14 +1,16 @@
-"""``db init``: the reference schema, the platform's reference lists and optional sample data.
+"""``db init``: the reference schema, the lists the platform ships with, and optional sample data.
 
 Every step only fills what is empty, so running it again changes nothing: tables are created
-when missing, a reference list is copied from ``config/`` only into an empty table, and sample
-customers are added only while there are none.
+when missing, a list the platform ships filled in (``Kind.seeded``: the number, service and
+feature statuses and the customer classes) is copied from ``config/`` only into an empty table,
+and sample customers are added only while there are none.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,7 +19,7 @@ from billing_config.db.live import read_live
 from billing_config.db.mapping import default_mapping
 from billing_config.db.rows import Entry, MissingReference, book_from, insert_entries, now_stamp, set_references
 from billing_config.errors import UserError
-from billing_config.kinds import KINDS, Kind
+from billing_config.kinds import KINDS, Kind, get_kind
 from billing_config.loader import Document
 
 SAMPLE_CUSTOMERS = 300
@@ -73,22 +75,56 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
             ) from None
 
 
+# Ofcom keeps these ranges for drama and examples: they never ring anyone.
+DRAMA_RANGES = (("020 7946 ", 0, 999, 4), ("07700 900", 0, 999, 3))
+
+
+def _drama_numbers() -> list[str]:
+    return [f"{prefix}{n:0{width}d}" for prefix, low, high, width in DRAMA_RANGES for n in range(low, high + 1)]
+
+
+def _related_status_ids(connection: sa.Connection) -> dict[str, dict[int, int]]:
+    """usage table -> customer status id -> id of the status its rows take under that customer status.
+
+    Read from the registry: each reference field of a customer status that names a kind used by
+    a table (numbers, services, features) says which status that table's rows take, as the
+    platform sets them when a customer moves to the status.
+    """
+    statuses = get_kind("statuses")
+    table = tables.kind_table(statuses)
+    result: dict[str, dict[int, int]] = {}
+    for spec in statuses.reference_fields:
+        target = get_kind(spec.references or "")
+        if target.usage is None or target.usage.table == tables.CUSTOMERS:
+            continue
+        column = table.c[tables.column_name(spec)]
+        result[target.usage.table] = {
+            int(id_): int(related) for id_, related in connection.execute(sa.select(table.c.id, column)) if related is not None
+        }
+    return result
+
+
 def add_sample_data(connection: sa.Connection, report: InitReport) -> None:
-    """Customers spread over statuses and groups, tickets over departments; deterministic."""
+    """Customers spread over statuses, classes and groups, tickets over departments; each customer's
+    numbers, services and features in the statuses its customer status relates. Deterministic."""
     customers, members, tickets = (tables.table(n) for n in (tables.CUSTOMERS, tables.GROUP_MEMBERS, tables.TICKETS))
     if not _is_empty(connection, customers):
         return
-    by_usage = {kind.usage.table: sorted(tables.id_map(connection, kind).items()) for kind in KINDS if kind.usage}
-    statuses = by_usage.get(tables.CUSTOMERS, [])
-    groups = by_usage.get(tables.GROUP_MEMBERS, [])
-    departments = by_usage.get(tables.TICKETS, [])
+    statuses = sorted(tables.id_map(connection, get_kind("statuses")).items())
+    classes = sorted(tables.id_map(connection, get_kind("classes")).items())
+    groups = sorted(tables.id_map(connection, get_kind("groups")).items())
+    departments = sorted(tables.id_map(connection, get_kind("departments")).items())
     if not statuses:
         raise UserError("sample data needs customer statuses; add config/statuses/ entries first")
     chooser = random.Random(_SEED)
     # Earlier statuses (alphabetically) get more customers, so impact counts differ visibly.
     weights = [len(statuses) - index for index in range(len(statuses))]
-    customer_rows = [
-        {"id": number, "name": f"Sample Customer {number:04d}", "customer_status_id": chooser.choices(statuses, weights)[0][1]}
+    customer_rows: list[dict[str, Any]] = [
+        {
+            "id": number, "name": f"Sample Customer {number:04d}",
+            "customer_status_id": chooser.choices(statuses, weights)[0][1],
+            "customer_class_id": chooser.choice(classes)[1] if classes else None,
+        }
         for number in range(1, SAMPLE_CUSTOMERS + 1)
     ]
     connection.execute(customers.insert(), customer_rows)
@@ -105,6 +141,50 @@ def add_sample_data(connection: sa.Connection, report: InitReport) -> None:
     if ticket_rows:
         connection.execute(tickets.insert(), ticket_rows)
     report.sample = {tables.CUSTOMERS: len(customer_rows), tables.GROUP_MEMBERS: len(member_rows), tables.TICKETS: len(ticket_rows)}
+    report.sample.update(_add_lines(connection, chooser, customer_rows))
+
+
+def _add_lines(connection: sa.Connection, chooser: random.Random, customer_rows: list[dict[str, Any]]) -> dict[str, int]:
+    """Up to two numbers and two services per customer whose status relates one, and up to two
+    features on each number, so every status list's impact counts are real.
+
+    Rows get their ids from the database (a PostgreSQL sequence is only advanced by its own
+    ids); features find their number again by its unique phone number.
+    """
+    related = _related_status_ids(connection)
+    numbers_of, services_of, features_of = (related.get(t, {}) for t in (tables.NUMBERS, tables.SERVICES, tables.FEATURES))
+    phone_numbers = iter(_drama_numbers())
+    number_rows: list[dict[str, Any]] = []
+    service_rows: list[dict[str, Any]] = []
+    wanted_features: list[tuple[str, str, int]] = []  # phone number, feature, feature status id
+    for customer in customer_rows:
+        status_id = customer["customer_status_id"]
+        if status_id in numbers_of:
+            for _ in range(chooser.randint(0, 2)):
+                phone = next(phone_numbers)
+                number_rows.append({"number": phone, "customer_id": customer["id"], "number_status_id": numbers_of[status_id]})
+                if status_id in features_of:
+                    for feature in chooser.sample(("Voicemail", "Call Barring", "Caller Display"), k=chooser.randint(0, 2)):
+                        wanted_features.append((phone, feature, features_of[status_id]))
+        if status_id in services_of:
+            for _ in range(chooser.randint(0, 2)):
+                service_rows.append({
+                    "name": chooser.choice(("Hosted Email", "Support Contract", "Router Rental")),
+                    "customer_id": customer["id"], "service_status_id": services_of[status_id],
+                })
+    numbers = tables.table(tables.NUMBERS)
+    if number_rows:
+        connection.execute(numbers.insert(), number_rows)
+    if service_rows:
+        connection.execute(tables.table(tables.SERVICES).insert(), service_rows)
+    number_ids = {phone: id_ for id_, phone in connection.execute(sa.select(numbers.c.id, numbers.c.number))}
+    feature_rows = [
+        {"name": feature, "number_id": number_ids[phone], "feature_status_id": status_id}
+        for phone, feature, status_id in wanted_features
+    ]
+    if feature_rows:
+        connection.execute(tables.table(tables.FEATURES).insert(), feature_rows)
+    return {tables.NUMBERS: len(number_rows), tables.SERVICES: len(service_rows), tables.FEATURES: len(feature_rows)}
 
 
 def init_database(engine: sa.Engine, documents: list[Document], sample_data: bool) -> InitReport:
@@ -116,12 +196,12 @@ def init_database(engine: sa.Engine, documents: list[Document], sample_data: boo
     with engine.begin() as connection:
         report.created_tables = create_schema(connection)
     with engine.begin() as connection:
-        fill_kinds(connection, [k for k in KINDS if not k.managed], by_kind, report)
+        fill_kinds(connection, [k for k in KINDS if k.seeded], by_kind, report)
     if sample_data:
         with engine.begin() as connection:
             # A platform in use already has its statuses, groups and departments: seed them from
-            # config/ where the tables are empty, then customers and tickets that use them.
-            fill_kinds(connection, [k for k in KINDS if k.managed], by_kind, report)
+            # config/ where the tables are empty, then customers, tickets and lines that use them.
+            fill_kinds(connection, [k for k in KINDS if not k.seeded], by_kind, report)
             add_sample_data(connection, report)
             report.recorded = record_initial_state(connection, by_kind)
     return report

@@ -38,6 +38,9 @@ MYSQL_TABLE_OPTIONS: dict[str, Any] = {
 CUSTOMERS = "customers"
 GROUP_MEMBERS = "customer_group_members"
 TICKETS = "tickets"
+NUMBERS = "numbers"
+SERVICES = "services"
+FEATURES = "features"
 
 
 def column_name(field: Field) -> str:
@@ -96,14 +99,31 @@ def _kind_table(metadata: sa.MetaData, kind: Kind) -> sa.Table:
     )
 
 
+def _usage_columns(table_name: str, optional: tuple[str, ...] = ()) -> list[sa.Column[Any]]:
+    """The columns of a platform table that hold config entries' ids: one per registry Usage
+    naming that table, a foreign key to the kind's table (NOT NULL unless listed as optional)."""
+    return [
+        sa.Column(
+            kind.usage.column, sa.Integer, sa.ForeignKey(f"{kind.table}.id"),
+            nullable=kind.usage.column in optional, index=True,
+        )
+        for kind in KINDS
+        if kind.usage is not None and kind.usage.table == table_name
+    ]
+
+
 def _usage_tables(metadata: sa.MetaData) -> None:
-    """The platform's tables that point at config entries; the registry's Usage names them."""
-    statuses, groups, departments = (get_kind(name).table for name in ("statuses", "groups", "departments"))
+    """The platform's tables that point at config entries; the registry's Usage names their columns.
+
+    ``customers.customer_class_id`` may be NULL: every customer has a class on the platform,
+    but a database seeded before its classes were keeps working.
+    """
+    groups = get_kind("groups").table
     sa.Table(
         CUSTOMERS, metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("name", sa.String(200), nullable=False),
-        sa.Column("customer_status_id", sa.Integer, sa.ForeignKey(f"{statuses}.id"), nullable=False, index=True),
+        *_usage_columns(CUSTOMERS, optional=("customer_class_id",)),
         **MYSQL_TABLE_OPTIONS,
     )
     sa.Table(
@@ -116,7 +136,33 @@ def _usage_tables(metadata: sa.MetaData) -> None:
         TICKETS, metadata,
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("subject", sa.String(200), nullable=False),
-        sa.Column("department_id", sa.Integer, sa.ForeignKey(f"{departments}.id"), nullable=False, index=True),
+        *_usage_columns(TICKETS),
+        **MYSQL_TABLE_OPTIONS,
+    )
+    # A customer's telephone numbers and services, and the features on a number, each holding
+    # the status it is in (the related status of its customer's status, as the platform sets it).
+    sa.Table(
+        NUMBERS, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("number", sa.String(32), nullable=False),
+        sa.Column("customer_id", sa.Integer, sa.ForeignKey(f"{CUSTOMERS}.id"), nullable=True, index=True),
+        *_usage_columns(NUMBERS),
+        **MYSQL_TABLE_OPTIONS,
+    )
+    sa.Table(
+        SERVICES, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("customer_id", sa.Integer, sa.ForeignKey(f"{CUSTOMERS}.id"), nullable=True, index=True),
+        *_usage_columns(SERVICES),
+        **MYSQL_TABLE_OPTIONS,
+    )
+    sa.Table(
+        FEATURES, metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("name", sa.String(200), nullable=False),
+        sa.Column("number_id", sa.Integer, sa.ForeignKey(f"{NUMBERS}.id"), nullable=True, index=True),
+        *_usage_columns(FEATURES),
         **MYSQL_TABLE_OPTIONS,
     )
 

@@ -10,17 +10,17 @@ from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Kind, is_valid_code
 
 
 def kind_aliases() -> dict[str, Kind]:
-    """Every managed kind by its folder name, its singular and the singular's last word.
+    """Every managed kind by its folder name, its hyphenated singular and its declared aliases.
 
-    ``statuses``, ``customer-status`` and ``status`` all name the statuses kind; adding a kind
-    to the registry adds its names here.
+    ``statuses``, ``customer-status`` and ``status`` all name the statuses kind, and
+    ``number-status`` the number statuses; adding a kind to the registry adds its names here.
+    The short aliases are declared, not derived: "status" is the last word of four kinds' names.
     """
     aliases: dict[str, Kind] = {}
     for kind in KINDS:
         if not kind.managed:
             continue
-        singular = kind.singular.replace(" ", "-")
-        for alias in (kind.name, singular, kind.singular.split()[-1]):
+        for alias in (kind.name, kind.singular.replace(" ", "-"), *kind.aliases):
             aliases.setdefault(alias, kind)
     return aliases
 

@@ -22,10 +22,11 @@ from billing_config.findings.model import Finding, Severity
 E = Severity.ERROR
 W = Severity.WARNING
 
-# The stages in the order validate meets them (and docs lists them); "doctor" holds what
+# The stages in the order validate meets them (and docs lists them); "chain" holds the lifecycle
+# checks (rules/chain.py), which run after the lint rules in each pass; "doctor" holds what
 # `doctor` finds in a database against its mapping; "sync" holds the refusals of plan and
 # apply, which are not findings but are looked up the same way.
-STAGES = ("layout", "yaml", "schema", "references", "uniqueness", "format", "lint", "doctor", "sync")
+STAGES = ("layout", "yaml", "schema", "references", "uniqueness", "format", "lint", "chain", "doctor", "sync")
 
 
 @dataclass(frozen=True, slots=True)

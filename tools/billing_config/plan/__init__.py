@@ -5,6 +5,6 @@ The plan is a value (like octoDNS's Plan, kept apart from the database): rendere
 imports SQLAlchemy, so argument parsing can read the default thresholds for free.
 """
 
-from billing_config.plan.model import Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged
+from billing_config.plan.model import Blocker, Change, FieldChange, GitInfo, Plan, PlanWarning, Thresholds, Unmanaged
 
-__all__ = ["Blocker", "Change", "FieldChange", "GitInfo", "Plan", "Thresholds", "Unmanaged"]
+__all__ = ["Blocker", "Change", "FieldChange", "GitInfo", "Plan", "PlanWarning", "Thresholds", "Unmanaged"]

@@ -4,8 +4,9 @@ A live entry without a file is deleted when it is *managed* (an apply has seen i
 the file was removed on purpose) and otherwise listed as unmanaged, deleted only with --prune.
 
 Omitted fields compare at their schema default (``Kind.with_defaults``), so a file that leaves
-out ``is_billable: false`` matches a live row holding false. Reference kinds are only checked:
-an entry declared in config must exist live, because the sync tool never writes them.
+out ``is_billable: false`` matches a live row holding false. A kind the target does not manage
+is only checked: an entry declared in config must exist live, because the sync tool never
+writes it.
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from billing_config.plan.model import (
 )
 from billing_config.plan.allowances import Allowance, apply_allowances
 from billing_config.plan.in_use import in_use_blocker
+from billing_config.plan.shipped import shipped_warnings
 from billing_config.plan.thresholds import check_thresholds
 
 if TYPE_CHECKING:
@@ -74,6 +76,7 @@ def compute_plan(
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         tool_version=__version__, git=git or GitInfo(None, None), managed_kinds=list(live_counts),
         entries=entries, allowed=allowed,
+        warnings=shipped_warnings(changes),
     )
 
 

@@ -130,6 +130,18 @@ class Allowed:
 
 
 @dataclass(frozen=True, slots=True)
+class PlanWarning:
+    """Something a reviewer must know before approving, which does not stop the apply: a change
+    to an entry the platform ships and relies on (rule ``shipped-entry-changed``)."""
+
+    rule: str
+    kind: str
+    code: str
+    message: str
+    why: str
+
+
+@dataclass(frozen=True, slots=True)
 class Thresholds:
     """Safety limits per kind (octoDNS style): above min_entries live entries, refuse a plan
     that updates or deletes more than the given share of them; never delete more than
@@ -166,6 +178,7 @@ class Plan:
     # saved without it (apply then keeps the managed set it finds).
     entries: dict[str, list[str]] | None = None
     allowed: list[Allowed] = field(default_factory=list)
+    warnings: list[PlanWarning] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -233,6 +246,7 @@ class Plan:
             "blockers": [asdict(b) for b in self.blockers],
             "allowed": [asdict(a) for a in self.allowed],
             **({"entries": self.entries} if self.entries is not None else {}),
+            "warnings": [asdict(w) for w in self.warnings],
         }
 
     @classmethod
@@ -273,6 +287,7 @@ class Plan:
             config_digest=data["config_digest"],
             entries={str(k): [str(c) for c in v] for k, v in data["entries"].items()} if data.get("entries") is not None else None,
             allowed=[Allowed(**a) for a in data.get("allowed", [])],
+            warnings=[PlanWarning(**w) for w in data.get("warnings", [])],
         )
 
     def changes_as_data(self) -> list[dict[str, Any]]:

@@ -51,9 +51,13 @@ def escape_label(text: str) -> str:
     return "".join(_ESCAPES.get(ch, ch) for ch in cleaned)
 
 
+def _prefix(kind: Kind) -> str:
+    return "".join(ch for ch in kind.name if ch.isalnum())[:3]
+
+
 def node_id(kind: Kind, code: str, fallback: int) -> str:
     """An id Mermaid cannot misread: letters, digits and underscores, never a keyword like 'end'."""
-    prefix = "".join(ch for ch in kind.name if ch.isalnum())[:3]
+    prefix = _prefix(kind)
     if is_valid_code(code):
         return f"{prefix}_{code.replace('-', '_')}"
     return f"{prefix}_x{fallback}"
@@ -99,6 +103,75 @@ def status_lifecycle(documents: Iterable[Document], highlight: Collection[str] =
     return "\n".join(lines) + "\n"
 
 
+def chain_kinds() -> tuple[Kind, ...]:
+    """The lifecycle kinds and every kind their references reach, nearest first: customer
+    statuses, then the number, service and feature statuses they name."""
+    order = [kind for kind, _ in lifecycle_kinds()]
+    for kind in order:  # grows while it is walked: breadth first
+        for target in kind.references.values():
+            if KINDS_BY_NAME[target] not in order:
+                order.append(KINDS_BY_NAME[target])
+    return tuple(order)
+
+
+def _plural(kind: Kind) -> str:
+    return kind.singular + ("es" if kind.singular.endswith("s") else "s")
+
+
+def lifecycle_chain(documents: Iterable[Document], highlight: Collection[str] = ()) -> str:
+    """The whole chain as Mermaid source (without fences): one box per list (customer statuses,
+    number, service and feature statuses) holding its entries, solid arrows from a status to its
+    next status, dotted arrows labelled with the list they lead into for every related status
+    (a customer status to its number, service and feature statuses, a number or service status
+    to its feature status).
+
+    ``highlight`` holds codes of customer statuses, or ``KIND/CODE`` for an entry of any list.
+    A reference to an entry that does not exist is drawn as a dashed node.
+    """
+    docs = list(documents)
+    kinds = chain_kinds()
+    self_fields = {kind.name: field for kind, field in lifecycle_kinds()}
+    lines = ["flowchart LR"]
+    highlighted: list[str] = []
+    ids: dict[tuple[str, str], str] = {}
+    by_kind: dict[str, list[Document]] = {}
+    for kind in kinds:
+        entries = sorted((d for d in docs if d.kind == kind.name), key=lambda d: (_position(d), d.code))
+        by_kind[kind.name] = entries
+        lines.append(f'    subgraph kind_{_prefix(kind)}["{escape_label(_plural(kind))}"]')
+        for index, document in enumerate(entries):
+            ident = ids.setdefault((kind.name, document.code), node_id(kind, document.code, index))
+            name = document.data.get("name")
+            lines.append(f'        {ident}["{escape_label(name if isinstance(name, str) and name else document.code)}"]')
+            if f"{kind.name}/{document.code}" in highlight or (kind.name in self_fields and document.code in highlight):
+                highlighted.append(ident)
+        lines.append("    end")
+    missing: list[str] = []
+    for kind in kinds:
+        for document in by_kind[kind.name]:
+            for field_name, target_name in kind.references.items():
+                code = document.data.get(field_name)
+                if not isinstance(code, str) or not code:
+                    continue
+                target = KINDS_BY_NAME[target_name]
+                key = (target_name, code)
+                if key not in ids:
+                    ids[key] = node_id(target, code, len(ids))
+                    lines.append(f'    {ids[key]}["{escape_label(code)} (missing)"]')
+                    missing.append(ids[key])
+                source = ids[(kind.name, document.code)]
+                if target_name == kind.name:
+                    lines.append(f"    {source} --> {ids[key]}")
+                else:
+                    lines.append(f'    {source} -.->|"{escape_label(target.singular)}"| {ids[key]}')
+    lines.extend(f"    {definition}" for definition in _CLASS_DEFS)
+    if highlighted:
+        lines.append(f"    class {','.join(highlighted)} {CHANGED_CLASS}")
+    if missing:
+        lines.append(f"    class {','.join(missing)} {MISSING_CLASS}")
+    return "\n".join(lines) + "\n"
+
+
 def fenced(source: str) -> str:
     """The diagram as a Markdown code block, which GitHub and GitLab render as a picture; the
     fence is longer than any backtick run in the source, so nothing in it can close the block."""
@@ -122,10 +195,29 @@ def lifecycle_sections(
     """
     docs = list(documents)
     lifecycle = {kind.name for kind, _ in lifecycle_kinds()}
+    changed = list(changed)
     highlight = {code for kind, code in changed if kind in lifecycle}
-    if not highlight:
+    # A changed number, service or feature status changes what happens to the customers of every
+    # status that names it, so those statuses are highlighted too.
+    related_changes = {(kind, code) for kind, code in changed if kind not in lifecycle}
+    by_relation = {
+        document.code
+        for document in docs
+        if document.kind in lifecycle
+        and any(
+            (target, document.data.get(field)) in related_changes
+            for field, target in KINDS_BY_NAME[document.kind].references.items()
+        )
+    }
+    if not highlight and not by_relation:
         return []
     title = "**Status lifecycle** (changed statuses highlighted; arrows lead to the next status)"
+    if by_relation - highlight:
+        title = (
+            "**Status lifecycle** (highlighted: changed statuses and those whose number, service or feature "
+            "status changes; arrows lead to the next status)"
+        )
+    highlight |= by_relation
     source = status_lifecycle(docs, highlight)
     if len(source) > limit:
         title = (

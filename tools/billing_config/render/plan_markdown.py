@@ -72,6 +72,16 @@ def _header(plan: Plan) -> str:
             for a in plan.allowed
         )
         head.append("")
+    if plan.warnings:
+        head.append(f"**Check before approving** ({len(plan.warnings)} warning(s); apply goes ahead):")
+        head.append("")
+        head.extend(
+            f"- :warning: {md_code(w.rule)}: {md_text(w.message)}. Why it matters: {md_text(w.why)}."
+            for w in plan.warnings[:MAX_BLOCKERS_SHOWN]
+        )
+        if len(plan.warnings) > MAX_BLOCKERS_SHOWN:
+            head.append(f"- … and {len(plan.warnings) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
+        head.append("")
     head.append(f"**{plan.headline()}**" if plan.has_changes else "**No changes.** The live database matches the configuration.")
     head.append("")
     head.append("| kind | create | update | delete | unmanaged | live |")

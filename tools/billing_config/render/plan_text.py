@@ -70,5 +70,11 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
             reason = f": {allowed.reason}" if allowed.reason else ""
             lines.append(log_line(f"  * {allowed.message}; allowed up to {allowed.limit:g} for exactly {allowed.changes}{reason}"))
         lines.append("")
+    if plan.warnings:
+        lines.append("Warnings (apply goes ahead; check these before approving):")
+        for warning in plan.warnings:
+            lines.append(f"  ! {warning.rule}: {warning.message}")
+            lines.append(f"    why: {warning.why}")
+        lines.append("")
     lines.append(f"Plan: {plan.headline()}.")
     return "\n".join(lines) + "\n"

@@ -50,6 +50,14 @@ def _kind_section(kind: Kind) -> list[str]:
     lines.append(f"- Database table: `{kind.table}`" + ("" if kind.managed else " (never written by the tool; each code must exist live)"))
     if kind.usage is not None:
         lines.append(f"- Used by: {_usage(kind)}; deleting an entry in use is refused")
+    if kind.seeded:
+        lines.append("- The platform ships this list filled in: `db init` copies it from `config/` into an empty table")
+    if kind.shipped is not None:
+        codes = ", ".join(f"`{code}`" for code in sorted(kind.shipped.codes))
+        lines.append(
+            f"- Shipped entries: {codes}. A plan that changes or deletes one warns "
+            f"(`shipped-entry-changed`), because {_cell(kind.shipped.reason)}"
+        )
     lines += ["", "| field | title | type | default | allowed values | max length | refers to | description |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
     for field in kind.fields:
         spec = kind.schema["properties"][field.name]
@@ -69,7 +77,7 @@ def _rules_section() -> list[str]:
         "",
         "`billing-config validate` reports each problem with one of these rule ids. Errors fail the check;",
         "warnings fail it only with `--strict`. The rules of stage `sync` are the refusals of `plan` and",
-        "`apply`. `billing-config explain RULE-ID` prints a rule's entry below.",
+        "`apply`, and the warnings a plan carries. `billing-config explain RULE-ID` prints a rule's entry below.",
         "",
         "| rule | severity | stage | what it finds |",
         "| --- | --- | --- | --- |",

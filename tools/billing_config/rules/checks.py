@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable, Collection, Mapping, Sequence
 
 from billing_config.findings import Finding
+from billing_config.rules.chain import check_chain, check_entry_settings
 from billing_config.loader import Document
 from billing_config.rules.changes import ChangeProbe, no_changes
 from billing_config.rules.lint import check_display_positions, check_status_settings
@@ -21,9 +22,9 @@ DocumentRule = Callable[[Document], list[Finding]]
 # A tree rule gets the index and a probe of what this change touched (asked only on a clash).
 TreeRule = Callable[[Index, ChangeProbe], list[Finding]]
 
-DOCUMENT_RULES: tuple[DocumentRule, ...] = (check_schema, check_status_settings, check_lookalikes)
+DOCUMENT_RULES: tuple[DocumentRule, ...] = (check_schema, check_status_settings, check_lookalikes, check_entry_settings)
 # References run first and apart: they also need the codes of files that exist but failed to load.
-TREE_RULES: tuple[TreeRule, ...] = (check_uniqueness, check_display_positions)
+TREE_RULES: tuple[TreeRule, ...] = (check_uniqueness, check_display_positions, check_chain)
 
 
 def check_document(document: Document) -> list[Finding]:
