@@ -114,6 +114,7 @@ class SyncMachine(RuleBasedStateMachine):
         used = {
             "groups": "SELECT g.code FROM customer_groups g JOIN customer_group_members m ON m.customer_group_id = g.id",
             "departments": "SELECT d.code FROM departments d JOIN tickets t ON t.department_id = d.id",
+            "classes": "SELECT c.code FROM customer_classes c JOIN customers u ON u.customer_class_id = c.id",
         }
         with self.engine.connect() as connection:
             busy = {(kind, code) for kind, sql in used.items() for code in connection.execute(sa.text(sql)).scalars()}

@@ -32,12 +32,11 @@ _QUOTES = {"'": "'", '"': '"'}
 
 
 def rename_kind_aliases() -> dict[str, Kind]:
-    """Every kind by its folder name, its singular and the singular's last word, as ``new``
-    takes them (``status`` is the customer status: managed kinds claim the short names first)."""
+    """Every kind by the names ``new`` takes (folder name, hyphenated singular, declared
+    aliases such as ``status`` for the customer statuses), managed kinds first."""
     aliases: dict[str, Kind] = {}
     for kind in sorted(KINDS, key=lambda k: not k.managed):
-        singular = kind.singular.replace(" ", "-")
-        for alias in (kind.name, singular, kind.singular.split()[-1]):
+        for alias in (kind.name, kind.singular.replace(" ", "-"), *kind.aliases):
             aliases.setdefault(alias, kind)
     return aliases
 
