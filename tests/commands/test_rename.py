@@ -140,14 +140,20 @@ def test_a_config_only_rename_then_the_target(
     assert cli("plan", "--detailed-exitcode", *target).code == 0
 
 
-def test_a_kind_the_target_does_not_manage_is_renamed_there_only_through_a_binding(
+def test_a_lifecycle_list_entry_is_renamed_with_every_status_that_relates_to_it(
     applied: str, config_tree: Path, cli: Callable[..., Any], engine_for: Callable[[str], sa.Engine]
 ) -> None:
+    """Feature statuses are managed now: their code moves on the target too, and the customer,
+    number and service statuses that relate to it follow in config, so plan stays empty."""
     engine = engine_for(applied)
-    rows, tree = snapshot(engine), files(config_tree)
-    result = cli("rename", "feature-status", "suspended", "barred", "--database", applied, "--config-dir", str(config_tree))
-    assert result.code == 1 and "not managed" in result.err
-    assert snapshot(engine) == rows and files(config_tree) == tree
+    key = scalar(engine, "SELECT id FROM feature_statuses WHERE code = 'suspended'")
+    target = ["--database", applied, "--config-dir", str(config_tree)]
+    result = cli("rename", "feature-status", "suspended", "barred", *target)
+    assert result.code == 0, result.text
+    assert scalar(engine, "SELECT code FROM feature_statuses WHERE id = :k", {"k": key}) == "barred"
+    assert "related_feature_status: barred" in (config_tree / "number-statuses" / "suspended.yaml").read_text()
+    assert cli("validate", "--config-dir", str(config_tree)).code == 0
+    assert cli("plan", "--detailed-exitcode", *target).code == 0
 
 
 def test_rename_runs_as_a_real_command(tmp_path: Path, config_tree: Path) -> None:

@@ -21,12 +21,16 @@ def recorded(engine: sa.Engine) -> dict[tuple[str, str], tuple[bool, dict[str, o
     return {(kind, code): (r.managed, r.values, r.run_id) for kind, rows in state.entries.items() for code, r in rows.items()}
 
 
+# Every kind the reference schema manages, the lifecycle lists and classes included.
+MANAGED = ("statuses", "groups", "departments", "number-statuses", "service-statuses", "feature-statuses", "classes")
+
+
 def test_db_init_sample_data_records_the_seeded_entries_as_managed(
     live: str, config_tree: Path, engine_for: Callable[[str], sa.Engine]
 ) -> None:
     state = recorded(engine_for(live))
     assert {key for key, (managed, _, _) in state.items() if managed} == {
-        (path.parent.name, path.stem) for kind in ("statuses", "groups", "departments") for path in (config_tree / kind).glob("*.yaml")
+        (path.parent.name, path.stem) for kind in MANAGED for path in (config_tree / kind).glob("*.yaml")
     }
     assert state[("departments", "sales")][1] == {"name": "Sales"}
 
