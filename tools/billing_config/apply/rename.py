@@ -29,16 +29,15 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config import __version__
-from billing_config.apply import lock
 from billing_config.apply.audit import applied_by, fit_commit
-from billing_config.apply.transaction import _begin, _transaction_options, prepare_target, require_doctor
+from billing_config.apply.transaction import locked_transaction, require_doctor
 from billing_config.db import access
-from billing_config.db.connect import describe_error, safe_url
-from billing_config.db.live import LiveState, read_live, require_schema
+from billing_config.db.connect import safe_url
+from billing_config.db.live import LiveState, read_live
 from billing_config.db.mapping import KindMap, Mapping
 from billing_config.db.rows import now_stamp, set_values
 from billing_config.db.tool_tables import AUDIT_LOG, tool_table
-from billing_config.errors import DatabaseError, Refused
+from billing_config.errors import Refused
 from billing_config.loader import Document
 from billing_config.plan.model import GitInfo, Plan
 from billing_config.plan.rename import Rename, change_outline, renamed_documents
@@ -86,41 +85,28 @@ def rename_live(
     after_documents = list(documents)
     before_documents = renamed_documents(after_documents, rename.reversed())
     run_id = str(uuid.uuid4())
-    prepare_target(engine, url, mapping)
-    connection = engine.connect()
-    try:
-        connection = connection.execution_options(**_transaction_options(connection))
-        with _begin(connection, url, lock_timeout):
-            lock.acquire(connection, lock_timeout)
-            require_schema(connection, mapping)
-            live = read_live(connection, mapping, for_update=True)
-            before = _plan(before_documents, live, shown, git)
-            row = _checked_row(live, kmap, rename, before, shown)
-            stamp = now_stamp()
-            if _bound(connection, mapping, rename, row.id):
-                moved, where = BINDING, _move_binding(connection, mapping, rename, row.id, stamp, shown)
-            else:
-                if not mapping.is_default:
-                    require_doctor(connection, mapping)
-                moved, where = CODE_COLUMN, _update_code_column(connection, mapping, kmap, rename, row.id, stamp, shown)
-            _follow_applied_state(connection, mapping, rename)
-            _audit(connection, mapping, rename, row.id, moved, run_id, stamp, git)
-            fresh = read_live(connection, mapping, for_update=True)
-            after = _plan(after_documents, fresh, shown, git)
-            if change_outline(after) != change_outline(before, rename):
-                raise RenameRefused(
-                    f"rename refused and rolled back, nothing changed: after moving the code on {shown} the plan would "
-                    f"differ from the plan before it ({len(before.changes)} change(s) before, {len(after.changes)} after); "
-                    "run `billing-config plan` and `billing-config doctor` to see why"
-                )
-        return LiveRenamed(row.id, moved, where, run_id)
-    except sa.exc.SQLAlchemyError as error:
-        raise DatabaseError(f"rename failed and was rolled back, nothing changed: {describe_error(error, url)}") from None
-    finally:
-        try:
-            lock.release(connection)
-        finally:
-            connection.close()
+    with locked_transaction(engine, url, mapping, lock_timeout, "rename") as connection:
+        live = read_live(connection, mapping, for_update=True)
+        before = _plan(before_documents, live, shown, git)
+        row = _checked_row(live, kmap, rename, before, shown)
+        stamp = now_stamp()
+        if _bound(connection, mapping, rename, row.id):
+            moved, where = BINDING, _move_binding(connection, mapping, rename, row.id, stamp, shown)
+        else:
+            if not mapping.is_default:
+                require_doctor(connection, mapping)
+            moved, where = CODE_COLUMN, _update_code_column(connection, mapping, kmap, rename, row.id, stamp, shown)
+        _follow_applied_state(connection, mapping, rename)
+        _audit(connection, mapping, rename, row.id, moved, run_id, stamp, git)
+        fresh = read_live(connection, mapping, for_update=True)
+        after = _plan(after_documents, fresh, shown, git)
+        if change_outline(after) != change_outline(before, rename):
+            raise RenameRefused(
+                f"rename refused and rolled back, nothing changed: after moving the code on {shown} the plan would "
+                f"differ from the plan before it ({len(before.changes)} change(s) before, {len(after.changes)} after); "
+                "run `billing-config plan` and `billing-config doctor` to see why"
+            )
+    return LiveRenamed(row.id, moved, where, run_id)
 
 
 def _plan(documents: Sequence[Document], live: LiveState, shown: str, git: GitInfo) -> Plan:

@@ -13,7 +13,8 @@ nothing left to do.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from contextlib import contextmanager
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import sqlalchemy as sa
@@ -114,13 +115,8 @@ def run_apply(
     """
     mapping = mapping or default_mapping()
     run_id = str(uuid.uuid4())
-    prepare_target(engine, url, mapping)
-    connection = engine.connect()
     try:
-        connection = connection.execution_options(**_transaction_options(connection))
-        with _begin(connection, url, lock_timeout):
-            lock.acquire(connection, lock_timeout)
-            require_schema(connection, mapping)
+        with locked_transaction(engine, url, mapping, lock_timeout, "apply") as connection:
             if not mapping.is_default:
                 require_doctor(connection, mapping)
             live = read_live(connection, mapping, for_update=True)
@@ -143,12 +139,27 @@ def run_apply(
                 git_commit=fit_commit(plan.git.commit), schema=mapping.tool_schema,
             )
         return ApplyResult(plan, run_id, len(plan.changes), audit_rows)
-    except sa.exc.SQLAlchemyError as error:
-        raise DatabaseError(
-            f"apply failed and was rolled back, nothing changed: {describe_error(error, url)}"
-        ) from None
     except MissingReference as error:
         raise UserError(f"apply failed and was rolled back, nothing changed: {error}") from None
+
+
+@contextmanager
+def locked_transaction(
+    engine: sa.Engine, url: str, mapping: Mapping, lock_timeout: float, what: str
+) -> Iterator[sa.Connection]:
+    """One transaction under the apply lock, on a target whose tables are there: what apply and
+    rename both write in. A database error rolls everything back and says so, password-free;
+    the lock is released and the connection closed whatever happens."""
+    prepare_target(engine, url, mapping)
+    connection = engine.connect()
+    try:
+        connection = connection.execution_options(**_transaction_options(connection))
+        with _begin(connection, url, lock_timeout):
+            lock.acquire(connection, lock_timeout)
+            require_schema(connection, mapping)
+            yield connection
+    except sa.exc.SQLAlchemyError as error:
+        raise DatabaseError(f"{what} failed and was rolled back, nothing changed: {describe_error(error, url)}") from None
     finally:
         try:
             lock.release(connection)
