@@ -83,3 +83,15 @@ def test_the_markdown_comment_leads_with_the_summary() -> None:
         "### billing-config plan\n\nSuspended stops billing for 312 customers. Deleting Group \\| 0 \\`x\\` \\<b\\> affects 3 customers.\n\n"
     )
     assert "  - impact: affects 312 customers\n" in text
+
+
+def test_a_warning_about_a_hostile_name_reaches_the_terminal_escaped() -> None:
+    """Regression: the shipped-entry warnings were the one plan text line not escaped, so a
+    class renamed on live to hold ANSI codes could rewrite the lines above the apply prompt."""
+    from billing_config.plan.model import PlanWarning
+
+    plan = big_plan(0)
+    plan.warnings = [PlanWarning("shipped-entry-changed", "classes", "charity", "Charity\x1b[2K\x1b[1A changes", "why\r")]
+    text = render_plan_text(plan)
+    assert "\x1b" not in text and "\r" not in text
+    assert "  ! shipped-entry-changed: Charity\\x1b[2K\\x1b[1A changes\n" in text

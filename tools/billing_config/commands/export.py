@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 import argparse
 import sys
 
 from billing_config.commands.options import add_config_dir, add_database_options
+
+
+if TYPE_CHECKING:
+    from billing_config.files.export import ExportReport
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -47,12 +53,7 @@ def run(args: argparse.Namespace) -> int:
     report = export_tree(live, args.config_dir)
     from billing_config.render.escape import log_line
 
-    for skipped in report.skipped:
-        print(log_line(f"skipped {skipped}"), file=sys.stderr)
-    for path in report.written:
-        print(log_line(f"wrote {path}"))
-    for path in report.removed:
-        print(log_line(f"removed {path} (not in the live database)"))
+    _print_files(report, "not in the live database")
     print(log_line(
         f"Exported {safe_url(url)} to {args.config_dir}: {len(report.written)} written, "
         f"{report.unchanged} unchanged, {len(report.removed)} removed"
@@ -93,14 +94,22 @@ def run_only_drift(args: argparse.Namespace) -> int:
     mapping = mapping_from(args)
     live = LiveState(rows={name: rows.get(name, {}) for name in mapping.kinds}, mapping=mapping)
     written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift})
-    for skipped in written.skipped:
-        print(log_line(f"skipped {skipped}"), file=sys.stderr)
-    for path in written.written:
-        print(log_line(f"wrote {path}"))
-    for path in written.removed:
-        print(log_line(f"removed {path} (removed from the live database)"))
+    _print_files(written, "removed from the live database")
     print(log_line(
         f"Exported the drift of {report.database} to {args.config_dir}: {len(written.written)} written, "
         f"{len(written.removed)} removed, {written.unchanged} unchanged."
     ))
     return 0
+
+
+def _print_files(report: ExportReport, why_removed: str) -> None:
+    """Each file export touched, one line each, escaped for a terminal or a CI log (the paths
+    hold live codes)."""
+    from billing_config.render.escape import log_line
+
+    for skipped in report.skipped:
+        print(log_line(f"skipped {skipped}"), file=sys.stderr)
+    for path in report.written:
+        print(log_line(f"wrote {path}"))
+    for path in report.removed:
+        print(log_line(f"removed {path} ({why_removed})"))

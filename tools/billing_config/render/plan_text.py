@@ -73,8 +73,8 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
     if plan.warnings:
         lines.append("Warnings (apply goes ahead; check these before approving):")
         for warning in plan.warnings:
-            lines.append(f"  ! {warning.rule}: {warning.message}")
-            lines.append(f"    why: {warning.why}")
+            lines.append(log_line(f"  ! {warning.rule}: {warning.message}"))  # names come from config and live rows
+            lines.append(log_line(f"    why: {warning.why}"))
         lines.append("")
     lines.append(f"Plan: {plan.headline()}.")
     return "\n".join(lines) + "\n"
