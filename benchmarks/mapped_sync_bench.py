@@ -57,7 +57,7 @@ from generate_tree import AVAILABILITY, REFERENCE_LISTS, generate  # noqa: E402 
 from tests.testing.databases import reset_database  # noqa: E402
 
 from billing_config.cli import main  # noqa: E402
-from billing_config.db.tool_tables import exact_collation_on_mariadb  # noqa: E402
+from billing_config.db.tool.tables import exact_collation_on_mariadb  # noqa: E402
 from billing_config.kinds import KINDS, Field, Kind  # noqa: E402
 
 LAYOUTS = ("reference", "mapped", "bindings")

@@ -22,6 +22,7 @@ STAGES = (
     ("errors",),  # the one error tree (ConfigInvalid carries findings)
     ("loader",),  # files -> documents with positions
     ("rules",),  # documents -> findings, the check of a whole tree
+    ("mapping",),  # where each kind lives in a database: model, parser, the default, targets
     ("db",),  # connecting, the live rows, the table definitions
     ("plan",),  # documents + live rows -> a Plan
     ("apply",),  # a Plan -> one transaction on the database
@@ -82,6 +83,86 @@ def test_no_stage_imports_a_later_one(path: Path) -> None:
         if RANK[stage_of(module)] > RANK[own]
     ]
     assert not upward, f"{path.relative_to(PACKAGE)} ({own}) imports later stages: {upward}"
+
+
+def module_name(path: Path) -> str:
+    parts = list(path.relative_to(PACKAGE.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def import_graph() -> dict[str, set[str]]:
+    """Module -> the package's modules it imports (lazy ones too; ``from pkg import mod`` counts
+    as importing ``pkg.mod``)."""
+    names = {module_name(path): path for path in modules()}
+    graph: dict[str, set[str]] = {}
+    for name, path in names.items():
+        targets: set[str] = set()
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        for node in ast.walk(tree):
+            if isinstance(node, ast.ImportFrom) and node.module and node.level == 0 and node.module.startswith("billing_config"):
+                for alias in node.names:
+                    full = f"{node.module}.{alias.name}"
+                    targets.add(full if full in names else node.module)
+            elif isinstance(node, ast.Import):
+                targets.update(alias.name for alias in node.names if alias.name in names)
+        graph[name] = {target for target in targets if target in names and target != name}
+    return graph
+
+
+def cycles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """Every strongly connected group of more than one module (Tarjan's algorithm)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in sorted(graph.get(node, ())):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                item = stack.pop()
+                on_stack.discard(item)
+                group.append(item)
+                if item == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_import_cycles_inside_a_stage() -> None:
+    """Within a stage, modules form a tree too: a cycle (db/access -> tool_tables -> state ->
+    live -> access, once) means a module with more than one job. A package's __init__, which
+    re-exports its modules' faces, is left out: importing it is importing those modules."""
+    graph = {
+        name: {t for t in targets if not _is_package(t)}
+        for name, targets in import_graph().items()
+        if not _is_package(name)
+    }
+    assert cycles(graph) == []
+
+
+def _is_package(name: str) -> bool:
+    return (PACKAGE.parent / name.replace(".", "/") / "__init__.py").is_file()
+
+
+def test_the_cycle_finder_finds_a_cycle() -> None:
+    assert cycles({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}) == [["a", "b", "c"]]
+    assert cycles({"a": {"b"}, "b": set()}) == []
 
 
 def test_the_checker_sees_lazy_imports() -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from billing_config.apply.record import state_rows
 from billing_config.db.live import LiveRow, LiveState
-from billing_config.db.state import StateRow
+from billing_config.db.tool.state import StateRow
 from billing_config.kinds import KINDS
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, Thresholds
 

@@ -12,7 +12,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config import __version__
-from billing_config.db.tool_tables import AUDIT_LOG, tool_table
+from billing_config.db.tool.tables import AUDIT_LOG, tool_table
 from billing_config.plan.model import Plan
 
 

@@ -16,8 +16,8 @@ apply sees its file, exactly like any other.
 from __future__ import annotations
 
 from billing_config.db.live import LiveState
-from billing_config.db.mapping import Mapping
-from billing_config.db.state import StateRow
+from billing_config.mapping import Mapping
+from billing_config.db.tool.state import StateRow
 from billing_config.plan.model import CREATE, DELETE, Plan
 
 

@@ -31,12 +31,14 @@ import sqlalchemy as sa
 from billing_config import __version__
 from billing_config.apply.audit import applied_by, fit_commit
 from billing_config.apply.transaction import locked_transaction, require_doctor
-from billing_config.db import access
+from billing_config.db import sql as access
 from billing_config.db.connect import safe_url
 from billing_config.db.live import LiveState, read_live
-from billing_config.db.mapping import KindMap, Mapping
-from billing_config.db.rows import now_stamp, set_values
-from billing_config.db.tool_tables import AUDIT_LOG, tool_table
+from billing_config.mapping import KindMap, Mapping
+from billing_config.db.write import set_values
+from billing_config.mapping.model import now_stamp
+from billing_config.db.tool.bindings import bindings_table, key_text
+from billing_config.db.tool.tables import AUDIT_LOG, tool_table
 from billing_config.errors import Refused
 from billing_config.loader import Document
 from billing_config.plan.model import GitInfo, Plan
@@ -141,15 +143,15 @@ def _checked_row(live: LiveState, kmap: KindMap, rename: Rename, before: Plan, s
 
 def _bound(connection: sa.Connection, mapping: Mapping, rename: Rename, key: Any) -> bool:
     """Whether the row's code lives in the tool's bindings table (rather than its code column)."""
-    table = access.bindings_table(mapping)
+    table = bindings_table(mapping)
     found = connection.execute(
         sa.select(table.c.key_value).where(table.c.kind == rename.kind, table.c.code == rename.old)
     ).scalar()
-    return found is not None and found == access.key_text(key)
+    return found is not None and found == key_text(key)
 
 
 def _move_binding(connection: sa.Connection, mapping: Mapping, rename: Rename, key: Any, stamp: Any, shown: str) -> str:
-    table = access.bindings_table(mapping)
+    table = bindings_table(mapping)
     stale = connection.execute(
         sa.select(table.c.key_value).where(table.c.kind == rename.kind, table.c.code == rename.new)
     ).scalar()
@@ -160,7 +162,7 @@ def _move_binding(connection: sa.Connection, mapping: Mapping, rename: Rename, k
         )
     moved = connection.execute(
         sa.update(table)
-        .where(table.c.kind == rename.kind, table.c.code == rename.old, table.c.key_value == access.key_text(key))
+        .where(table.c.kind == rename.kind, table.c.code == rename.old, table.c.key_value == key_text(key))
         .values(code=rename.new, bound_at=stamp)
     ).rowcount
     if moved != 1:
@@ -207,8 +209,8 @@ def _update_code_column(
 
 def _follow_applied_state(connection: sa.Connection, mapping: Mapping, rename: Rename) -> None:
     """The recorded state (what drift compares against, what makes an entry managed) follows the code."""
-    from billing_config.db.state import STATE_TABLE
-    from billing_config.db.tool_tables import tool_table
+    from billing_config.db.tool.tables import STATE as STATE_TABLE
+    from billing_config.db.tool.tables import tool_table
 
     if not sa.inspect(connection).has_table(STATE_TABLE, schema=mapping.tool_schema):
         return  # nothing applied here yet: nothing recorded to follow
@@ -242,8 +244,8 @@ def _audit(
         tool_table(AUDIT_LOG, mapping.tool_schema).insert(),
         [{
             "applied_at": stamp, "run_id": run_id, "kind": rename.kind, "code": rename.new, "action": "rename",
-            "before": {"code": rename.old, "key": access.key_text(key), "moved": moved},
-            "after": {"code": rename.new, "key": access.key_text(key), "moved": moved},
+            "before": {"code": rename.old, "key": key_text(key), "moved": moved},
+            "after": {"code": rename.new, "key": key_text(key), "moved": moved},
             "git_commit": fit_commit(git.commit), "git_author": git.author,
             "tool_version": __version__, "applied_by": applied_by(),
         }],

@@ -24,11 +24,12 @@ from billing_config.apply.audit import fit_commit, write_audit
 from billing_config.apply.record import recorded_kinds, state_rows
 from billing_config.apply.writer import write_changes
 from billing_config.db.connect import describe_error, safe_url
-from billing_config.db.rows import MissingReference, now_stamp
-from billing_config.db.state import record_state
+from billing_config.db.write import MissingReference
+from billing_config.mapping.model import now_stamp
+from billing_config.db.tool.state import record_state
 from billing_config.db.live import LiveState, read_live, require_schema
-from billing_config.db.mapping import Mapping, default_mapping
-from billing_config.db.tool_tables import ensure_tool_tables
+from billing_config.mapping import Mapping, default_mapping
+from billing_config.db.tool.tables import ensure_tool_tables
 from billing_config.errors import DatabaseError, Refused, UserError
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan

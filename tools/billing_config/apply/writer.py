@@ -18,10 +18,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import access
+from billing_config.db import sql as access
 from billing_config.db.live import LiveState
-from billing_config.db.mapping import HARD_DELETE, KindMap, Mapping
-from billing_config.db.rows import Entry, book_from, encode, insert_entries, reference_value, set_references, set_values, unbind
+from billing_config.mapping import HARD_DELETE, KindMap, Mapping
+from billing_config.db.tool.bindings import unbind
+from billing_config.db.write import Entry, book_from, encode, insert_entries, reference_value, set_references, set_values
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan
 
 

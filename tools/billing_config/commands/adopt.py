@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.commands.options import database_from, mapping_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.live import read_live_explained
-    from billing_config.db.tool_tables import ensure_tool_tables
+    from billing_config.db.tool.tables import ensure_tool_tables
     from billing_config.files.adopt import AdoptReport, adopt
     from billing_config.plan.adopt import propose, read_codes, render_proposal
 

@@ -31,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.commands.options import database_from, mapping_from, wants_colour
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.doctor import DoctorReport, record_passing, run_doctor
-    from billing_config.db.tool_tables import ensure_tool_tables
+    from billing_config.db.tool.tables import ensure_tool_tables
     from billing_config.findings import Severity, has_failures, sorted_findings
     from billing_config.render import findings as render
 

@@ -49,7 +49,7 @@ def drift_report(args: argparse.Namespace, documents: list[Document]) -> DriftRe
     """The drift of the database the options name (export --only-drift uses it too)."""
     from billing_config.commands.options import database_from, mapping_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
-    from billing_config.db.state import read_live_and_recorded
+    from billing_config.db.live import read_live_and_recorded
     from billing_config.errors import UserError
     from billing_config.plan.drift import compute_drift
 

@@ -19,7 +19,7 @@ from billing_config.errors import UserError
 
 if TYPE_CHECKING:
     from billing_config.db.connect import DatabaseChoice
-    from billing_config.db.mapping import Mapping
+    from billing_config.mapping import Mapping
     from billing_config.plan import Thresholds
     from billing_config.plan.pipeline import PlanSettings
 
@@ -103,7 +103,7 @@ def database_from(args: argparse.Namespace) -> DatabaseChoice:
 
 def mapping_from(args: argparse.Namespace) -> Mapping:
     """The mapping the options name: --mapping, else the target's, else the reference schema."""
-    from billing_config.db.targets import choose_mapping
+    from billing_config.mapping.targets import choose_mapping
 
     config_dir: Path = getattr(args, "config_dir", None) or Path("config")
     start = config_dir if config_dir.is_dir() else Path.cwd()
@@ -121,7 +121,7 @@ def wants_colour(stream: TextIO | None = None) -> bool:
 
 def targets_file_from(args: argparse.Namespace) -> Path | None:
     """The billing-config.toml beside the config directory or above it (else above the cwd)."""
-    from billing_config.db.connect import find_targets_file
+    from billing_config.mapping.targets import find_targets_file
 
     config_dir: Path = getattr(args, "config_dir", None) or Path("config")
     return find_targets_file(config_dir if config_dir.is_dir() else Path.cwd())

@@ -13,7 +13,7 @@ import unicodedata
 
 import sqlalchemy as sa
 
-from billing_config.db.mapping import Mapping
+from billing_config.mapping import Mapping
 
 
 def code_collations(connection: sa.Connection, mapping: Mapping) -> dict[str, str]:

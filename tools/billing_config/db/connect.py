@@ -21,13 +21,13 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from billing_config.errors import DatabaseError, UserError
+from billing_config.mapping.targets import TARGETS_FILE, find_targets_file
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import URL, Engine
 
 DEFAULT_URL = "sqlite:///billing.db"
 URL_ENV = "BILLING_DATABASE_URL"
-TARGETS_FILE = "billing-config.toml"
 DEFAULT_LOCK_TIMEOUT = 30.0
 
 T = TypeVar("T")
@@ -59,14 +59,6 @@ def choose_database(database: str | None, target: str | None, start: Path | None
     if from_env:
         return DatabaseChoice(from_env, URL_ENV)
     return DatabaseChoice(DEFAULT_URL, "the default")
-
-
-def find_targets_file(start: Path) -> Path | None:
-    for folder in (start.resolve(), *start.resolve().parents):
-        candidate = folder / TARGETS_FILE
-        if candidate.is_file():
-            return candidate
-    return None
 
 
 def _target_url(name: str, start: Path) -> str:

@@ -17,8 +17,8 @@ import sqlalchemy as sa
 
 from billing_config import __version__
 from billing_config.db.live import read_live
-from billing_config.db.mapping import KindMap, Mapping
-from billing_config.db.tool_tables import DOCTOR, tool_table
+from billing_config.mapping import KindMap, Mapping
+from billing_config.db.tool.tables import DOCTOR, tool_table
 from billing_config.findings import Finding
 from billing_config.db import doctor_rules as _declared  # noqa: F401  (the rules this module checks)
 from billing_config.findings.catalogue import finding
@@ -130,7 +130,7 @@ def last_passing_fingerprint(connection: sa.Connection, mapping: Mapping) -> str
 
 
 def record_passing(connection: sa.Connection, mapping: Mapping, fingerprint: str) -> None:
-    from billing_config.db.rows import now_stamp
+    from billing_config.mapping.model import now_stamp
 
     connection.execute(
         sa.insert(tool_table(DOCTOR, mapping.tool_schema)),

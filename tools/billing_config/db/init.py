@@ -16,8 +16,9 @@ import sqlalchemy as sa
 
 from billing_config.db import tables
 from billing_config.db.live import read_live
-from billing_config.db.mapping import default_mapping
-from billing_config.db.rows import Entry, MissingReference, book_from, insert_entries, now_stamp, set_references
+from billing_config.mapping import default_mapping
+from billing_config.db.write import Entry, MissingReference, book_from, insert_entries, set_references
+from billing_config.mapping.model import now_stamp
 from billing_config.errors import UserError
 from billing_config.kinds import KINDS, Kind, get_kind
 from billing_config.loader import Document
@@ -216,7 +217,7 @@ def record_initial_state(connection: sa.Connection, by_kind: dict[str, list[Docu
     import uuid
 
     from billing_config.db.live import read_live
-    from billing_config.db.state import StateRow, has_state, record_state
+    from billing_config.db.tool.state import StateRow, has_state, record_state
 
     if has_state(connection):
         return 0

@@ -17,8 +17,10 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import access
-from billing_config.db.mapping import FieldMap, KindMap, Mapping, UsageMap, default_mapping
+from billing_config.db import sql as access
+from billing_config.db.tool.bindings import Binding, key_text, read_bindings
+from billing_config.db.tool.state import RecordedState, read_managed, read_recorded
+from billing_config.mapping import FieldMap, KindMap, Mapping, UsageMap, default_mapping
 from billing_config.errors import SchemaMissing, UserError
 from billing_config.kinds import Kind
 
@@ -158,30 +160,8 @@ def via_columns(mapping: Mapping) -> dict[str, tuple[str, ...]]:
     return {k: tuple(dict.fromkeys(v)) for k, v in result.items()}
 
 
-@dataclass(slots=True)
-class _Binding:
-    code: str
-    created: str | None
-
-
-def read_bindings(connection: sa.Connection, mapping: Mapping) -> dict[str, dict[str, _Binding]]:
-    """kind -> key text -> binding; empty when the tool's tables do not exist yet."""
-    table = access.bindings_table(mapping)
-    result: dict[str, dict[str, _Binding]] = {}
-    try:
-        with connection.begin_nested():
-            rows = connection.execute(sa.select(table.c.kind, table.c.code, table.c.key_value, table.c.created)).all()
-    except sa.exc.ProgrammingError:
-        return result
-    except sa.exc.OperationalError:
-        return result
-    for kind, code, key_value, created in rows:
-        result.setdefault(kind, {})[key_value] = _Binding(code, created)
-    return result
-
-
 def read_kind(
-    connection: sa.Connection, kmap: KindMap, bindings: dict[str, _Binding], vias: tuple[str, ...],
+    connection: sa.Connection, kmap: KindMap, bindings: dict[str, Binding], vias: tuple[str, ...],
     problems: list[LiveProblem], *, for_update: bool = False,
 ) -> tuple[dict[str, LiveRow], list[LiveRow]]:
     """One query: the kind's rows in scope, references still as keys (resolved by read_live)."""
@@ -217,7 +197,7 @@ def read_kind(
             values.update(constants)
         created_text = None if created is None else str(created)
         row = LiveRow(id=key, code="", values=values, name=str(values.get("name", "")), created=created_text, via=via)
-        binding = bindings.get(access.key_text(key))
+        binding = bindings.get(key_text(key))
         code = None
         if binding is not None and (binding.created is None or binding.created == created_text):
             code = binding.code
@@ -340,7 +320,6 @@ def read_live(
 
         raise LiveUnreadable(safe_url(connection.engine.url), problems)
     from billing_config.db.collation import code_collations
-    from billing_config.db.state import read_managed
 
     state = LiveState(
         rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping,
@@ -367,3 +346,16 @@ def fingerprint(state: LiveState) -> str:
     # the whole list costs a fraction of per-row serialisation.
     digest = hashlib.sha256(repr(everything).encode("utf-8", "surrogatepass"))
     return "sha256:" + digest.hexdigest()
+
+
+def read_live_and_recorded(engine: sa.Engine, mapping: Mapping | None = None) -> tuple[LiveState, RecordedState]:
+    """The live rows (through the target's mapping) and the recorded state (from the tool's
+    tables the mapping places), read in one transaction so they agree."""
+    mapping = mapping or default_mapping()
+    try:
+        with engine.connect() as connection, connection.begin():
+            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema)
+    except sa.exc.SQLAlchemyError:
+        with engine.connect() as connection:
+            require_schema(connection, mapping)
+        raise

@@ -19,9 +19,9 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db.tool_tables import AUDIT_LOG as AUDIT_LOG
-from billing_config.db.tool_tables import MARIADB_COLLATION as MARIADB_COLLATION
-from billing_config.db.tool_tables import add_tool_tables, exact_collation_on_mariadb
+from billing_config.db.tool.tables import AUDIT_LOG as AUDIT_LOG
+from billing_config.db.tool.tables import MARIADB_COLLATION as MARIADB_COLLATION
+from billing_config.db.tool.tables import add_tool_tables, exact_collation_on_mariadb
 from billing_config.kinds import CODE_MAX_LENGTH, KINDS, Field, Kind, get_kind
 
 # Text columns without a maxLength in the schema (enums) get this length.

@@ -15,7 +15,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.db.live import LiveState, read_live
-from billing_config.db.rows import bind
+from billing_config.db.tool.bindings import bind
 from billing_config.files.canonical import dump_entry
 from billing_config.kinds import get_kind
 from billing_config.loader.tree import ENTRY_SUFFIX

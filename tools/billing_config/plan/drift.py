@@ -27,7 +27,7 @@ from billing_config.plan.model import CREATE, DELETE, UPDATE, FieldChange
 
 if TYPE_CHECKING:
     from billing_config.db.live import LiveState
-    from billing_config.db.state import RecordedState
+    from billing_config.db.tool.state import RecordedState
 
 CHANGED, ADDED, REMOVED = "changed", "added", "removed"
 

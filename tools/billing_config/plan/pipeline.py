@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from sqlalchemy import Engine
 
     from billing_config.db.live import LiveState
-    from billing_config.db.mapping import Mapping
+    from billing_config.mapping import Mapping
 
 
 @dataclass(frozen=True, slots=True)

@@ -5,15 +5,25 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from billing_config.db.mapping import Mapping, default_mapping, load_mapping
+from billing_config.mapping.default import default_mapping
+from billing_config.mapping.model import Mapping
+from billing_config.mapping.parse import load_mapping
 from billing_config.errors import UserError
+
+TARGETS_FILE = "billing-config.toml"
+
+
+def find_targets_file(start: Path) -> Path | None:
+    for folder in (start.resolve(), *start.resolve().parents):
+        candidate = folder / TARGETS_FILE
+        if candidate.is_file():
+            return candidate
+    return None
 
 
 def target_mapping_path(target: str, start: Path) -> Path | None:
     """The mapping file a target names, resolved against the toml that names it."""
     import tomllib
-
-    from billing_config.db.connect import find_targets_file
 
     path = find_targets_file(start)
     if path is None:

@@ -5,11 +5,11 @@ that ``db init`` creates is just the default mapping (:func:`default_mapping`), 
 database and ours take one code path.
 """
 
-from billing_config.db.mapping.default import default_mapping
-from billing_config.db.mapping.model import (
+from billing_config.mapping.default import default_mapping
+from billing_config.mapping.model import (
     HARD_DELETE, CodeColumn, Condition, FieldMap, KindMap, Mapping, SetValue, UsageMap,
 )
-from billing_config.db.mapping.parse import MappingInvalid, load_mapping, parse_mapping
+from billing_config.mapping.parse import MappingInvalid, load_mapping, parse_mapping
 
 __all__ = [
     "HARD_DELETE", "CodeColumn", "Condition", "FieldMap", "KindMap", "Mapping", "MappingInvalid", "SetValue",

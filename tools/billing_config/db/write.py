@@ -16,9 +16,11 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db import access
+from billing_config.db import sql as access
+from billing_config.db.tool.bindings import bind
+from billing_config.mapping.model import now_stamp
 from billing_config.db.live import LiveState
-from billing_config.db.mapping import FieldMap, KindMap, Mapping, SetValue
+from billing_config.mapping import FieldMap, KindMap, Mapping, SetValue
 
 Entry = tuple[str, MappingType[str, Any]]  # code, every field's value (references as codes)
 
@@ -48,11 +50,6 @@ def book_from(live: LiveState) -> KeyBook:
             for via, value in row.via.items():
                 book.vias.setdefault(name, {}).setdefault(via, {})[row.code] = value
     return book
-
-
-def now_stamp() -> datetime:
-    """``created``/``last_modified`` values: naive UTC to the second, stored alike on every backend."""
-    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
 
 
 def encode(fmap: FieldMap, value: Any) -> Any:
@@ -175,28 +172,6 @@ def _learn_keys(
         known.add(key)
     if kmap.code is None and found:
         bind(connection, mapping, kmap, [(code, key, created) for code, (key, created) in found.items()])
-
-
-def bind(connection: sa.Connection, mapping: Mapping, kmap: KindMap, bindings: list[tuple[str, Any, Any]]) -> None:
-    """Record code -> key bindings (with the row's created value) in the tool's table."""
-    if not bindings:
-        return
-    stamp = now_stamp()
-    connection.execute(
-        sa.insert(access.bindings_table(mapping)),
-        [
-            {"kind": kmap.name, "code": code, "key_value": access.key_text(key),
-             "created": None if created is None else str(created), "bound_at": stamp}
-            for code, key, created in bindings
-        ],
-    )
-
-
-def unbind(connection: sa.Connection, mapping: Mapping, kmap: KindMap, codes: list[str]) -> None:
-    if not codes:
-        return
-    table = access.bindings_table(mapping)
-    connection.execute(sa.delete(table).where(table.c.kind == kmap.name, table.c.code.in_(codes)))
 
 
 def set_references(connection: sa.Connection, kmap: KindMap, entries: Sequence[Entry], book: KeyBook) -> None:

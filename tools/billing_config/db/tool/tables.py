@@ -1,5 +1,5 @@
 """The tool's own tables: audit log, code bindings, doctor fingerprints and the applied state
-(db/state.py). Defined once here.
+(read and written by db/tool/state.py). Defined once here.
 
 They live beside the mapped tables (or in the mapping's ``[tool] schema``) so they commit in
 the same transaction as the writes they describe. They hold no foreign keys into the vendor's
@@ -19,6 +19,7 @@ from billing_config.kinds import CODE_MAX_LENGTH
 AUDIT_LOG = "config_audit_log"
 BINDINGS = "billing_config_bindings"
 DOCTOR = "billing_config_doctor"
+STATE = "config_applied_state"
 
 MYSQL_TABLE_OPTIONS: dict[str, Any] = {
     "mysql_engine": "InnoDB", "mysql_charset": "utf8mb4", "mysql_collate": "utf8mb4_bin",
@@ -81,11 +82,18 @@ def add_tool_tables(metadata: sa.MetaData, schema: str | None = None) -> None:
         sa.Column("tool_version", sa.String(32), nullable=False),
         schema=schema, **MYSQL_TABLE_OPTIONS,
     )
-    # The recorded applied state per entry (db/state.py defines it; imported here, not at the
-    # top, because db/state.py finds its table through tool_table).
-    from billing_config.db.state import define_state_table
-
-    define_state_table(metadata, MYSQL_TABLE_OPTIONS, schema)
+    # The recorded applied state: one row per entry, replaced by each apply (db/tool/state.py).
+    sa.Table(
+        STATE, metadata,
+        sa.Column("kind", sa.String(64), primary_key=True),
+        sa.Column("code", sa.String(CODE_MAX_LENGTH), primary_key=True),
+        sa.Column("managed", sa.Boolean(create_constraint=False), nullable=False),
+        sa.Column("values", sa.JSON(none_as_null=True), nullable=False),
+        sa.Column("git_commit", sa.String(64), nullable=True),
+        sa.Column("run_id", sa.String(36), nullable=False),
+        sa.Column("applied_at", sa.DateTime(), nullable=False),
+        schema=schema, **MYSQL_TABLE_OPTIONS,
+    )
 
 
 @lru_cache(maxsize=8)

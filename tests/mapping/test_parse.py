@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from hypothesis import given, strategies as st
 
-from billing_config.db.mapping import CodeColumn, MappingInvalid, default_mapping, parse_mapping
+from billing_config.mapping import CodeColumn, MappingInvalid, default_mapping, parse_mapping
 from billing_config.kinds import KINDS, is_valid_code
 from tests.scenarios.vendor_schemas import vendor_a_mapping, vendor_b_mapping
 
@@ -68,7 +68,7 @@ def test_code_transforms_reverse_exactly(code: str) -> None:
 
 
 def test_a_target_names_its_mapping(tmp_path: Path, cli: object) -> None:
-    from billing_config.db.targets import choose_mapping
+    from billing_config.mapping.targets import choose_mapping
 
     (tmp_path / "maps").mkdir()
     (tmp_path / "maps" / "live.toml").write_text(vendor_b_mapping(None), encoding="utf-8")

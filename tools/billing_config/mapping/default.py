@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from billing_config.db.mapping.model import HARD, CodeColumn, FieldMap, KindMap, Mapping, SetValue, UsageMap
+from billing_config.mapping.model import HARD, CodeColumn, FieldMap, KindMap, Mapping, SetValue, UsageMap
 from billing_config.kinds import KINDS, Field
 
 NOW = SetValue(now="datetime")

@@ -10,7 +10,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from billing_config.db.mapping.model import (
+from billing_config.mapping.model import (
     HARD, CodeColumn, Condition, FieldMap, KindMap, Mapping, SetValue, UsageMap,
 )
 from billing_config.errors import UserError

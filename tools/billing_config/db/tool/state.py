@@ -21,43 +21,21 @@ keys into the vendor's tables.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.kinds import CODE_MAX_LENGTH
-
-if TYPE_CHECKING:
-    from billing_config.db.live import LiveState
-    from billing_config.db.mapping import Mapping as TargetMapping
-
-STATE_TABLE = "config_applied_state"
+from billing_config.db.tool.tables import STATE, tool_table
 
 
-def define_state_table(metadata: sa.MetaData, table_options: Mapping[str, Any], schema: str | None = None) -> sa.Table:
-    """The applied-state table, added to the tool's metadata next to the audit log (in the
-    tool's schema when it has one of its own)."""
-    return sa.Table(
-        STATE_TABLE, metadata,
-        sa.Column("kind", sa.String(64), primary_key=True),
-        sa.Column("code", sa.String(CODE_MAX_LENGTH), primary_key=True),
-        sa.Column("managed", sa.Boolean(create_constraint=False), nullable=False),
-        sa.Column("values", sa.JSON(none_as_null=True), nullable=False),
-        sa.Column("git_commit", sa.String(64), nullable=True),
-        sa.Column("run_id", sa.String(36), nullable=False),
-        sa.Column("applied_at", sa.DateTime(), nullable=False),
-        schema=schema, **table_options,
-    )
 
 
 def _table(schema: str | None) -> sa.Table:
     """The one place the readers and the writer find the table (where the tool's tables are)."""
-    from billing_config.db.tool_tables import tool_table
-
-    return tool_table(STATE_TABLE, schema)
+    return tool_table(STATE, schema)
 
 
 @dataclass(frozen=True, slots=True)
@@ -164,19 +142,3 @@ def record_state(
 def has_state(connection: sa.Connection, schema: str | None = None) -> bool:
     table = _table(schema)
     return bool(_rows_or_none(connection, sa.select(sa.literal(1)).select_from(table).limit(1)))
-
-
-def read_live_and_recorded(engine: sa.Engine, mapping: TargetMapping | None = None) -> tuple[LiveState, RecordedState]:
-    """The live rows (through the target's mapping) and the recorded state (from the tool's
-    tables the mapping places), read in one transaction so they agree."""
-    from billing_config.db.live import read_live, require_schema
-    from billing_config.db.mapping import default_mapping
-
-    mapping = mapping or default_mapping()
-    try:
-        with engine.connect() as connection, connection.begin():
-            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema)
-    except sa.exc.SQLAlchemyError:
-        with engine.connect() as connection:
-            require_schema(connection, mapping)
-        raise

@@ -1,4 +1,4 @@
-"""SQL for a mapped kind: its table as a lightweight construct, its scope, its bindings.
+"""SQL for a mapped kind: its table as a lightweight construct, its scope.
 
 Tables are built untyped from the mapping (``sa.table``/``sa.column``), so a vendor's column
 types are read as the driver hands them over and decoded by the mapping, exactly the same way
@@ -11,8 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db.mapping import Condition, KindMap, Mapping, UsageMap
-from billing_config.db.tool_tables import BINDINGS, tool_table
+from billing_config.mapping import Condition, KindMap, Mapping, UsageMap
 
 
 def kind_table(kmap: KindMap, extra: tuple[str, ...] = ()) -> sa.TableClause:
@@ -36,12 +35,3 @@ def scope(table: sa.TableClause, conditions: tuple[Condition, ...]) -> list[sa.C
 def usage_table(usage: UsageMap) -> sa.TableClause:
     columns = dict.fromkeys([usage.column, *(c.column for c in usage.where)])
     return sa.table(usage.table, *(sa.column(name) for name in columns), schema=usage.schema)
-
-
-def bindings_table(mapping: Mapping) -> sa.Table:
-    return tool_table(BINDINGS, mapping.tool_schema)
-
-
-def key_text(key: Any) -> str:
-    """Keys are stored as text in the bindings table, so any key type fits."""
-    return str(key)

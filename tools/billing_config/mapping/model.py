@@ -69,6 +69,11 @@ class CodeColumn:
         return code
 
 
+def now_stamp() -> datetime:
+    """``created``/``last_modified`` values: naive UTC to the second, stored alike on every backend."""
+    return datetime.now(timezone.utc).replace(tzinfo=None, microsecond=0)
+
+
 @dataclass(frozen=True, slots=True)
 class SetValue:
     """What a ``set``/``delete`` column gets: a literal, the current time, or an increment."""

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import sqlalchemy as sa
 
-from billing_config.db.state import read_recorded
+from billing_config.db.tool.state import read_recorded
 from tests.testing.databases import execute, install_fault, remove_fault, scalar
 from tests.testing.fixtures import Run
 from tests.testing.files import edit, write_entry

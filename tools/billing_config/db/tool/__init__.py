@@ -1,0 +1,1 @@
+"""The tool's own tables (audit log, bindings, applied state): defined, created, read and written here."""
