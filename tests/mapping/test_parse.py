@@ -37,8 +37,15 @@ def test_an_unknown_field_is_located_with_a_suggestion() -> None:
 
 def test_an_unknown_kind_and_a_bad_encoding() -> None:
     assert any("did you mean 'statuses'" in p for p in problems('[kinds.status]\ntable = "x"\n'))
+    text = vendor_a_mapping().replace('Headline = 1, ', "Headlin = 1, ")
+    assert any(p.startswith("kinds.statuses.fields.availability.values.Headlin:") and "Headline" in p for p in problems(text))
+
+
+def test_a_partial_encoding_is_a_narrower_target_not_an_error() -> None:
+    """A two-valued column for a three-valued field: the left-out value is invalid on that target."""
     text = vendor_a_mapping().replace('Headline = 1, ', "")
-    assert any(p.startswith("kinds.statuses.fields.availability.values:") and "Headline" in p for p in problems(text))
+    availability = parse_mapping(text, "m.toml").kinds["statuses"].field_map["availability"]
+    assert availability.allows("Standard") and not availability.allows("Headline")
 
 
 def test_a_soft_delete_must_leave_scope_and_columns_belong_to_one_place() -> None:

@@ -1,8 +1,15 @@
 """The mapping as values: per kind, its table, key, code, scope, fields and what uses it.
 
 Values here are already checked by the parser (``parse.py``), so the engine never meets a
-half-valid mapping: every field of a kind is present, every encoding covers every value the
-kind's schema allows, and no column appears twice.
+half-valid mapping: every field of a kind is present, no column appears twice, and every name
+that reaches SQL is an identifier the engine quotes (never text pasted into a statement). The
+only SQL a mapping carries on purpose is its hooks (``[[guard]]``, ``on_change``,
+``after_apply``), written by the mapping's author and run with bound parameters.
+
+A mapping may be narrower than the config: a text column shorter than the schema allows
+(``max_length``), an encoding that leaves some values out, a field the table lacks (``false``).
+Such a target takes the config values it can hold and refuses the others as located findings
+(``target-limit``, ``target-value``): the target narrows the config, never the reverse.
 """
 
 from __future__ import annotations
@@ -17,6 +24,26 @@ from billing_config.kinds import Field, Kind, is_valid_code
 HARD = "hard"
 HARD_DELETE = HARD
 
+# How new rows get their key.
+KEY_DEFAULT = "default"  # identity, auto-increment, a column default or a trigger
+KEY_SEQUENCE = "sequence"  # nextval / NEXT VALUE FOR a named sequence
+KEY_CODE = "code"  # the key column is the code column
+KEY_MAX_PLUS_ONE = "max+1"  # one more than the largest key in the whole table, as the vendor's application does
+KEY_SOURCES = (KEY_DEFAULT, KEY_SEQUENCE, KEY_CODE, KEY_MAX_PLUS_ONE)
+
+
+@dataclass(frozen=True, slots=True)
+class TableName:
+    """A table, optionally in a schema (PostgreSQL) or another database (MariaDB); both parts
+    are identifiers, quoted by the engine, so ``"Dept"`` or ``my table`` work as written."""
+
+    name: str
+    schema: str | None = None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.name}" if self.schema else self.name
+
 
 @dataclass(frozen=True, slots=True)
 class Condition:
@@ -30,6 +57,8 @@ class Condition:
     def holds(self, stored: Any) -> bool:
         if self.null is not None:
             return (stored is None) == self.null
+        if stored is None:
+            return False  # SQL: NULL = x is never true
         if self.choices is not None:
             return stored in self.choices
         return bool(stored == self.value)
@@ -43,6 +72,15 @@ class Condition:
             return self.choices[0]
         return self.value
 
+    @property
+    def values(self) -> tuple[Any, ...] | None:
+        """The values that satisfy it (None: { null = false }, any non-NULL value)."""
+        if self.null is True:
+            return (None,)
+        if self.null is False:
+            return None
+        return self.choices if self.choices is not None else (self.value,)
+
 
 @dataclass(frozen=True, slots=True)
 class CodeColumn:
@@ -51,6 +89,7 @@ class CodeColumn:
     column: str
     case: str | None = None  # "upper" | "lower" | None (as is)
     separator: str = "-"
+    max_length: int | None = None  # stated in the mapping, for offline checks
 
     def stored(self, code: str) -> str:
         text = code.replace("-", self.separator)
@@ -76,11 +115,14 @@ def now_stamp() -> datetime:
 
 @dataclass(frozen=True, slots=True)
 class SetValue:
-    """What a ``set``/``delete`` column gets: a literal, the current time, or an increment."""
+    """What a ``set``/``delete`` column gets: a literal, the current time, an increment, or a
+    new random UUID (text, 36 characters) for the ``id varchar(36)`` columns many billing
+    systems keep beside their record key."""
 
     literal: Any = None
     now: str | None = None  # "datetime" | "epoch" | "epoch_ms"
     increment: int | None = None
+    uuid: bool = False
 
     def value(self, stamp: datetime) -> Any:
         if self.now == "datetime":
@@ -88,7 +130,21 @@ class SetValue:
         if self.now in ("epoch", "epoch_ms"):
             seconds = int(stamp.replace(tzinfo=timezone.utc).timestamp())
             return seconds * 1000 if self.now == "epoch_ms" else seconds
+        if self.uuid:
+            import uuid
+
+            return str(uuid.uuid4())
         return self.literal
+
+
+@dataclass(frozen=True, slots=True)
+class Lookup:
+    """A field stored as the key of a row of another table whose ``value`` column holds the
+    (encoded) value: ``availability`` as ``status_type_id`` -> ``status_type.name``."""
+
+    table: TableName
+    key: str
+    value: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -103,19 +159,56 @@ class FieldMap:
     has_null_reads: bool = False
     via: str | None = None  # a reference stored as this column of the target, not its key
     none: Any = None  # how "no reference" is stored
+    max_length: int | None = None  # the target's limit, stated in the mapping
+    lookup: Lookup | None = None
 
     @property
     def name(self) -> str:
         return self.field.name
 
+    def allows(self, value: Any) -> bool:
+        """Whether this target can store the config value: a partial encoding leaves some out,
+        and a field without a column keeps only its default."""
+        if self.column is None:
+            default = self.field.default
+            return bool(value == default and type(value) is type(default))
+        if self.encode is not None and value is not None:
+            return value in self.encode
+        return True
+
+
+@dataclass(frozen=True, slots=True)
+class Through:
+    """Usage one table further: the using column holds the key of a row of ``table`` whose
+    ``column`` holds this kind's key (a ticket's component, and the component's support box)."""
+
+    table: TableName
+    key: str
+    column: str
+
 
 @dataclass(frozen=True, slots=True)
 class UsageMap:
+    """What counts as using an entry: rows of ``table`` whose ``column`` points at it (by key,
+    by the kind's ``via`` column, or through a second table), optionally summing a measure."""
+
     table: str
     schema: str | None
     column: str
     noun: str
     where: tuple[Condition, ...] = ()
+    via: str | None = None  # the column of this kind's table the using column holds (else its key)
+    through: Through | None = None
+    sum: str | None = None  # a column of the usage table to add up (monthly charges)
+    unit: str | None = None  # what the sum is in: "GBP a month"
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.table}" if self.schema else self.table
+
+    @property
+    def table_name(self) -> TableName:
+        return TableName(self.table, self.schema)
 
 
 @dataclass(frozen=True)
@@ -124,8 +217,8 @@ class KindMap:
     table: str
     schema: str | None
     key: str
-    key_source: str = "default"  # "default" | "sequence" | "code"
-    sequence: str | None = None
+    key_source: str = KEY_DEFAULT
+    sequence: TableName | None = None
     code: CodeColumn | None = None
     where: tuple[Condition, ...] = ()
     fields: tuple[FieldMap, ...] = ()
@@ -136,6 +229,8 @@ class KindMap:
     revive: bool = False
     managed: bool = True
     usage: tuple[UsageMap, ...] = ()
+    protect: tuple[tuple[Condition, ...], ...] = ()  # any one group holding marks a row protected
+    on_change: tuple[str, ...] = ()  # SQL run for each row created, updated or deleted
 
     @property
     def name(self) -> str:
@@ -146,8 +241,12 @@ class KindMap:
         return f"{self.schema}.{self.table}" if self.schema else self.table
 
     @property
+    def table_name(self) -> TableName:
+        return TableName(self.table, self.schema)
+
+    @property
     def mapped_fields(self) -> tuple[FieldMap, ...]:
-        return tuple(f for f in self.fields if f.column is not None)
+        return _mapped(self)
 
     @property
     def unmapped_fields(self) -> tuple[FieldMap, ...]:
@@ -155,12 +254,17 @@ class KindMap:
 
     @property
     def field_map(self) -> dict[str, FieldMap]:
-        return {f.name: f for f in self.fields}
+        return _field_map(self)
 
     @property
-    def uses_bindings(self) -> bool:
-        """True when codes may live in the tool's bindings table (no code column, or legacy codes)."""
-        return True
+    def soft_delete(self) -> dict[str, SetValue] | None:
+        return self.delete if isinstance(self.delete, dict) else None
+
+    def protect_columns(self) -> list[str]:
+        return list(dict.fromkeys(c.column for group in self.protect for c in group))
+
+    def is_protected(self, stored: dict[str, Any]) -> bool:
+        return any(all(c.holds(stored.get(c.column)) for c in group) for group in self.protect)
 
     def columns(self) -> list[str]:
         """Every column of the table the mapping names (for doctor)."""
@@ -174,7 +278,33 @@ class KindMap:
             names += list(self.delete)
         if self.created:
             names.append(self.created)
+        names += self.protect_columns()
         return list(dict.fromkeys(names))
+
+
+# KindMap is frozen: these per-row hot paths are computed once and kept in its __dict__.
+def _mapped(kmap: KindMap) -> tuple[FieldMap, ...]:
+    found = kmap.__dict__.get("_mapped")
+    if found is None:
+        found = tuple(f for f in kmap.fields if f.column is not None)
+        object.__setattr__(kmap, "_mapped", found)
+    return found
+
+
+def _field_map(kmap: KindMap) -> dict[str, FieldMap]:
+    found = kmap.__dict__.get("_field_map")
+    if found is None:
+        found = {f.name: f for f in kmap.fields}
+        object.__setattr__(kmap, "_field_map", found)
+    return found
+
+
+@dataclass(frozen=True, slots=True)
+class Guard:
+    """A count that must be 0 before apply writes (a bill run in progress), and what to say."""
+
+    sql: str
+    message: str
 
 
 @dataclass(frozen=True)
@@ -184,6 +314,10 @@ class Mapping:
     source: str = "the reference schema"
     is_default: bool = True
     text: str = ""  # the file's text, for the digest
+    guards: tuple[Guard, ...] = ()
+    after_apply: tuple[str, ...] = ()
+    # key path -> (line, column) in the file, for located findings (mapping/positions.py)
+    positions: dict[str, tuple[int, int]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def digest(self) -> str:
@@ -194,3 +328,16 @@ class Mapping:
 
     def get(self, kind: str) -> KindMap | None:
         return self.kinds.get(kind)
+
+    def where_is(self, path: str) -> tuple[int, int]:
+        """The line and column of a key path (or its nearest parent) in the mapping file."""
+        from billing_config.mapping.positions import Positions
+
+        return Positions(self.positions).of(path)
+
+    def hooks(self) -> list[str]:
+        """Every statement of the mapping's own SQL, as plan lists them."""
+        statements = [f"guard: {guard.sql}" for guard in self.guards]
+        statements += [f"on_change ({kmap.name}): {sql}" for kmap in self.kinds.values() for sql in kmap.on_change]
+        statements += [f"after_apply: {sql}" for sql in self.after_apply]
+        return statements
