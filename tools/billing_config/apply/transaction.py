@@ -28,7 +28,7 @@ from billing_config.db.write import MissingReference
 from billing_config.mapping.model import now_stamp
 from billing_config.db.tool.state import record_state
 from billing_config.db.live import LiveState, read_live, require_schema
-from billing_config.mapping import Mapping, default_mapping
+from billing_config.mapping import KEY_MAX_PLUS_ONE, Mapping, default_mapping
 from billing_config.db.tool.tables import ensure_tool_tables
 from billing_config.errors import DatabaseError, Refused, UserError
 from billing_config.plan.in_use import in_use_blocker
@@ -154,7 +154,7 @@ def locked_transaction(
     prepare_target(engine, url, mapping)
     connection = engine.connect()
     try:
-        connection = connection.execution_options(**_transaction_options(connection))
+        connection = connection.execution_options(**_transaction_options(connection, mapping))
         with _begin(connection, url, lock_timeout):
             lock.acquire(connection, lock_timeout)
             require_schema(connection, mapping)
@@ -168,10 +168,15 @@ def locked_transaction(
             connection.close()
 
 
-def _transaction_options(connection: sa.Connection) -> dict[str, object]:
+def _transaction_options(connection: sa.Connection, mapping: Mapping) -> dict[str, object]:
+    """SQLite: BEGIN IMMEDIATE (the write lock at once). MariaDB: READ COMMITTED, so every read
+    sees what committed before the lock was ours; REPEATABLE READ when a kind takes its keys
+    max+1, so that reading the largest key FOR UPDATE locks the end of the key index and no
+    other session can insert past it until the apply commits."""
     options: dict[str, object] = {"sqlite_begin": "IMMEDIATE"}
     if connection.dialect.name in ("mysql", "mariadb"):
-        options["isolation_level"] = "READ COMMITTED"
+        max_plus_one = any(kmap.key_source == KEY_MAX_PLUS_ONE for kmap in mapping.managed())
+        options["isolation_level"] = "REPEATABLE READ" if max_plus_one else "READ COMMITTED"
     return options
 
 

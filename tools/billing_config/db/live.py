@@ -18,6 +18,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.db import sql as access
+from billing_config.db.catalog import Catalog, read_catalog
 from billing_config.db.tool.bindings import Binding, key_text, read_bindings
 from billing_config.db.tool.state import RecordedState, read_managed, read_recorded
 from billing_config.mapping import FieldMap, KindMap, Mapping, UsageMap, default_mapping
@@ -34,6 +35,22 @@ class LiveRow:
     created: str | None = None
     via: dict[str, Any] = field(default_factory=dict)  # column -> value, for references by via
     legacy: Any = None  # an unbound row's stored code that is no valid code (Field_Ops)
+    raw: dict[str, Any] = field(default_factory=dict)  # stored values of unique-constraint and protect columns
+    protected: bool = False  # the mapping's protect marks it: the vendor's application relies on it
+
+
+IN_SCOPE, OUT_OF_SCOPE, SOFT_DELETED = "in scope", "out of scope", "soft-deleted"
+
+
+@dataclass(frozen=True, slots=True)
+class OtherRow:
+    """A row of a kind's table outside its scope, read only for what its unique constraints and
+    a revive need: another tenant's row holding the same code, or a soft-deleted entry."""
+
+    key: Any
+    state: str  # OUT_OF_SCOPE | SOFT_DELETED
+    stored: dict[str, Any]  # column -> stored value (key, code, unique, where and delete columns)
+    code: str | None = None  # the code it stands for (its code column or a kept binding)
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,6 +79,10 @@ class LiveState:
     # kind name -> codes an apply has seen a file for (db/state.py): their missing file is a delete.
     # Bound (adopted) rows are not in it until an apply sees their files.
     managed: dict[str, set[str]] = field(default_factory=dict)
+    catalog: Catalog | None = None  # what the database says about the mapped tables
+    others: dict[str, list[OtherRow]] = field(default_factory=dict)  # kind -> rows outside scope that matter
+    # (kind, field) -> lookup key -> the value its lookup table holds, for writing lookups back
+    lookups: dict[tuple[str, str], dict[Any, Any]] = field(default_factory=dict)
 
     def ids(self, kind: Kind) -> dict[str, Any]:
         return {code: row.id for code, row in self.rows.get(kind.name, {}).items()}
@@ -160,19 +181,48 @@ def via_columns(mapping: Mapping) -> dict[str, tuple[str, ...]]:
     return {k: tuple(dict.fromkeys(v)) for k, v in result.items()}
 
 
+def raw_columns(kmap: KindMap, catalog: Catalog | None) -> tuple[str, ...]:
+    """Columns kept as stored on each row: the mapping's protect conditions, and every column of
+    the table's unique constraints (for plan's collision checks)."""
+    names = list(kmap.protect_columns())
+    info = catalog.table(kmap.table_name) if catalog is not None else None
+    if info is not None:
+        names += [column for unique in info.uniques for column in unique.columns]
+    return tuple(dict.fromkeys(names))
+
+
+def _with_lookup(fmap: FieldMap, base: Callable[[Any], Any], table: dict[Any, Any] | None) -> Callable[[Any], Any]:
+    """A field stored as a lookup row's key: the key is read as the value that row holds."""
+    if fmap.lookup is None:
+        return base
+    known = table or {}
+    where = fmap.lookup.table.qualified
+
+    def through_lookup(raw: Any) -> Any:
+        if raw is None:
+            return base(None)
+        if raw not in known:
+            raise _Bad(f"{raw!r} is no {fmap.lookup.key if fmap.lookup else 'key'} of the lookup table {where}")
+        return base(known[raw])
+
+    return through_lookup
+
+
 def read_kind(
     connection: sa.Connection, kmap: KindMap, bindings: dict[str, Binding], vias: tuple[str, ...],
-    problems: list[LiveProblem], *, for_update: bool = False,
+    problems: list[LiveProblem], *, for_update: bool = False, raw_names: tuple[str, ...] = (),
+    lookups: dict[tuple[str, str], dict[Any, Any]] | None = None,
 ) -> tuple[dict[str, LiveRow], list[LiveRow]]:
     """One query: the kind's rows in scope, references still as keys (resolved by read_live)."""
-    table = access.kind_table(kmap, vias)
+    table = access.kind_table(kmap, vias + raw_names)
     fields = kmap.mapped_fields
     names = [f.name for f in fields]
-    decoders = [_decoder(f) for f in fields]
+    decoders = [_with_lookup(f, _decoder(f), (lookups or {}).get((kmap.name, f.name))) for f in fields]
     constants = {f.name: f.field.default for f in kmap.unmapped_fields}
     columns = [table.c[kmap.key], table.c[kmap.code.column] if kmap.code else sa.null(),
                table.c[kmap.created] if kmap.created else sa.null(),
-               *(table.c[v] for v in vias), *(table.c[f.column or ""] for f in fields)]
+               *(table.c[v] for v in vias), *(table.c[f.column or ""] for f in fields),
+               *(table.c[r].label(f"raw_{n}") for n, r in enumerate(raw_names))]
     statement = sa.select(*columns).where(*access.scope(table, kmap.where))
     if for_update and connection.dialect.name != "sqlite":
         statement = statement.with_for_update()
@@ -180,10 +230,12 @@ def read_kind(
     unbound: list[LiveRow] = []
     code_column = kmap.code
     n_vias = len(vias)
+    n_fields = len(fields)
     pairs = list(zip(names, decoders, [f.column or "" for f in fields], strict=True))
     for key, stored_code, created, *raw in connection.execute(statement).all():
         via = dict(zip(vias, raw[:n_vias], strict=True)) if n_vias else {}
-        raw = raw[n_vias:]
+        stored = dict(zip(raw_names, raw[n_vias + n_fields:], strict=True)) if raw_names else {}
+        raw = raw[n_vias:n_vias + n_fields]
         try:
             values = {name: decode(value) for (name, decode, _c), value in zip(pairs, raw)}
         except _Bad:
@@ -196,7 +248,8 @@ def read_kind(
         if constants:
             values.update(constants)
         created_text = None if created is None else str(created)
-        row = LiveRow(id=key, code="", values=values, name=str(values.get("name", "")), created=created_text, via=via)
+        row = LiveRow(id=key, code="", values=values, name=str(values.get("name", "")), created=created_text, via=via,
+                      raw=stored, protected=bool(kmap.protect) and kmap.is_protected(stored))
         binding = bindings.get(key_text(key))
         code = None
         if binding is not None and (binding.created is None or binding.created == created_text):
@@ -214,6 +267,71 @@ def read_kind(
         row.code = code
         rows[code] = row
     return rows, unbound
+
+
+def needs_others(kmap: KindMap, catalog: Catalog | None) -> bool:
+    """Whether rows outside the scope can matter: a revive looks for soft-deleted rows, and a
+    unique constraint may hold rows of another tenant or deleted ones (no scope: none outside)."""
+    if not kmap.managed or (not kmap.where and not kmap.soft_delete):
+        return False
+    if kmap.revive:
+        return True
+    info = catalog.table(kmap.table_name) if catalog is not None else None
+    return info is not None and any(set(u.columns) - {kmap.key} for u in info.uniques)
+
+
+def read_others(
+    connection: sa.Connection, kmap: KindMap, catalog: Catalog | None, bindings: dict[str, Binding], raw_names: tuple[str, ...],
+) -> list[OtherRow]:
+    """One query: the rows of the kind's table that fail its scope, with only the columns a
+    collision or a revive needs. Never written, never locked."""
+    names = [kmap.key, *([kmap.code.column] if kmap.code else []), *raw_names, *(c.column for c in kmap.where),
+             *(kmap.soft_delete or {})]
+    names = list(dict.fromkeys(names))
+    table = access.kind_table(kmap, tuple(names))
+    result: list[OtherRow] = []
+    by_key = {binding_key: binding.code for binding_key, binding in bindings.items()}
+    labelled = [table.c[name].label(f"c_{n}") for n, name in enumerate(names)]
+    for values in connection.execute(sa.select(*labelled)):
+        stored = dict(zip(names, values, strict=True))
+        if all(condition.holds(stored.get(condition.column)) for condition in kmap.where):
+            continue  # in scope: read_kind has it
+        state = SOFT_DELETED if is_soft_deleted(kmap, stored) else OUT_OF_SCOPE
+        code = kmap.code.code_of(stored.get(kmap.code.column)) if kmap.code else by_key.get(key_text(stored[kmap.key]))
+        result.append(OtherRow(stored[kmap.key], state, stored, code))
+    return result
+
+
+def is_soft_deleted(kmap: KindMap, stored: dict[str, Any]) -> bool:
+    """In scope but for the columns the soft delete writes, which hold what it writes."""
+    delete = kmap.soft_delete
+    if not delete:
+        return False
+    for condition in kmap.where:
+        if condition.column not in delete and not condition.holds(stored.get(condition.column)):
+            return False
+    for column, value in delete.items():
+        held = stored.get(column)
+        if value.now:
+            if held is None:
+                return False
+        elif held != value.literal and not (isinstance(held, str) and held.rstrip(" ") == value.literal):
+            return False
+    return True
+
+
+def read_lookups(connection: sa.Connection, mapping: Mapping) -> dict[tuple[str, str], dict[Any, Any]]:
+    """One query per lookup table: key -> the value its row holds."""
+    result: dict[tuple[str, str], dict[Any, Any]] = {}
+    for kmap in mapping.kinds.values():
+        for fmap in kmap.fields:
+            if fmap.lookup is None:
+                continue
+            lookup = fmap.lookup
+            table = sa.table(lookup.table.name, sa.column(lookup.key), sa.column(lookup.value), schema=lookup.table.schema)
+            pairs = connection.execute(sa.select(table.c[lookup.key], table.c[lookup.value])).all()
+            result[(kmap.name, fmap.name)] = {key: value for key, value in pairs}
+    return result
 
 
 def read_usage(connection: sa.Connection, usage: UsageMap) -> dict[Any, int]:
@@ -266,15 +384,22 @@ def read_live(
     """Every mapped kind's rows. ``strict``: unreadable values raise :class:`LiveUnreadable`
     (doctor passes False to report them as findings instead)."""
     mapping = mapping or default_mapping()
+    catalog = read_catalog(connection, mapping)
     bindings = read_bindings(connection, mapping)
     vias = via_columns(mapping)
+    lookups = read_lookups(connection, mapping)
     problems: list[LiveProblem] = []
     rows_by_kind: dict[str, dict[str, LiveRow]] = {}
     unbound: dict[str, list[LiveRow]] = {}
+    others: dict[str, list[OtherRow]] = {}
     for kmap in mapping.kinds.values():
+        raw_names = raw_columns(kmap, catalog)
         rows_by_kind[kmap.name], unbound[kmap.name] = read_kind(
-            connection, kmap, bindings.get(kmap.name, {}), vias.get(kmap.name, ()), problems, for_update=for_update
+            connection, kmap, bindings.get(kmap.name, {}), vias.get(kmap.name, ()), problems, for_update=for_update,
+            raw_names=raw_names, lookups=lookups,
         )
+        if needs_others(kmap, catalog):
+            others[kmap.name] = read_others(connection, kmap, catalog, bindings.get(kmap.name, {}), raw_names)
     # key (or via value) -> code, for each kind that references point at
     codes: dict[tuple[str, str | None], dict[Any, str | None]] = {}
     for kmap in mapping.kinds.values():
@@ -324,6 +449,7 @@ def read_live(
     state = LiveState(
         rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping,
         collations=code_collations(connection, mapping), managed=read_managed(connection, mapping.tool_schema),
+        catalog=catalog, others=others, lookups=lookups,
     )
     state.fingerprint = fingerprint(state)
     return state

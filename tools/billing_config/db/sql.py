@@ -11,7 +11,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.mapping import Condition, KindMap, Mapping, UsageMap
+from billing_config.mapping import Condition, KindMap, TableName, UsageMap
 
 
 def kind_table(kmap: KindMap, extra: tuple[str, ...] = ()) -> sa.TableClause:
@@ -35,3 +35,11 @@ def scope(table: sa.TableClause, conditions: tuple[Condition, ...]) -> list[sa.C
 def usage_table(usage: UsageMap) -> sa.TableClause:
     columns = dict.fromkeys([usage.column, *(c.column for c in usage.where)])
     return sa.table(usage.table, *(sa.column(name) for name in columns), schema=usage.schema)
+
+
+def quoted_table(connection: sa.Connection, name: TableName) -> str:
+    """A table's name for the few statements SQLAlchemy has no construct for (``LOCK TABLE``),
+    quoted by the dialect's own identifier rules: a mapping's text is never SQL."""
+    preparer = connection.dialect.identifier_preparer
+    table = preparer.quote(name.name)
+    return f"{preparer.quote_schema(name.schema)}.{table}" if name.schema else table

@@ -20,7 +20,8 @@ from billing_config.db import sql as access
 from billing_config.db.tool.bindings import bind
 from billing_config.mapping.model import now_stamp
 from billing_config.db.live import LiveState
-from billing_config.mapping import FieldMap, KindMap, Mapping, SetValue
+from billing_config.errors import UserError
+from billing_config.mapping import KEY_MAX_PLUS_ONE, KEY_SEQUENCE, FieldMap, KindMap, Mapping, SetValue
 
 Entry = tuple[str, MappingType[str, Any]]  # code, every field's value (references as codes)
 
@@ -74,21 +75,57 @@ def reference_value(fmap: FieldMap, code: Any, book: KeyBook) -> Any:
 
 
 def set_values(spec: dict[str, SetValue], table: sa.TableClause, stamp: datetime) -> dict[str, Any]:
+    """The columns a ``set`` writes, for one statement (a new UUID is per row: :func:`row_values`)."""
     result: dict[str, Any] = {}
     for column, value in spec.items():
         if value.increment is not None:
             result[column] = table.c[column] + value.increment
-        else:
+        elif not value.uuid:
             result[column] = value.value(stamp)
     return result
 
 
+def row_values(spec: dict[str, SetValue], stamp: datetime) -> dict[str, Any]:
+    """The ``set`` columns that differ for every row: a new random UUID each."""
+    return {column: value.value(stamp) for column, value in spec.items() if value.uuid}
+
+
 def _key_expression(connection: sa.Connection, kmap: KindMap) -> Any:
-    if kmap.key_source != "sequence" or kmap.sequence is None:
+    """The key of a new row taken from a named sequence, quoted as an identifier by the
+    dialect (never pasted into the statement)."""
+    if kmap.key_source != KEY_SEQUENCE or kmap.sequence is None:
         return None
+    if not getattr(connection.dialect, "supports_sequences", False):
+        raise UnsupportedKeySource(
+            f"{kmap.qualified}: key_source = {{ sequence = ... }} needs a database with sequences "
+            f"({connection.dialect.name} has none); use \"default\" or \"max+1\" there"
+        )
+    return sa.Sequence(kmap.sequence.name, schema=kmap.sequence.schema).next_value()
+
+
+class UnsupportedKeySource(UserError):
+    """The mapping's key source cannot work on this database; nothing was written."""
+
+
+def next_keys(connection: sa.Connection, kmap: KindMap, count: int) -> list[int]:
+    """``max+1``: the keys the vendor's application would give the next ``count`` rows, one
+    more than the largest key in the whole table (every row, in scope or not), read with the
+    table locked against concurrent inserts until the transaction ends (PostgreSQL: SHARE ROW
+    EXCLUSIVE; MariaDB: the key index's end locked by SELECT ... FOR UPDATE under REPEATABLE
+    READ; SQLite: the database's write lock that BEGIN IMMEDIATE took)."""
+    table = access.kind_table(kmap)
     if connection.dialect.name == "postgresql":
-        return sa.func.nextval(kmap.sequence)
-    return sa.literal_column(f"NEXT VALUE FOR {kmap.sequence}")
+        connection.exec_driver_sql(f"LOCK TABLE {access.quoted_table(connection, kmap.table_name)} IN SHARE ROW EXCLUSIVE MODE")
+    statement = sa.select(sa.func.max(table.c[kmap.key]))
+    if connection.dialect.name in ("mysql", "mariadb"):
+        statement = statement.with_for_update()
+    largest = connection.execute(statement).scalar()
+    if largest is not None and (isinstance(largest, bool) or not isinstance(largest, int)):
+        raise UnsupportedKeySource(
+            f"{kmap.qualified}.{kmap.key}: key_source = \"max+1\" needs a whole-number key; its largest is {largest!r}"
+        )
+    start = (largest or 0) + 1
+    return list(range(start, start + count))
 
 
 def insert_entries(
@@ -110,10 +147,14 @@ def insert_entries(
         fixed[kmap.key] = key_expression
     literal = {k: v for k, v in fixed.items() if not isinstance(v, sa.ColumnElement)}
     expressions = {k: v for k, v in fixed.items() if isinstance(v, sa.ColumnElement)}
+    keys = next_keys(connection, kmap, len(entries)) if kmap.key_source == KEY_MAX_PLUS_ONE else None
     rows: list[dict[str, Any]] = []
     waiting: list[Entry] = []
-    for code, values in entries:
+    for number, (code, values) in enumerate(entries):
         row: dict[str, Any] = dict(literal)
+        row.update(row_values(kmap.insert_set, stamp))
+        if keys is not None:
+            row[kmap.key] = keys[number]
         if kmap.code is not None:
             row[kmap.code.column] = kmap.code.stored(code)
         pending = False

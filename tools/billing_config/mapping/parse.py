@@ -460,6 +460,9 @@ def _sets(set_spec: Any, path: str, problems: _Problems) -> tuple[dict[str, SetV
                     if parsed.uuid and key_name == "update":
                         problems.add(f"{where_at}.{column}", "{ uuid = true } gives a new row its identifier; it belongs in insert")
                         continue
+                    if parsed.increment is not None and key_name == "insert":
+                        problems.add(f"{where_at}.{column}", "{ increment = N } adds to the row's value; a new row has none: write a literal in insert")
+                        continue
                     (insert_set if key_name == "insert" else update_set)[name] = parsed
         else:
             problems.add(where_at, f"unknown key{did_you_mean(key_name, ('created', 'last_modified', 'insert', 'update'))}")
