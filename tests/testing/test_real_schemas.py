@@ -3,12 +3,17 @@ statement splitter that loads them cuts files the way the vendors' clients do.""
 
 from __future__ import annotations
 
+import tomllib
+
 import pytest
 import sqlalchemy as sa
+
+from billing_config.kinds import get_kind
 
 from tests.testing.databases import reset_database
 from tests.testing.fixtures import server_url
 from tests.testing.real_schemas import (
+    FIXTURES,
     Backend,
     Dialect,
     fixture_files,
@@ -71,6 +76,18 @@ def test_our_rows_load_last(project: str) -> None:
         names = [path.name for path in fixture_files(project, backend)]
         assert names[-1] == "90-our-rows.sql"
         assert names == sorted(names)
+
+
+@pytest.mark.parametrize("project", ["dolibarr", "a2billing"])
+def test_draft_mapping_lists_every_field(project: str) -> None:
+    """The draft mappings (which the parser cannot read yet) map every field of their kinds,
+    to a column or to false, and every mapped table is one the fixture creates."""
+    mapping = tomllib.loads((FIXTURES / project / "mapping.toml").read_text(encoding="utf-8"))
+    for kind_name, kind in mapping["kinds"].items():
+        assert set(kind["fields"]) == {field.name for field in get_kind(kind_name).fields}, kind_name
+        assert kind["table"] in TABLES[project]
+        for usage in kind.get("usage", []):
+            assert usage["table"] in TABLES[project]
 
 
 def _cases() -> list[object]:
