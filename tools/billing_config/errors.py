@@ -43,6 +43,19 @@ class ConfigInvalid(UserError):
         self.findings = list(findings)
 
 
+class TargetInvalid(ConfigInvalid):
+    """Config values the target cannot store (rules target-limit, target-value): refused before
+    any write, each located on its file and line like a validate finding."""
+
+    def __init__(self, findings: Sequence[Finding], mapping: str) -> None:
+        UserError.__init__(
+            self,
+            f"{len(findings)} config value(s) cannot be stored on this target (mapping: {mapping}); nothing was changed. "
+            "Change them for this target; `billing-config validate --target NAME` shows those the mapping states",
+        )
+        self.findings = list(findings)
+
+
 class SchemaMissing(UserError):
     """The database lacks tables the mapping names (for the reference schema: db init has not run)."""
 

@@ -21,6 +21,7 @@ import sqlalchemy as sa
 
 from billing_config.apply import lock
 from billing_config.apply.audit import fit_commit, write_audit
+from billing_config.apply.hooks import check_guards, run_after_apply, run_on_change
 from billing_config.apply.record import recorded_kinds, state_rows
 from billing_config.apply.writer import write_changes
 from billing_config.db.connect import describe_error, safe_url
@@ -130,7 +131,10 @@ def run_apply(
             stamp = now_stamp()
             audit_rows = 0
             if plan.has_changes:
-                write_changes(connection, plan, live, stamp)
+                check_guards(connection, mapping)
+                keys = write_changes(connection, plan, live, stamp)
+                run_on_change(connection, mapping, plan, keys)
+                run_after_apply(connection, mapping, plan)
                 # the changes, and any threshold a reviewed [[allow]] table lifted
                 audit_rows = write_audit(connection, plan, run_id, stamp, mapping.tool_schema)
             # Also when nothing changed: the run saw every file, so what is managed is recorded,

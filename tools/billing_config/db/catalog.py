@@ -21,6 +21,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from billing_config.mapping import Mapping, TableName
+from billing_config.mapping.limits import ColumnFacts
 
 # Engines that cannot roll back: a failed apply would leave half its writes behind.
 NON_TRANSACTIONAL = ("MYISAM", "MEMORY", "HEAP", "CSV", "ARCHIVE", "BLACKHOLE", "MRG_MYISAM", "MERGE", "FEDERATED")
@@ -88,6 +89,14 @@ class Catalog:
 
     def table(self, name: TableName) -> TableInfo | None:
         return self.tables.get(name)
+
+    def facts(self, table: TableName, column: str) -> ColumnFacts | None:
+        """What the target's limits need to know of a column (mapping.limits)."""
+        info = self.tables.get(table)
+        found = info.columns.get(column) if info is not None else None
+        if found is None:
+            return None
+        return ColumnFacts(found.type_text, found.length if found.kind == "string" else None, found.range, found.fixed)
 
     def fingerprint(self) -> str:
         """A digest of every fact read: a change to any of them is a changed schema."""

@@ -39,6 +39,8 @@ class KeyBook:
     keys: dict[str, dict[str, Any]] = field(default_factory=dict)
     vias: dict[str, dict[str, dict[str, Any]]] = field(default_factory=dict)
     known: dict[str, set[Any]] = field(default_factory=dict)  # every visible key, bound or not
+    # (kind, field) -> the value a lookup row holds -> that row's key, for fields stored by lookup
+    lookups: dict[tuple[str, str], dict[Any, Any]] = field(default_factory=dict)
 
 
 def book_from(live: LiveState) -> KeyBook:
@@ -50,14 +52,23 @@ def book_from(live: LiveState) -> KeyBook:
         for row in rows.values():
             for via, value in row.via.items():
                 book.vias.setdefault(name, {}).setdefault(via, {})[row.code] = value
+    for where, pairs in live.lookups.items():
+        reverse: dict[Any, Any] = {}
+        for key, value in sorted(pairs.items(), key=lambda item: repr(item[0]), reverse=True):
+            reverse[value] = key  # several rows holding one value: the smallest key, every time
+        book.lookups[where] = reverse
     return book
 
 
-def encode(fmap: FieldMap, value: Any) -> Any:
-    """A config value as its column stores it (the first stored value of its encoding)."""
-    if fmap.encode is not None:
-        return fmap.encode[value]
-    return value
+def encode(fmap: FieldMap, value: Any, lookup: dict[Any, Any] | None = None) -> Any:
+    """A config value as its column stores it: the first stored value of its encoding, and for a
+    lookup field the key of the lookup row holding that (plan refused values it lacks)."""
+    stored = fmap.encode[value] if fmap.encode is not None and value is not None else value
+    if fmap.lookup is not None and stored is not None:
+        if lookup is None or stored not in lookup:
+            raise MissingReference(f"{fmap.name}: the lookup table {fmap.lookup.table.qualified} has no row holding {stored!r}")
+        return lookup[stored]
+    return stored
 
 
 def reference_value(fmap: FieldMap, code: Any, book: KeyBook) -> Any:
@@ -167,7 +178,7 @@ def insert_entries(
                     row[column] = fmap.none
                     pending = True
             else:
-                row[column] = encode(fmap, values[fmap.name])
+                row[column] = encode(fmap, values[fmap.name], book.lookups.get((kmap.name, fmap.name)))
         rows.append(row)
         if pending:
             waiting.append((code, values))
@@ -233,3 +244,15 @@ def set_references(connection: sa.Connection, kmap: KindMap, entries: Sequence[E
             for code, values in entries
         ],
     )
+
+
+def learn_vias(connection: sa.Connection, kmap: KindMap, vias: tuple[str, ...], keys: dict[str, Any], book: KeyBook) -> None:
+    """The via values (columns other kinds' references hold) of rows whose keys are known."""
+    if not vias or not keys:
+        return
+    table = access.kind_table(kmap, vias)
+    codes = {key: code for code, key in keys.items()}
+    statement = sa.select(table.c[kmap.key], *(table.c[v] for v in vias)).where(table.c[kmap.key].in_(list(codes)))
+    for key, *values in connection.execute(statement):
+        for via, value in zip(vias, values, strict=True):
+            book.vias.setdefault(kmap.name, {}).setdefault(via, {})[codes[key]] = value

@@ -26,7 +26,7 @@ W = Severity.WARNING
 # checks (rules/chain.py), which run after the lint rules in each pass; "doctor" holds what
 # `doctor` finds in a database against its mapping; "sync" holds the refusals of plan and
 # apply, which are not findings but are looked up the same way.
-STAGES = ("layout", "yaml", "schema", "references", "uniqueness", "format", "lint", "chain", "doctor", "sync")
+STAGES = ("layout", "yaml", "schema", "references", "uniqueness", "format", "lint", "chain", "target", "doctor", "sync")
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,12 +16,14 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING
 
 from billing_config import __version__
-from billing_config.errors import UserError
+from billing_config.errors import TargetInvalid, UserError
 from billing_config.kinds import Kind
 from billing_config.loader import Document
+from billing_config.plan.collisions import collision_blockers
 from billing_config.plan.model import (
-    CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged, show,
+    CREATE, DELETE, REVIVE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged, show,
 )
+from billing_config.plan.refusals import PROTECTED_ROW
 from billing_config.plan.allowances import Allowance, apply_allowances
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.shipped import shipped_warnings
@@ -29,6 +31,8 @@ from billing_config.plan.thresholds import check_thresholds
 
 if TYPE_CHECKING:
     from billing_config.db.live import LiveState
+
+SOFT_DELETED = "soft-deleted"  # db.live.SOFT_DELETED, without importing the database layer here
 
 
 class PlanError(UserError):
@@ -52,7 +56,7 @@ def compute_plan(
         if document.kind in by_kind:
             by_kind[document.kind][document.code] = document
     _check_reference_kinds(by_kind, live)
-    _check_unmapped_fields(by_kind, live)
+    _check_target(documents, live)
 
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
@@ -64,7 +68,7 @@ def compute_plan(
     limits = thresholds or Thresholds()
     # Only the thresholds can be lifted by a reviewed [[allow]] table (plan/allowances.py).
     blockers, allowed = apply_allowances(
-        _collisions(changes, live) + _in_use(changes) + _deletes_not_mapped(changes, live)
+        collision_blockers(changes, live) + _protected(changes, live) + _in_use(changes) + _deletes_not_mapped(changes, live)
         + check_thresholds(changes, live_counts, limits),
         changes, live_counts, allowances,
     )
@@ -76,7 +80,7 @@ def compute_plan(
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         tool_version=__version__, git=git or GitInfo(None, None), managed_kinds=list(live_counts),
         entries=entries, allowed=allowed,
-        warnings=shipped_warnings(changes),
+        warnings=shipped_warnings(changes), hooks=mapping.hooks(),
     )
 
 
@@ -100,21 +104,15 @@ def _check_reference_kinds(by_kind: dict[str, dict[str, Document]], live: LiveSt
         )
 
 
-def _check_unmapped_fields(by_kind: dict[str, dict[str, Document]], live: LiveState) -> None:
-    """A field mapped `false` has no column on this target: only its default can be kept."""
-    problems: list[str] = []
-    for kmap in live.mapping.managed():
-        for fmap in kmap.unmapped_fields:
-            default = fmap.field.default
-            for code, document in sorted(by_kind[kmap.name].items()):
-                value = document.data.get(fmap.name, default)
-                if value != default or type(value) is not type(default):
-                    problems.append(
-                        f"{document.path}: {fmap.name} is {show(value)}, but {kmap.qualified} has no column for it "
-                        f"(the mapping says {fmap.name} = false); leave it at its default {show(default)} for this target"
-                    )
-    if problems:
-        raise PlanError("the configuration sets fields this target cannot store:\n  " + "\n  ".join(problems))
+def _check_target(documents: Sequence[Document], live: LiveState) -> None:
+    """Config values this target cannot store (a name over its varchar(30), a value its encoding
+    leaves out, a field it has no column for) are refused, located, before anything else."""
+    from billing_config.mapping.limits import target_findings
+
+    catalog = live.catalog
+    found = target_findings(documents, live.mapping, catalog.facts if catalog is not None else None, live.lookups)
+    if found:
+        raise TargetInvalid(found, live.mapping.source)
 
 
 def _impact(kind: Kind, live: LiveState, code: str) -> tuple[int | None, str | None]:
@@ -128,11 +126,20 @@ def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prun
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
     live_rows = live.rows[kind.name]
+    kmap = live.mapping.kinds[kind.name]
+    # A soft-deleted row of a code to create is restored rather than duplicated (revive = true).
+    revivable = {
+        other.code: other for other in live.others.get(kind.name, ()) if kmap.revive and other.state == SOFT_DELETED and other.code
+    }
     for code in sorted(documents):
         wanted = kind.with_defaults(documents[code].data)
         row = live_rows.get(code)
         if row is None:
-            changes.append(Change(kind.name, code, CREATE, str(wanted["name"]), None, wanted))
+            revived = revivable.get(code)
+            if revived is not None:
+                changes.append(Change(kind.name, code, REVIVE, str(wanted["name"]), None, wanted, revive_key=revived.key))
+            else:
+                changes.append(Change(kind.name, code, CREATE, str(wanted["name"]), None, wanted))
             continue
         if row.values == wanted:
             # Fast path: a valid config has the schema's types and the live values are converted
@@ -183,36 +190,25 @@ def _same(old: object, new: object) -> bool:
     return type(old) is type(new) and old == new if old is not None and new is not None else old is new
 
 
-def _collisions(changes: list[Change], live: LiveState) -> list[Blocker]:
-    """Creates whose code the live code column already holds under its collation ('billing '
-    or 'Billing' beside billing.yaml on a PAD SPACE or case-insensitive MariaDB column)."""
-    from billing_config.db.collation import collation_key
-    from billing_config.kinds import get_kind
-
-    blockers: list[Blocker] = []
+def _protected(changes: list[Change], live: LiveState) -> list[Blocker]:
+    """Rows the vendor's application relies on (the mapping's protect) are never written."""
+    result = []
     for change in changes:
-        collation = live.collations.get(change.kind)
-        if change.action != CREATE or not collation:
+        if change.action not in (UPDATE, DELETE):
             continue
-        key = collation_key(change.code, collation)
-        stored = [*live.rows[change.kind], *(str(row.legacy) for row in live.unbound.get(change.kind, ()) if row.legacy is not None)]
-        clash = sorted(code for code in stored if code != change.code and collation_key(code, collation) == key)
-        if clash:
-            kind = get_kind(change.kind)
-            blockers.append(
-                Blocker(
-                    rule="code-collision", kind=change.kind, code=change.code,
-                    message=(
-                        f"{kind.singular} '{change.code}' can't be created: the live row {ascii(clash[0])} counts as the "
-                        f"same code under the column's collation {collation}"
-                    ),
-                    hint=(
-                        "rename or remove that live row on the platform (or name the file after it), "
-                        "then plan again"
-                    ),
-                )
-            )
-    return blockers
+        row = live.rows.get(change.kind, {}).get(change.code)
+        if row is None or not row.protected:
+            continue
+        kmap = live.mapping.kinds[change.kind]
+        verb = "changed" if change.action == UPDATE else "deleted"
+        result.append(Blocker(
+            rule=PROTECTED_ROW, kind=change.kind, code=change.code,
+            message=f"{kmap.kind.singular} '{change.code}' ({change.name}) would be {verb}, but the mapping "
+            f"{live.mapping.source} protects row {row.id!r} of {kmap.qualified}: the vendor's application relies on it",
+            hint=f"keep config/{change.kind}/{change.code}.yaml as live has it (`billing-config export` writes it), "
+            "or ask the vendor whether the row may change and narrow protect",
+        ))
+    return result
 
 
 def _in_use(changes: list[Change]) -> list[Blocker]:

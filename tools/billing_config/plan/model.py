@@ -5,7 +5,9 @@ reads it back with :meth:`Plan.from_dict`. Fields are only ever added within a v
 change of meaning gets a new version, and apply refuses versions it does not know.
 
 Version 2 (issue 8) adds ``config_digest``: a saved plan is bound to the config it came from,
-and apply recomputes it from that config rather than trusting the file's contents.
+and apply recomputes it from that config rather than trusting the file's contents. Version 3
+adds the ``revive`` action (with ``revive_key``, the restored row's key), a ``revive`` count in
+the summary, and ``hooks``: the mapping's own statements apply will run.
 """
 
 from __future__ import annotations
@@ -14,9 +16,12 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CREATE, UPDATE, DELETE = "create", "update", "delete"
-ACTIONS = (CREATE, UPDATE, DELETE)
+# A create whose soft-deleted row still exists (the mapping says revive = true): that row is
+# restored, same key, its where values written back and its fields updated.
+REVIVE = "revive"
+ACTIONS = (CREATE, UPDATE, DELETE, REVIVE)
 
 
 def show(value: Any) -> str:
@@ -45,6 +50,7 @@ class Change:
     fields: list[FieldChange] = field(default_factory=list)
     impact: int | None = None  # rows of the usage table pointing at the live entry
     impact_noun: str | None = None  # "customers", "tickets"
+    revive_key: Any = None  # for a revive: the key of the soft-deleted row restored
 
     @property
     def address(self) -> str:
@@ -53,14 +59,14 @@ class Change:
     def impact_sentence(self) -> str | None:
         """'affects 312 customers' (None if nothing uses it): who is affected, not the diff again,
         which the lines above it already show."""
-        if self.impact is None or self.impact_noun is None or self.action == CREATE:
+        if self.impact is None or self.impact_noun is None or self.action in (CREATE, REVIVE):
             return None
         return f"affects {self.impact} {self.impact_noun}"
 
     def summary_sentence(self) -> str | None:
         """What a reviewer needs to know, in one sentence: 'Suspended stops billing for 312
         customers.' None for a change nobody is affected by."""
-        if self.impact is None or self.impact_noun is None or self.action == CREATE or not self.impact:
+        if self.impact is None or self.impact_noun is None or self.action in (CREATE, REVIVE) or not self.impact:
             return None
         who = f"{self.impact} {self.impact_noun}"
         if self.action == DELETE:
@@ -179,6 +185,7 @@ class Plan:
     entries: dict[str, list[str]] | None = None
     allowed: list[Allowed] = field(default_factory=list)
     warnings: list[PlanWarning] = field(default_factory=list)
+    hooks: list[str] = field(default_factory=list)  # the mapping's own statements apply runs (guards, on_change, after_apply)
 
     @property
     def has_changes(self) -> bool:
@@ -202,14 +209,17 @@ class Plan:
                 "create": self.count(CREATE, kind),
                 "update": self.count(UPDATE, kind),
                 "delete": self.count(DELETE, kind),
+                "revive": self.count(REVIVE, kind),
                 "unmanaged": sum(1 for u in self.unmanaged if u.kind == kind),
                 "live": self.live_counts.get(kind, 0),
             }
         return result
 
     def headline(self) -> str:
+        revived = self.count(REVIVE)
         return (
-            f"{self.count(CREATE)} to create, {self.count(UPDATE)} to update, {self.count(DELETE)} to delete"
+            f"{self.count(CREATE)} to create, " + (f"{revived} to revive, " if revived else "")
+            + f"{self.count(UPDATE)} to update, {self.count(DELETE)} to delete"
         )
 
     def to_dict(self) -> dict[str, Any]:
@@ -225,6 +235,8 @@ class Plan:
                 "after": change.after,
                 "impact": None if change.impact is None else {"count": change.impact, "noun": change.impact_noun},
             }
+            if change.action == REVIVE:
+                item["revive_key"] = change.revive_key
             sentence = change.impact_sentence()
             if sentence:
                 item["impact"]["sentence"] = sentence
@@ -247,6 +259,7 @@ class Plan:
             "allowed": [asdict(a) for a in self.allowed],
             **({"entries": self.entries} if self.entries is not None else {}),
             "warnings": [asdict(w) for w in self.warnings],
+            "hooks": list(self.hooks),
         }
 
     @classmethod
@@ -267,6 +280,7 @@ class Plan:
                     fields=[FieldChange(f["field"], f["old"], f["new"]) for f in item.get("fields", [])],
                     impact=None if impact is None else impact["count"],
                     impact_noun=None if impact is None else impact["noun"],
+                    revive_key=item.get("revive_key"),
                 )
             )
             if changes[-1].action not in ACTIONS:
@@ -288,12 +302,13 @@ class Plan:
             entries={str(k): [str(c) for c in v] for k, v in data["entries"].items()} if data.get("entries") is not None else None,
             allowed=[Allowed(**a) for a in data.get("allowed", [])],
             warnings=[PlanWarning(**w) for w in data.get("warnings", [])],
+            hooks=[str(h) for h in data.get("hooks", [])],
         )
 
     def changes_as_data(self) -> list[dict[str, Any]]:
         """What apply compares between a saved plan and the plan it recomputes."""
         return [
             {"kind": c.kind, "code": c.code, "action": c.action, "name": c.name, "before": c.before, "after": c.after,
-             "fields": [[f.field, f.old, f.new] for f in c.fields]}
+             "fields": [[f.field, f.old, f.new] for f in c.fields], "revive_key": c.revive_key}
             for c in self.changes
         ]

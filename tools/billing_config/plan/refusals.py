@@ -37,3 +37,11 @@ DELETE_NOT_MAPPED = declare(
     mistake="git rm config/departments/old-team.yaml   # mapping has no delete for departments",
     fix="[kinds.departments]\ndelete = { active = \"N\" }    # or set availability: Historical instead",
 )
+PROTECTED_ROW = declare(
+    "protected-row", E, "sync", "Plan refuses to change or delete a row the mapping protects.",
+    reason="A vendor's application relies on some rows by their key or code (a seeded status its PHP tests for, "
+    "a default group no screen may delete); the mapping's protect marks them, and the tool reads, references and "
+    "exports them but never writes them.",
+    mistake="[kinds.statuses]\nprotect = { id = { in = [-1, 0, 1, 2, 3] } }\n# config/statuses/st-never.yaml renamed 'Never contacted'",
+    fix="# config/statuses/st-never.yaml as live has it (billing-config export writes it)",
+)

@@ -1,4 +1,4 @@
-"""A plan as stable JSON (``format_version`` 1, see Plan.to_dict): for scripts, and saved by --out."""
+"""A plan as stable JSON (``format_version`` 3, see Plan.to_dict): for scripts, and saved by --out."""
 
 from __future__ import annotations
 

@@ -11,18 +11,19 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show
+from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show
 from billing_config.render.escape import md_code, md_text
 
 GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_LIMIT = 60_000  # leaves room for whatever a workflow wraps around the comment
 MAX_BLOCKERS_SHOWN = 20
-_SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
+_SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-", REVIVE: "+"}
 _RESERVE = 400  # for the truncation note and closing tags
 
 
 def _change_block(change: Change) -> str:
-    lines = [f"- `{_SIGNS[change.action]}` **{md_text(change.code)}** ({md_text(show(change.name))})"]
+    revives = f", restoring its deleted row {md_code(repr(change.revive_key))}" if change.action == REVIVE else ""
+    lines = [f"- `{_SIGNS[change.action]}` **{md_text(change.code)}** ({md_text(show(change.name))}){revives}"]
     if change.action == UPDATE:
         for f in change.fields:
             lines.append(f"  - {md_code(f.field)}: {md_code(show(f.old))} → {md_code(show(f.new))}")
@@ -91,6 +92,11 @@ def _header(plan: Plan) -> str:
             f"| {md_text(kind)} | {counts['create']} | {counts['update']} | {counts['delete']} | {counts['unmanaged']} | {counts['live']} |"
         )
     head.append("")
+    if plan.hooks:
+        head.append("The mapping's own statements apply runs in its transaction:")
+        head.append("")
+        head.extend(f"- {md_code(statement)}" for statement in plan.hooks[:MAX_BLOCKERS_SHOWN])
+        head.append("")
     head.append(f"<sub>Database {md_code(plan.database)}, live state {md_code(plan.fingerprint[:19])}</sub>")
     head.append("")
     return "\n".join(head) + "\n"

@@ -7,22 +7,23 @@ code holding ``\\r`` or an ANSI sequence is shown escaped and can't rewrite the 
 
 from __future__ import annotations
 
-from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show
+from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show
 from billing_config.render.escape import log_line
 
-_SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
-_COLOURS = {CREATE: "\033[32m", UPDATE: "\033[33m", DELETE: "\033[31m"}
+_SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-", REVIVE: "+"}
+_COLOURS = {CREATE: "\033[32m", UPDATE: "\033[33m", DELETE: "\033[31m", REVIVE: "\033[32m"}
 _RESET = "\033[0m"
 
 
 def _change_lines(change: Change, colour: bool) -> list[str]:
     sign = _SIGNS[change.action]
-    head = log_line(f"  {sign} {change.address} ({show(change.name)})")
+    revives = f", restoring its deleted row {change.revive_key!r}" if change.action == REVIVE else ""
+    head = log_line(f"  {sign} {change.address} ({show(change.name)}){revives}")
     if colour:
         head = f"{_COLOURS[change.action]}{head}{_RESET}"
     lines = [head]
     sentence = change.impact_sentence()
-    if change.action == CREATE and change.after is not None:
+    if change.action in (CREATE, REVIVE) and change.after is not None:
         from billing_config.kinds import get_kind
 
         defaults = get_kind(change.kind).defaults
@@ -75,6 +76,10 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         for warning in plan.warnings:
             lines.append(log_line(f"  ! {warning.rule}: {warning.message}"))  # names come from config and live rows
             lines.append(log_line(f"    why: {warning.why}"))
+        lines.append("")
+    if plan.hooks:
+        lines.append("The mapping's own statements apply runs (in its transaction):")
+        lines.extend(log_line(f"  $ {statement}") for statement in plan.hooks)
         lines.append("")
     lines.append(f"Plan: {plan.headline()}.")
     return "\n".join(lines) + "\n"
