@@ -9,15 +9,17 @@ later. Deleted entries are no longer recorded at all.
 
 The kinds recorded are the ones the target's mapping manages (``live.mapping``); entries are
 recorded by code with their config values, whatever the mapping stores. Rows no code is bound
-to yet are not recorded (``adopt`` binds them first); a bound entry becomes managed when an
-apply sees its file, exactly like any other.
+to yet are recorded by key (``#17``), unmanaged, so a row inserted on live later is drift; a
+bound entry becomes managed when an apply sees its file, exactly like any other.
 """
 
 from __future__ import annotations
 
 from billing_config.db.live import LiveState
+from billing_config.kinds import CODE_MAX_LENGTH
 from billing_config.mapping import Mapping
 from billing_config.db.tool.state import StateRow
+from billing_config.plan.drift import unbound_code
 from billing_config.plan.model import CREATE, DELETE, Plan
 
 
@@ -43,6 +45,12 @@ def state_rows(plan: Plan, live: LiveState) -> list[StateRow]:
             else:
                 continue  # a managed code with neither a change nor a live row: nothing to record
             rows.append(StateRow(kind.name, code, code in managed, values))
+        for row in live.unbound.get(kind.name, ()):
+            # A row no code is bound to yet: recorded by its key, so drift can tell it from one
+            # inserted on live later (adopt then binds it; drift matches it by key).
+            label = unbound_code(row.id)
+            if len(label) <= CODE_MAX_LENGTH:
+                rows.append(StateRow(kind.name, label, False, dict(row.values)))
     return rows
 
 

@@ -87,13 +87,16 @@ def run_only_drift(args: argparse.Namespace) -> int:
     # The drifted entries as live holds them now (the drift read them); removed ones have no row.
     rows: dict[str, dict[str, LiveRow]] = {}
     for item in report.drift:
+        if not item.code:  # a row no code is bound to yet: adopt gives it one, then its file
+            print(log_line(f"skipped {item.address} ({item.name}): no code yet; run `billing-config adopt` to bind it and write its file"), file=sys.stderr)
+            continue
         kind_rows = rows.setdefault(item.kind, {})
         if item.live is not None:
             kind_rows[item.code] = LiveRow(0, item.code, dict(item.live))
     # Only the kinds on this target's mapping: the others are left alone, as export leaves them.
     mapping = mapping_from(args)
     live = LiveState(rows={name: rows.get(name, {}) for name in mapping.kinds}, mapping=mapping)
-    written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift})
+    written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift if item.code})
     _print_files(written, "removed from the live database")
     print(log_line(
         f"Exported the drift of {report.database} to {args.config_dir}: {len(written.written)} written, "

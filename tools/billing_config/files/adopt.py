@@ -48,7 +48,11 @@ def write_missing_files(live: LiveState, config_dir: Path) -> list[Path]:
             path = folder / f"{code}{ENTRY_SUFFIX}"
             if path.exists() or path.is_symlink():
                 continue
-            path.write_text(dump_entry(kind, kind.with_defaults(row.values)), encoding="utf-8")
+            # The fields this target stores; one mapped false has only its default here, and
+            # writing it would claim a value the target never held.
+            values = kind.with_defaults(row.values)
+            mapped = {fmap.name for fmap in kmap.mapped_fields}
+            path.write_text(dump_entry(kind, {k: v for k, v in values.items() if k in mapped}), encoding="utf-8")
             written.append(path)
     return written
 

@@ -21,19 +21,28 @@ def find_targets_file(start: Path) -> Path | None:
     return None
 
 
-def target_mapping_path(target: str, start: Path) -> Path | None:
-    """The mapping file a target names, resolved against the toml that names it."""
+def target_mapping_path(target: str, start: Path, *, strict: bool = False) -> Path | None:
+    """The mapping file a target names, resolved against the toml that names it. ``strict``:
+    a missing file or target is an error (validate --target, which reads no URL to fail on)."""
     import tomllib
 
     path = find_targets_file(start)
     if path is None:
+        if strict:
+            raise UserError(f"--target {target}: no {TARGETS_FILE} found here or in any parent folder")
         return None
     try:
         with open(path, "rb") as handle:
             document = tomllib.load(handle)
-    except (OSError, tomllib.TOMLDecodeError):
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        if strict:
+            raise UserError(f"{path}: not valid TOML: {error}") from None
         return None  # choose_database has already said what is wrong with the file
-    spec = document.get("targets", {}).get(target) if isinstance(document.get("targets"), dict) else None
+    targets = document.get("targets")
+    spec = targets.get(target) if isinstance(targets, dict) else None
+    if strict and not isinstance(spec, dict):
+        known = ", ".join(sorted(map(str, targets))) if isinstance(targets, dict) and targets else "none"
+        raise UserError(f"--target {target}: {path} has no [targets.{target}] table (targets: {known})")
     if not isinstance(spec, dict) or "mapping" not in spec:
         return None
     value = spec["mapping"]
@@ -42,9 +51,9 @@ def target_mapping_path(target: str, start: Path) -> Path | None:
     return (path.parent / value)
 
 
-def choose_mapping(mapping_file: Path | None, target: str | None, start: Path) -> Mapping:
+def choose_mapping(mapping_file: Path | None, target: str | None, start: Path, *, strict: bool = False) -> Mapping:
     if mapping_file is None and target:
-        mapping_file = target_mapping_path(target, start)
+        mapping_file = target_mapping_path(target, start, strict=strict)
     if mapping_file is None:
         return default_mapping()
     if not mapping_file.is_file():

@@ -32,6 +32,12 @@ if TYPE_CHECKING:
 CHANGED, ADDED, REMOVED = "changed", "added", "removed"
 
 
+def unbound_code(key: object) -> str:
+    """How a live row without a code is recorded: '#' and its key (never a valid code, so it
+    never meets an entry). drift then tells it from a row inserted on live since."""
+    return f"#{key}"
+
+
 @dataclass(frozen=True, slots=True)
 class Drifted:
     """A managed entry live no longer holds as recorded (fields: recorded → live)."""
@@ -42,6 +48,12 @@ class Drifted:
     name: str
     fields: tuple[FieldChange, ...] = ()
     live: dict[str, Any] | None = None  # every field as live holds it (None when removed)
+    key: Any = None  # the live row's key; the only name of a row with no code yet (code "")
+
+    @property
+    def address(self) -> str:
+        """kind/code, or 'kind key 17' for a row no code is bound to yet."""
+        return f"{self.kind}/{self.code}" if self.code else f"{self.kind} key {self.key!r}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,7 +94,7 @@ class DriftReport:
             "has_drift": self.has_drift,
             "recorded": {"git_commit": self.recorded_commit, "applied_at": self.recorded_at},
             "drift": [
-                {"kind": d.kind, "code": d.code, "status": d.status, "name": d.name, "fields": changes(d.fields)}
+                {"kind": d.kind, "code": d.code or None, "key": d.key, "status": d.status, "name": d.name, "fields": changes(d.fields)}
                 for d in self.drift
             ],
             "pending": [
@@ -120,11 +132,17 @@ def compute_drift(documents: Sequence[Document], live: LiveState, recorded: Reco
         kind = kmap.kind
         rows = live.rows.get(kind.name, {})
         entries = recorded.of(kind.name)
+        for loose in live.unbound.get(kind.name, ()):
+            # A row with no code (no code column, or one no transform reads): drift by its key.
+            if unbound_code(loose.id) not in entries:
+                report.drift.append(Drifted(kind.name, "", ADDED, str(loose.values.get("name")), (), dict(loose.values), key=loose.id))
         for code in sorted(set(rows) | {c for c, r in entries.items() if r.managed}):
             entry = entries.get(code)
             row = rows.get(code)
+            if entry is None and row is not None and unbound_code(row.id) in entries:
+                continue  # recorded when it had no code yet; adopt has bound it since
             if entry is None and row is not None:
-                report.drift.append(Drifted(kind.name, code, ADDED, str(row.values.get("name")), (), dict(row.values)))
+                report.drift.append(Drifted(kind.name, code, ADDED, str(row.values.get("name")), (), dict(row.values), key=row.id))
             elif entry is not None and entry.managed and row is None:
                 report.drift.append(Drifted(kind.name, code, REMOVED, str(entry.values.get("name"))))
             elif entry is not None and entry.managed and row is not None:

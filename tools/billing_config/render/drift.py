@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 
-from billing_config.plan.drift import ADDED, CHANGED, REMOVED, DriftReport
+from billing_config.plan.drift import ADDED, CHANGED, REMOVED, Drifted, DriftReport
 from billing_config.plan.model import show
 from billing_config.render.escape import log_line, md_code, md_text
 
@@ -23,6 +23,12 @@ def _recorded(report: DriftReport) -> str:
     return f"the state recorded by the last apply ({commit}, {when} UTC)"
 
 
+def _no_code(item: Drifted) -> str:
+    if item.code:
+        return ""
+    return " (no code yet: `billing-config adopt` gives it one and writes its file)"
+
+
 def render_drift_text(report: DriftReport) -> str:
     lines = [f"Drift of {report.database} against {_recorded(report)}", ""]
     if not report.drift:
@@ -30,7 +36,7 @@ def render_drift_text(report: DriftReport) -> str:
     else:
         lines.append(f"Changed outside the repository ({len(report.drift)} entr{'y' if len(report.drift) == 1 else 'ies'}):")
         for item in report.drift:
-            lines.append(f"  {_SIGNS[item.status]} {item.kind}/{item.code} ({show(item.name)}) {item.status} on live")
+            lines.append(f"  {_SIGNS[item.status]} {item.address} ({show(item.name)}) {item.status} on live{_no_code(item)}")
             lines.extend(f"      {f.field}: {show(f.old)} → {show(f.new)}" for f in item.fields)
     lines.append("")
     if report.pending:
@@ -58,7 +64,7 @@ def render_drift_markdown(report: DriftReport) -> str:
         lines.append(f"**{len(report.drift)} entr{'y' if len(report.drift) == 1 else 'ies'} changed outside the repository**")
         lines.append("")
         for item in report.drift:
-            lines.append(f"- `{_SIGNS[item.status]}` **{md_text(item.kind)}/{md_text(item.code)}** ({md_text(show(item.name))}): {item.status} on live")
+            lines.append(f"- `{_SIGNS[item.status]}` **{md_text(item.address)}** ({md_text(show(item.name))}): {item.status} on live{md_text(_no_code(item))}")
             lines.extend(f"  - {md_code(f.field)}: {md_code(show(f.old))} → {md_code(show(f.new))}" for f in item.fields)
     lines.append("")
     if report.pending:
