@@ -95,3 +95,8 @@ def test_a_warning_about_a_hostile_name_reaches_the_terminal_escaped() -> None:
     text = render_plan_text(plan)
     assert "\x1b" not in text and "\r" not in text
     assert "  ! shipped-entry-changed: Charity\\x1b[2K\\x1b[1A changes\n" in text
+
+
+def test_each_refusal_names_its_rule_for_explain() -> None:
+    text = render_plan_markdown(big_plan(1))
+    assert "- :no_entry: `in-use`: customer group 'group-00000' is used by 3 customers and cannot be deleted. keep it.\n" in text

@@ -50,7 +50,9 @@ def _header(plan: Plan) -> str:
     if plan.blockers:
         head.append(f"**Apply will refuse this plan** ({len(plan.blockers)} problem(s)):")
         head.append("")
-        head.extend(f"- :no_entry: {md_text(b.message)}. {md_text(b.hint)}." for b in plan.blockers[:MAX_BLOCKERS_SHOWN])
+        head.extend(
+            f"- :no_entry: {md_code(b.rule)}: {md_text(b.message)}. {md_text(b.hint)}." for b in plan.blockers[:MAX_BLOCKERS_SHOWN]
+        )
         if len(plan.blockers) > MAX_BLOCKERS_SHOWN:
             head.append(f"- … and {len(plan.blockers) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
         head.append("")

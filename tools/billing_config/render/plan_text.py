@@ -59,10 +59,12 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
     if plan.blockers:
         lines.append("Apply will refuse this plan:")
         for blocker in plan.blockers:
-            lines.append(log_line(f"  ! {blocker.message}"))
+            # The rule id where validate puts it, after the severity: `explain RULE` is one copy away.
+            lines.append(log_line(f"  ! error {blocker.rule} {blocker.message}"))
             lines.append(log_line(f"    {blocker.hint}"))
             if blocker.allow:
                 lines.extend(log_line(f"      {line}") for line in blocker.allow.splitlines())
+        lines.append(f"  (`billing-config explain {plan.blockers[0].rule}` says why a rule exists and how to meet it)")
         lines.append("")
     if plan.allowed:
         lines.append("Allowed by billing-config.toml (reviewed [[allow]] tables):")
