@@ -24,7 +24,14 @@ _RESERVE = 400  # for the truncation note and closing tags
 
 def _change_block(change: Change) -> str:
     lines = [f"- `{_SIGNS[change.action]}` **{md_text(change.code)}** ({md_text(show(change.name))})"]
-    if change.action == UPDATE:
+    if change.action == CREATE:
+        # What the new entry will hold, as an update shows what changes: every field away from
+        # its default (names and values are user text, escaped like everything else).
+        shown, at_default = change.created_fields()
+        lines.extend(f"  - {md_code(name)}: {md_code(show(value))}" for name, value in shown.items())
+        if at_default:
+            lines.append(f"  - other {at_default} field(s) at their defaults")
+    elif change.action == UPDATE:
         for f in change.fields:
             lines.append(f"  - {md_code(f.field)}: {md_code(show(f.old))} → {md_code(show(f.new))}")
     sentence = change.impact_sentence()

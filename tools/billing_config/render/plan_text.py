@@ -23,14 +23,11 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
         head = f"{_COLOURS[change.action]}{head}{_RESET}"
     lines = [head]
     sentence = change.impact_sentence()
-    if change.action == CREATE and change.after is not None:
-        from billing_config.kinds import get_kind
-
-        defaults = get_kind(change.kind).defaults
-        shown = {n: v for n, v in change.after.items() if n not in defaults or defaults[n] != v or type(defaults[n]) is not type(v)}
+    if change.action == CREATE:
+        shown, at_default = change.created_fields()
         lines.extend(f"      {name}: {show(value)}" for name, value in shown.items())
-        if len(shown) < len(change.after):
-            lines.append(f"      (other {len(change.after) - len(shown)} field(s) at their defaults)")
+        if at_default:
+            lines.append(f"      (other {at_default} field(s) at their defaults)")
     elif change.action == UPDATE:
         width = max(len(f.field) for f in change.fields)
         lines.extend(f"      {f.field.ljust(width)}: {show(f.old)} → {show(f.new)}" for f in change.fields)
