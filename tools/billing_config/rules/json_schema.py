@@ -326,6 +326,18 @@ def _wrong_type(problem: _Problem) -> list[Finding]:
     return [problem.make(TYPE, message)]
 
 
+def _entry_rules_allow(document: Document, field: str, value: Any) -> bool:
+    """Whether writing ``field: value`` brings no new error from the per-entry rules."""
+    from billing_config.findings import Severity
+    from billing_config.rules.chain import check_entry_settings
+
+    def errors(data: dict[str, Any]) -> set[str]:
+        trial = Document(document.kind, document.code, document.path, data)
+        return {f.rule for f in check_entry_settings(trial) if f.severity is Severity.ERROR}
+
+    return not errors({**document.data, field: value}) - errors(document.data)
+
+
 def _empty_message(problem: _Problem) -> str:
     field = problem.field
     spec = problem.spec
@@ -336,10 +348,14 @@ def _empty_message(problem: _Problem) -> str:
             f"write it, such as {yaml_line(field, example)}"
         )
     if spec.type == "boolean":
-        return (
-            f"{field} is empty; write {yaml_line(field, True)} or {yaml_line(field, False)}, "
-            f"or remove the line to take the default ({'true' if spec.default else 'false'})"
-        )
+        # Offer only the answers this entry's other settings allow (a CRM-only status can't be
+        # billable): advice that the next validate rejects is worse than none.
+        allowed = [answer for answer in (True, False) if _entry_rules_allow(problem.document, field, answer)] or [True, False]
+        default = "true" if spec.default else "false"
+        lines = " or ".join(yaml_line(field, answer) for answer in allowed)
+        ruled_out = f" ({'false' if allowed == [True] else 'true'} contradicts this entry's other settings)" if len(allowed) == 1 else ""
+        keep_default = f", or remove the line to take the default ({default})" if spec.default in allowed else ""
+        return f"{field} is empty; write {lines}{ruled_out}{keep_default}"
     return f"{field} is empty; give it a value or remove the line to take the default ({_default_text(spec)})"
 
 
