@@ -306,16 +306,22 @@ def _wrong_type(problem: _Problem) -> list[Finding]:
         return [problem.make(TYPE, _empty_message(problem))]
     if "boolean" in expected and isinstance(value, str):
         word = value.strip().lower()
-        if word in ("true", "false"):
-            return [problem.make(TYPE, f"{field} is the text '{value}' in quotes, not true or false; remove the quotes: {yaml_line(field, word == 'true')}")]
-        if word in _YAML11_TRUE | _YAML11_FALSE:
-            answer = word in _YAML11_TRUE
-            return [
-                problem.make(
-                    TYPE,
-                    f"{field} is '{value}', which YAML 1.2 reads as text, not as a yes/no answer; write {yaml_line(field, answer)}",
+        if word in {"true", "false"} | _YAML11_TRUE | _YAML11_FALSE:
+            answer = word == "true" or word in _YAML11_TRUE
+            if word in ("true", "false"):
+                lead = f"{field} is the text '{value}' in quotes, not true or false"
+                fix = f"remove the quotes: {yaml_line(field, answer)}"
+            else:
+                lead = f"{field} is '{value}', which YAML 1.2 reads as text, not as a yes/no answer"
+                fix = f"write {yaml_line(field, answer)}"
+            if _top_level(problem) and not _entry_rules_allow(problem.document, field, answer):
+                # What it means is what the entry's other settings rule out: say so, and offer
+                # only the line that validates.
+                fix = (
+                    f"it means {yaml_line(field, answer)}, which contradicts this entry's other settings: "
+                    f"write {yaml_line(field, not answer)}, or change those settings"
                 )
-            ]
+            return [problem.make(TYPE, f"{lead}; {fix}")]
     if "integer" in expected and isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return [problem.make(TYPE, f"{field} is the text '{value}' in quotes, not a number; remove the quotes: {yaml_line(field, int(value))}")]
     wanted = " or ".join(_TYPE_NOUNS.get(t, t) for t in expected if t != "null")
@@ -324,6 +330,10 @@ def _wrong_type(problem: _Problem) -> list[Finding]:
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         message += f"; put it in quotes to make it text: {yaml_line(field, text)}"
     return [problem.make(TYPE, message)]
+
+
+def _top_level(problem: _Problem) -> bool:
+    return problem.spec is not None and len(problem.at) == 1
 
 
 def _entry_rules_allow(document: Document, field: str, value: Any) -> bool:
