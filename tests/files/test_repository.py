@@ -105,3 +105,17 @@ def test_modelines_resolve_from_wherever_config_sits(tmp_path: Path, cli: Callab
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../../../../schemas/departments.schema.json"
     assert (config / "departments" / "../../../../schemas/departments.schema.json").resolve().is_file()
     assert cli("fmt", "--check", "--config-dir", str(config)).code == 0
+
+
+@pytest.mark.parametrize("ci", ["github", "gitlab"])
+def test_the_scaffolded_ci_files_speak_to_the_config_repository(tmp_path: Path, cli: Callable[..., Run], ci: str) -> None:
+    """They land in a config repository: nothing in them may describe the tool's own repository,
+    and the drift request's body says what its report is (live against the last apply)."""
+    repo = tmp_path / "billing"
+    assert cli("init", str(repo), "--ci", ci).code == 0
+    files = [repo / ".gitlab-ci.yml"] if ci == "gitlab" else sorted((repo / ".github" / "workflows").glob("*.yml"))
+    text = "\n".join(path.read_text() for path in files)
+    for stale in ("the checkout itself", "In this repository", "In a config repository", "What apply would do"):
+        assert stale not in text, stale
+    assert "pins it\n" in text and "to the version that scaffolded this repository" in text
+    assert "What changed on live since the last apply (" in text

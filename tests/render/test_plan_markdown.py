@@ -95,3 +95,31 @@ def test_a_warning_about_a_hostile_name_reaches_the_terminal_escaped() -> None:
     text = render_plan_text(plan)
     assert "\x1b" not in text and "\r" not in text
     assert "  ! shipped-entry-changed: Charity\\x1b[2K\\x1b[1A changes\n" in text
+
+
+
+def test_each_refusal_names_its_rule_for_explain() -> None:
+    text = render_plan_markdown(big_plan(1))
+    assert "- :no_entry: `in-use`: customer group 'group-00000' is used by 3 customers and cannot be deleted. keep it.\n" in text
+
+
+def test_a_created_entry_shows_its_fields_escaped_as_an_update_does() -> None:
+    from billing_config.kinds import get_kind
+    from billing_config.plan.model import CREATE
+
+    after = {**get_kind("statuses").defaults, "name": "Payment <b>Plan</b> @team", "next_status": "active", "is_billable": True}
+    plan = big_plan(0)
+    plan.changes = [Change("statuses", "payment-plan", CREATE, after["name"], None, after)]
+    text = render_plan_markdown(plan)
+    block = text[text.index("- `+` **payment-plan**"):]
+    assert block.startswith(
+        '- `+` **payment-plan** ("Payment \\<b\\>Plan\\</b\\> @&#8203;team")\n'
+        '  - `name`: `"Payment <b>Plan</b> @team"`\n'  # inside a code span: no HTML, no mention
+        '  - `next_status`: `"active"`\n'
+        "  - `is_billable`: `true`\n"  # in the kind's field order, like the file
+        f"  - other {len(after) - 3} field(s) at their defaults\n"
+    ), block
+    # The terminal plan shows the same fields.
+    terminal = render_plan_text(plan)
+    assert '  + statuses/payment-plan ("Payment <b>Plan</b> @team")\n      name: "Payment <b>Plan</b> @team"\n' in terminal
+    assert f"      (other {len(after) - 3} field(s) at their defaults)\n" in terminal

@@ -46,6 +46,19 @@ def test_yes_is_not_a_boolean_and_the_message_says_why(check: Check) -> None:
     )
 
 
+def test_an_empty_yes_no_field_offers_the_answers_the_entry_allows(check: Check) -> None:
+    findings = check(edits=[(ACTIVE, "is_billable: true", "is_billable:")])
+    assert findings[0].message == (
+        "is_billable is empty; write `is_billable: true` or `is_billable: false`, or remove the line to take the default (false)"
+    )
+    # A CRM-only status cannot be billable: only false is offered (corpus: boolean-left-empty).
+    findings = check(edits=[("statuses/prospect.yaml", "is_billable: false", "is_billable:")])
+    assert [f.message for f in findings if f.path.endswith("prospect.yaml")] == [
+        "is_billable is empty; write `is_billable: false` (true contradicts this entry's other settings), "
+        "or remove the line to take the default (false)"
+    ]
+
+
 def test_an_unquoted_no_short_name_stays_text_and_is_valid(check: Check) -> None:
     """YAML 1.1 would make it false and fail the string type; YAML 1.2 keeps the text."""
     assert check(files={"statuses/notice.yaml": "name: Notice\nshort_name: NO\n"}) == []

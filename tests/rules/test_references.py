@@ -134,3 +134,27 @@ def test_a_removed_file_is_still_an_unknown_reference(check: Check, config_tree:
     (config_tree / "statuses" / "active.yaml").unlink()
     findings = check()
     assert [(f.code, f.rule) for f in findings] == [("pending-connection", "wrong-kind-reference")]
+
+
+def test_no_advice_names_the_entry_itself(check: Check) -> None:
+    """Its own name, or a typo of its own code, in a status's next_status: writing the code
+    would only trade this error for next-status-self, so no line is offered."""
+    findings = check(edits=[(CEASED, "next_status: ex-customer", "next_status: Ceased")])
+    assert [f.message for f in findings] == [
+        "next_status is 'Ceased', the customer status's name; a reference holds its code, the file name; but 'ceased' "
+        "is this entry itself: name another customer status by its code, or write `next_status: null`"
+    ]
+    findings = check(edits=[(CEASED, "next_status: Ceased", "next_status: ceasedd")])
+    assert [f.rule for f in findings] == ["unknown-reference"]
+    assert "ceased'" not in findings[0].message and "write `next_status: ceased`" not in findings[0].message
+
+
+def test_no_advice_closes_a_loop(check: Check) -> None:
+    """debt-recovery leads to ceased and then ex-customer: offering it as ex-customer's next
+    status would make a loop (next-status-cycle)."""
+    findings = check(edits=[("statuses/ex-customer.yaml", "next_status: null", "next_status: Debt Recovery")])
+    assert [f.message for f in findings] == [
+        "next_status is 'Debt Recovery', the customer status's name; a reference holds its code, the file name; but "
+        "'debt-recovery' would lead back here through its own next_status: name another customer status by its code, "
+        "or write `next_status: null`"
+    ]

@@ -53,7 +53,29 @@ def run(args: argparse.Namespace) -> int:
         print(f"kept {path} (already there)")
     print(
         f"Initialised {args.directory} for billing-config {__version__}; hooks{' and CI' if args.ci else ''} install "
-        f"{package}.\nNext: set the secrets the targets name (BILLING_*_URL), run `pre-commit install`, and commit.",
+        f"{package}.",
         file=sys.stderr,
     )
+    print(next_commands(args.directory))
     return 0
+
+
+def next_commands(directory: Path) -> str:
+    """The three commands that come after init: hooks, start from the platform, first commit.
+
+    A new repository starts from the platform (export through the read-only target), never
+    empty: planned empty, it would be refused as deleting everything (rule config-empty).
+    """
+    import shlex
+
+    from billing_config.files.repository import TARGETS
+
+    name, variable, _ = next(target for target in TARGETS if target[0] == "test-readonly")
+    repository = "" if (directory / ".git").exists() else "git init -b main && "
+    return (
+        "Next: the hooks, then start from the platform (its entries become your files), then commit:\n"
+        f"  cd {shlex.quote(str(directory))} && {repository}pre-commit install\n"
+        f"  billing-config export --target {name}   # reads ${variable}: a read-only database user\n"
+        '  git add -A && git commit -m "Start from the platform"\n'
+        "Then change an entry on a branch and open the first pull request: its plan shows only that change."
+    )

@@ -127,6 +127,43 @@ def targets_file_from(args: argparse.Namespace) -> Path | None:
     return find_targets_file(config_dir if config_dir.is_dir() else Path.cwd())
 
 
+def writing_target_from(args: argparse.Namespace) -> str | None:
+    """The target that applies a plan saved through ``--target NAME``: the one NAME names with
+    ``apply_target = "OTHER"`` in its table of billing-config.toml, else its writing twin (the
+    target of the same name without ``-readonly``), else NAME itself. None without --target.
+
+    A plan's identity is the database, not its user: planned through a user that may only
+    read, it is applied through the one that may write, and `plan --out` must say so.
+    """
+    import tomllib
+
+    name: str | None = getattr(args, "target", None)
+    if not name:
+        return None
+    path = targets_file_from(args)
+    if path is None:
+        return name
+    try:
+        with open(path, "rb") as handle:
+            targets = tomllib.load(handle).get("targets", {})
+    except (OSError, tomllib.TOMLDecodeError):
+        return name  # choose_database has already said what is wrong with the file
+    if not isinstance(targets, dict):
+        return name
+    spec = targets.get(name)
+    named = spec.get("apply_target") if isinstance(spec, dict) else None
+    if named is not None:
+        if not isinstance(named, str) or named not in targets:
+            known = ", ".join(sorted(str(t) for t in targets))
+            raise UserError(
+                f"{path}: [targets.{name}] apply_target = {ascii(named)} names no target of that file (targets: {known}); "
+                "name the target whose database user may write, e.g. apply_target = \"test\""
+            )
+        return named
+    twin = name.removesuffix("-readonly")
+    return twin if twin != name and twin in targets else name
+
+
 def plan_settings_from(args: argparse.Namespace, url: str) -> PlanSettings:
     from billing_config.db.connect import safe_url
     from billing_config.plan.allowances import read_allowances

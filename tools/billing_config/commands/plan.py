@@ -33,12 +33,16 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 
 def run(args: argparse.Namespace) -> int:
-    from billing_config.commands.options import database_from, mapping_from, plan_settings_from, wants_colour
+    from billing_config.commands.options import (
+        database_from, mapping_from, plan_settings_from, wants_colour, writing_target_from,
+    )
     from billing_config.db.connect import open_engine
     from billing_config.plan.pipeline import documents_frozen, load_valid_config, make_plan
     from billing_config.render.plan_json import render_plan_json
 
     documents = load_valid_config(args.config_dir)
+    # Before any database work: a wrong apply_target is a mistake in the file, said at once.
+    applier = writing_target_from(args) if args.out is not None else None
     with documents_frozen():
         choice = database_from(args)
         mapping = mapping_from(args)
@@ -67,7 +71,7 @@ def run(args: argparse.Namespace) -> int:
         from billing_config.render.escape import log_line
 
         print(
-            log_line(f"Saved the plan to {args.out}; apply exactly this plan with `{apply_command(args, choice.url)}`."),
+            log_line(f"Saved the plan to {args.out}; apply exactly this plan with `{apply_command(args, choice.url, applier)}`."),
             file=sys.stderr,
         )
     if args.detailed_exitcode:
@@ -75,15 +79,16 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def apply_command(args: argparse.Namespace, url: str) -> str:
-    """The apply command for a saved plan, naming the same database, never its password."""
+def apply_command(args: argparse.Namespace, url: str, target: str | None = None) -> str:
+    """The apply command for a saved plan, naming the same database, never its password:
+    through ``target``, the writing twin of a read-only target (see writing_target_from)."""
     import shlex
 
     from billing_config.db.connect import safe_url
 
     words = ["billing-config", "apply"]
     if args.target:
-        words += ["--target", args.target]
+        words += ["--target", target or args.target]
     elif args.database:
         shown = safe_url(url)
         words += ["--database", shown if shown == url else "URL"]  # URL: the same one, password and all

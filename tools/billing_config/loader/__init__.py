@@ -2,7 +2,7 @@
 
 from billing_config.loader.document import Document, JsonPath, Span, format_json_path
 from billing_config.loader.tree import EntryFile, discover, require_config_dir
-from billing_config.loader.yaml_reader import read_entry
+from billing_config.loader.yaml_reader import read_entry, read_entry_bytes
 
 __all__ = [
     "Document",
@@ -12,5 +12,6 @@ __all__ = [
     "discover",
     "format_json_path",
     "read_entry",
+    "read_entry_bytes",
     "require_config_dir",
 ]

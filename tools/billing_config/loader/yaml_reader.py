@@ -157,6 +157,15 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
     except OSError as error:
         hint = "; check its permissions" if isinstance(error, PermissionError) else ""
         return fail("file-unreadable", 1, 1, f"cannot read the file: {error.strerror or error}{hint}")
+    return read_entry_bytes(raw, display, kind, code)
+
+
+def read_entry_bytes(raw: bytes, display: str, kind: str, code: str) -> tuple[Document | None, list[Finding]]:
+    """An entry file's content as :func:`read_entry` reads it (an earlier version from git, say)."""
+
+    def fail(rule: str, line: int, column: int, message: str) -> tuple[None, list[Finding]]:
+        return None, [finding(rule, display, line, column, message, kind=kind, code=code)]
+
     if len(raw) > MAX_FILE_BYTES:
         return fail(
             "file-too-large", 1, 1,

@@ -25,6 +25,7 @@ from billing_config.plan.model import (
 )
 from billing_config.plan.refusals import PROTECTED_ROW
 from billing_config.plan.allowances import Allowance, apply_allowances
+from billing_config.plan.config_empty import config_empty_blockers
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.shipped import shipped_warnings
 from billing_config.plan.thresholds import check_thresholds
@@ -72,6 +73,9 @@ def compute_plan(
         + check_thresholds(changes, live_counts, limits),
         changes, live_counts, allowances,
     )
+    # A kind the config holds no entry of would be emptied: refused first, pointing to export
+    # (plan/config_empty.py).
+    blockers = config_empty_blockers(changes, [name for name, documents in by_kind.items() if documents]) + blockers
     # The config's codes per managed kind of this target: what apply records as managed.
     entries = {kmap.name: sorted(by_kind[kmap.name]) for kmap in mapping.managed()}
     return Plan(

@@ -56,6 +56,22 @@ class Change:
     def address(self) -> str:
         return f"{self.kind}/{self.code}"
 
+    def created_fields(self) -> tuple[dict[str, Any], int]:
+        """A create's fields as a reviewer needs them: those away from the kind's default, and
+        how many others are left at theirs (which the text and Markdown plans only count)."""
+        if self.action not in (CREATE, REVIVE) or self.after is None:
+            return {}, 0
+        from billing_config.kinds import get_kind
+
+        kind = get_kind(self.kind)
+        defaults = kind.defaults
+        order = {name: index for index, name in enumerate(kind.field_names)}
+        shown = {
+            name: value for name, value in sorted(self.after.items(), key=lambda item: order.get(item[0], len(order)))
+            if name not in defaults or defaults[name] != value or type(defaults[name]) is not type(value)
+        }
+        return shown, len(self.after) - len(shown)
+
     def impact_sentence(self) -> str | None:
         """'affects 312 customers' (None if nothing uses it): who is affected, not the diff again,
         which the lines above it already show."""

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from billing_config.plan.config_empty import for_reviewers
 from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show
 from billing_config.render.escape import md_code, md_text
 
@@ -24,7 +25,14 @@ _RESERVE = 400  # for the truncation note and closing tags
 def _change_block(change: Change) -> str:
     revives = f", restoring its deleted row {md_code(repr(change.revive_key))}" if change.action == REVIVE else ""
     lines = [f"- `{_SIGNS[change.action]}` **{md_text(change.code)}** ({md_text(show(change.name))}){revives}"]
-    if change.action == UPDATE:
+    if change.action in (CREATE, REVIVE):
+        # What the new entry will hold, as an update shows what changes: every field away from
+        # its default (names and values are user text, escaped like everything else).
+        shown, at_default = change.created_fields()
+        lines.extend(f"  - {md_code(name)}: {md_code(show(value))}" for name, value in shown.items())
+        if at_default:
+            lines.append(f"  - other {at_default} field(s) at their defaults")
+    elif change.action == UPDATE:
         for f in change.fields:
             lines.append(f"  - {md_code(f.field)}: {md_code(show(f.old))} → {md_code(show(f.new))}")
     sentence = change.impact_sentence()
@@ -48,14 +56,19 @@ def _header(plan: Plan) -> str:
     summary = _summary(plan)
     if summary:
         head += [summary, ""]
-    if plan.blockers:
-        head.append(f"**Apply will refuse this plan** ({len(plan.blockers)} problem(s)):")
+    blockers, warnings, left_out = for_reviewers(plan)
+    if blockers:
+        head.append(f"**Apply will refuse this plan** ({len(blockers)} problem(s)):")
         head.append("")
-        head.extend(f"- :no_entry: {md_text(b.message)}. {md_text(b.hint)}." for b in plan.blockers[:MAX_BLOCKERS_SHOWN])
-        if len(plan.blockers) > MAX_BLOCKERS_SHOWN:
-            head.append(f"- … and {len(plan.blockers) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
+        head.extend(
+            f"- :no_entry: {md_code(b.rule)}: {md_text(b.message)}. {md_text(b.hint)}." for b in blockers[:MAX_BLOCKERS_SHOWN]
+        )
+        if len(blockers) > MAX_BLOCKERS_SHOWN:
+            head.append(f"- … and {len(blockers) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
+        if left_out:
+            head.append(f"- {left_out} more refusal(s) and warning(s) about single deletes of these kinds follow from it")
         head.append("")
-        snippets = [b.allow for b in plan.blockers if b.allow]
+        snippets = [b.allow for b in blockers if b.allow]
         if snippets:
             head.append("If this mass change is intended, allow exactly these changes by adding to `billing-config.toml` in this pull request:")
             head.append("")
@@ -73,15 +86,15 @@ def _header(plan: Plan) -> str:
             for a in plan.allowed
         )
         head.append("")
-    if plan.warnings:
-        head.append(f"**Check before approving** ({len(plan.warnings)} warning(s); apply goes ahead):")
+    if warnings:
+        head.append(f"**Check before approving** ({len(warnings)} warning(s); apply goes ahead):")
         head.append("")
         head.extend(
             f"- :warning: {md_code(w.rule)}: {md_text(w.message)}. Why it matters: {md_text(w.why)}."
-            for w in plan.warnings[:MAX_BLOCKERS_SHOWN]
+            for w in warnings[:MAX_BLOCKERS_SHOWN]
         )
-        if len(plan.warnings) > MAX_BLOCKERS_SHOWN:
-            head.append(f"- … and {len(plan.warnings) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
+        if len(warnings) > MAX_BLOCKERS_SHOWN:
+            head.append(f"- … and {len(warnings) - MAX_BLOCKERS_SHOWN} more; see `billing-config plan` for all of them")
         head.append("")
     head.append(f"**{plan.headline()}**" if plan.has_changes else "**No changes.** The live database matches the configuration.")
     head.append("")

@@ -7,6 +7,7 @@ code holding ``\\r`` or an ANSI sequence is shown escaped and can't rewrite the 
 
 from __future__ import annotations
 
+from billing_config.plan.config_empty import for_reviewers
 from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show
 from billing_config.render.escape import log_line
 
@@ -23,14 +24,11 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
         head = f"{_COLOURS[change.action]}{head}{_RESET}"
     lines = [head]
     sentence = change.impact_sentence()
-    if change.action in (CREATE, REVIVE) and change.after is not None:
-        from billing_config.kinds import get_kind
-
-        defaults = get_kind(change.kind).defaults
-        shown = {n: v for n, v in change.after.items() if n not in defaults or defaults[n] != v or type(defaults[n]) is not type(v)}
+    if change.action in (CREATE, REVIVE):
+        shown, at_default = change.created_fields()
         lines.extend(f"      {name}: {show(value)}" for name, value in shown.items())
-        if len(shown) < len(change.after):
-            lines.append(f"      (other {len(change.after) - len(shown)} field(s) at their defaults)")
+        if at_default:
+            lines.append(f"      (other {at_default} field(s) at their defaults)")
     elif change.action == UPDATE:
         width = max(len(f.field) for f in change.fields)
         lines.extend(f"      {f.field.ljust(width)}: {show(f.old)} → {show(f.new)}" for f in change.fields)
@@ -57,13 +55,21 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
             used = f", used by {entry.impact} {entry.impact_noun}" if entry.impact_noun else ""
             lines.append(log_line(f"  ? {entry.kind}/{entry.code} ({show(entry.name)}{used})"))
         lines.append("")
-    if plan.blockers:
+    blockers, warnings, left_out = for_reviewers(plan)
+    if blockers:
         lines.append("Apply will refuse this plan:")
-        for blocker in plan.blockers:
-            lines.append(log_line(f"  ! {blocker.message}"))
+        for blocker in blockers:
+            # The rule id where validate puts it, after the severity: `explain RULE` is one copy away.
+            lines.append(log_line(f"  ! error {blocker.rule} {blocker.message}"))
             lines.append(log_line(f"    {blocker.hint}"))
             if blocker.allow:
                 lines.extend(log_line(f"      {line}") for line in blocker.allow.splitlines())
+        if left_out:
+            lines.append(
+                f"  ({left_out} more refusal(s) and warning(s) about single deletes of these kinds follow from it; "
+                "--format json lists them)"
+            )
+        lines.append(f"  (`billing-config explain {blockers[0].rule}` says why a rule exists and how to meet it)")
         lines.append("")
     if plan.allowed:
         lines.append("Allowed by billing-config.toml (reviewed [[allow]] tables):")
@@ -71,9 +77,9 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
             reason = f": {allowed.reason}" if allowed.reason else ""
             lines.append(log_line(f"  * {allowed.message}; allowed up to {allowed.limit:g} for exactly {allowed.changes}{reason}"))
         lines.append("")
-    if plan.warnings:
+    if warnings:
         lines.append("Warnings (apply goes ahead; check these before approving):")
-        for warning in plan.warnings:
+        for warning in warnings:
             lines.append(log_line(f"  ! {warning.rule}: {warning.message}"))  # names come from config and live rows
             lines.append(log_line(f"    why: {warning.why}"))
         lines.append("")

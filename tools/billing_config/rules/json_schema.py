@@ -306,16 +306,22 @@ def _wrong_type(problem: _Problem) -> list[Finding]:
         return [problem.make(TYPE, _empty_message(problem))]
     if "boolean" in expected and isinstance(value, str):
         word = value.strip().lower()
-        if word in ("true", "false"):
-            return [problem.make(TYPE, f"{field} is the text '{value}' in quotes, not true or false; remove the quotes: {yaml_line(field, word == 'true')}")]
-        if word in _YAML11_TRUE | _YAML11_FALSE:
-            answer = word in _YAML11_TRUE
-            return [
-                problem.make(
-                    TYPE,
-                    f"{field} is '{value}', which YAML 1.2 reads as text, not as a yes/no answer; write {yaml_line(field, answer)}",
+        if word in {"true", "false"} | _YAML11_TRUE | _YAML11_FALSE:
+            answer = word == "true" or word in _YAML11_TRUE
+            if word in ("true", "false"):
+                lead = f"{field} is the text '{value}' in quotes, not true or false"
+                fix = f"remove the quotes: {yaml_line(field, answer)}"
+            else:
+                lead = f"{field} is '{value}', which YAML 1.2 reads as text, not as a yes/no answer"
+                fix = f"write {yaml_line(field, answer)}"
+            if _top_level(problem) and not _entry_rules_allow(problem.document, field, answer):
+                # What it means is what the entry's other settings rule out: say so, and offer
+                # only the line that validates.
+                fix = (
+                    f"it means {yaml_line(field, answer)}, which contradicts this entry's other settings: "
+                    f"write {yaml_line(field, not answer)}, or change those settings"
                 )
-            ]
+            return [problem.make(TYPE, f"{lead}; {fix}")]
     if "integer" in expected and isinstance(value, str) and value.strip().lstrip("+-").isdigit():
         return [problem.make(TYPE, f"{field} is the text '{value}' in quotes, not a number; remove the quotes: {yaml_line(field, int(value))}")]
     wanted = " or ".join(_TYPE_NOUNS.get(t, t) for t in expected if t != "null")
@@ -324,6 +330,22 @@ def _wrong_type(problem: _Problem) -> list[Finding]:
         text = ("true" if value else "false") if isinstance(value, bool) else str(value)
         message += f"; put it in quotes to make it text: {yaml_line(field, text)}"
     return [problem.make(TYPE, message)]
+
+
+def _top_level(problem: _Problem) -> bool:
+    return problem.spec is not None and len(problem.at) == 1
+
+
+def _entry_rules_allow(document: Document, field: str, value: Any) -> bool:
+    """Whether writing ``field: value`` brings no new error from the per-entry rules."""
+    from billing_config.findings import Severity
+    from billing_config.rules.chain import check_entry_settings
+
+    def errors(data: dict[str, Any]) -> set[str]:
+        trial = Document(document.kind, document.code, document.path, data)
+        return {f.rule for f in check_entry_settings(trial) if f.severity is Severity.ERROR}
+
+    return not errors({**document.data, field: value}) - errors(document.data)
 
 
 def _empty_message(problem: _Problem) -> str:
@@ -336,10 +358,14 @@ def _empty_message(problem: _Problem) -> str:
             f"write it, such as {yaml_line(field, example)}"
         )
     if spec.type == "boolean":
-        return (
-            f"{field} is empty; write {yaml_line(field, True)} or {yaml_line(field, False)}, "
-            f"or remove the line to take the default ({'true' if spec.default else 'false'})"
-        )
+        # Offer only the answers this entry's other settings allow (a CRM-only status can't be
+        # billable): advice that the next validate rejects is worse than none.
+        allowed = [answer for answer in (True, False) if _entry_rules_allow(problem.document, field, answer)] or [True, False]
+        default = "true" if spec.default else "false"
+        lines = " or ".join(yaml_line(field, answer) for answer in allowed)
+        ruled_out = f" ({'false' if allowed == [True] else 'true'} contradicts this entry's other settings)" if len(allowed) == 1 else ""
+        keep_default = f", or remove the line to take the default ({default})" if spec.default in allowed else ""
+        return f"{field} is empty; write {lines}{ruled_out}{keep_default}"
     return f"{field} is empty; give it a value or remove the line to take the default ({_default_text(spec)})"
 
 

@@ -85,6 +85,24 @@ def check_references(
     return findings
 
 
+def _advisable(kind: Kind, document: Document, field: str, value: str, target: Kind, index: Index) -> bool:
+    """Whether ``field: value`` is a line worth telling the admin to write: it names an entry of
+    the right kind, and for a field naming this kind's own entries, neither this entry itself
+    nor one whose chain leads back to it. Advice the next validate rejects is worse than none."""
+    if value not in index[target.name]:
+        return False
+    if field not in kind.self_references:
+        return True
+    seen = {document.code}
+    code: object = value
+    while isinstance(code, str) and code in index[kind.name]:
+        if code in seen:
+            return False
+        seen.add(code)
+        code = index[kind.name][code].data.get(field)
+    return True
+
+
 def _at(kind: Kind, document: Document, field: str, rule: str, message: str) -> Finding:
     line, column = document.locate((field,))
     return finding(
@@ -103,6 +121,13 @@ def _not_a_code(kind: Kind, document: Document, field: str, value: str, target: 
     elif slug(value) in entries:
         meant = slug(value)
         why = "codes are lower-case words joined by hyphens"
+    if meant is not None and not _advisable(kind, document, field, meant, target, index):
+        return _at(
+            kind, document, field, NOT_A_CODE,
+            f"{field} is {shorten(value)}, {why}; but '{meant}' "
+            + ("is this entry itself" if meant == document.code else f"would lead back here through its own {field}")
+            + f": name another {target.singular} by its code, or write {yaml_line(field, None)}",
+        )
     if meant is not None:
         return _at(kind, document, field, NOT_A_CODE, f"{field} is {shorten(value)}, {why}: write {yaml_line(field, meant)}")
     if len(value) > CODE_MAX_LENGTH and is_valid_code(value[:CODE_MAX_LENGTH]):
@@ -130,7 +155,7 @@ def _check_one(
         ]
     if value in index[target.name]:
         return []
-    gone = _removed_here(target, value, field, document, changes(), index)
+    gone = _removed_here(kind, target, value, field, document, changes(), index)
     if gone is not None:
         return [make(UNKNOWN, f"{field} is {shorten(value)}, but {gone}")]
     holders = [other for other in KINDS if other.name != target.name and value in index[other.name]]
@@ -143,7 +168,7 @@ def _check_one(
                 f"'{value}' is a {other.singular} ({index[other.name][value].path}). Name an entry of config/{target.name}/",
             )
         ]
-    hint = did_you_mean(value, index[target.name])
+    hint = did_you_mean(value, [code for code in index[target.name] if _advisable(kind, document, field, code, target, index)])
     if hint:
         meant = hint.split("'")[1]
         return [
@@ -162,7 +187,7 @@ def _check_one(
 
 
 def _removed_here(
-    target: Kind, value: str, field: str, document: Document, changes: ChangeSet | None, index: Index
+    kind: Kind, target: Kind, value: str, field: str, document: Document, changes: ChangeSet | None, index: Index
 ) -> str | None:
     """The end of the message when this change removed or renamed the entry named."""
     if changes is None:
@@ -171,14 +196,14 @@ def _removed_here(
     renamed_to = changes.renamed.get(relative)
     if renamed_to is not None:
         new_code = renamed_to.rpartition("/")[2].removesuffix(".yaml")
-        if new_code in index[target.name]:
+        if _advisable(kind, document, field, new_code, target, index):
             others = _referrers(target, value, index, besides=document)
             also = f" (also update {', '.join(others[:3])}{' ...' if len(others) > 3 else ''})" if others else ""
             return (
                 f"config/{relative} was renamed to {new_code}.yaml in this change; "
                 f"write {yaml_line(field, new_code)}{also}"
             )
-    if relative in changes.deleted:
+    if relative in changes.deleted or renamed_to is not None:
         return f"config/{relative} was removed in this change; restore it, or name another {target.singular}"
     return None
 
