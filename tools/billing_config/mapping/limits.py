@@ -19,7 +19,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from billing_config.findings import E, Finding, declare, finding, shorten
+from billing_config.findings import E, Finding, declare, finding
 from billing_config.kinds import get_kind
 from billing_config.loader import Document
 from billing_config.mapping.model import FieldMap, KindMap, Mapping, TableName
@@ -117,7 +117,7 @@ def _field_problem(
         )
     where = f"{kmap.qualified}.{fmap.column}"
     if not fmap.allows(value):
-        stored = ", ".join(str(v) for v in (fmap.encode or {}))
+        stored = ", ".join(shorten(v) for v in (fmap.encode or {}))
         return TARGET_VALUE, f"{name} {shorten(value)} has no stored value on this target ({where} stores {stored} only); use one of those"
     if value is None or fmap.field.references:
         return None
@@ -152,6 +152,14 @@ def _text_problem(name: str, text: str, where: str, stated: int | None, live: Co
     if live is not None and live.fixed and text != text.rstrip(" "):
         return TARGET_VALUE, f"{name} ends in spaces, which {where} ({live.type_text}) does not keep; remove them"
     return None
+
+
+def shorten(value: Any, limit: int = 40) -> str:
+    """A value as the config file writes it (true, 30, "Standard"), cut short for a message."""
+    import json
+
+    text = json.dumps(value, ensure_ascii=False)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 def _plural(field: str) -> str:

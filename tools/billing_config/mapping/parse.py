@@ -697,7 +697,8 @@ def _usage(item: dict[str, Any], at: str, problems: _Problems) -> UsageMap | Non
     total = _identifier(item["sum"], f"{at}.sum", problems, "the column to add up") if "sum" in item else None
     unit = item.get("unit")
     if ("sum" in item) != ("unit" in item):
-        problems.add(f"{at}.{'unit' if 'sum' in item else 'sum'}", 'sum and unit go together: sum = "monthly_charge", unit = "GBP a month"')
+        present = "sum" if "sum" in item else "unit"
+        problems.add(f"{at}.{present}", 'sum and unit go together: sum = "monthly_charge", unit = "GBP a month"')
     if unit is not None and (not isinstance(unit, str) or not unit.strip() or not unit.isprintable()):
         problems.add(f"{at}.unit", 'what the sum is in, e.g. unit = "GBP a month"')
         unit = None
