@@ -208,3 +208,120 @@ def write_mapping(folder: Path, text: str) -> Path:
     path = folder / "mapping.toml"
     path.write_text(text, encoding="utf-8")
     return path
+
+
+# Vendor C: what real schemas do that A and B don't. A table whose name needs quoting
+# everywhere ("Stat List", a mixed-case "Code" column), keys the application assigns (max+1 over
+# every tenant's rows), a UUID column beside the key that other tables point at, a code unique
+# across tenants (wider than where), availability through a lookup table, a smallint position,
+# soft delete by time with revive, a protected row, and the vendor's own history, bill-run and
+# cache tables for the mapping's hooks.
+VENDOR_C_STATUS = "Stat List"
+
+
+def vendor_c_metadata() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table(
+        "avail_type", metadata,
+        sa.Column("avail_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("label", sa.String(20), nullable=False),
+    )
+    sa.Table(
+        VENDOR_C_STATUS, metadata,
+        sa.Column("stat_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("uid", sa.String(36), nullable=False, unique=True),
+        sa.Column("tenant", sa.Integer, nullable=False),
+        sa.Column("Code", sa.String(12), nullable=False, unique=True),
+        sa.Column("label", sa.String(30), nullable=False),
+        sa.Column("avail_id", sa.Integer, nullable=False),
+        sa.Column("billable", sa.SmallInteger, nullable=False),
+        sa.Column("pos", sa.SmallInteger, nullable=False, server_default="0"),
+        sa.Column("deleted_at", sa.DateTime, nullable=True),
+    )
+    sa.Table(
+        "acct", metadata,
+        sa.Column("acct_id", sa.Integer, primary_key=True, autoincrement=False),
+        sa.Column("stat_uid", sa.String(36), nullable=False),
+    )
+    sa.Table(
+        "stat_history", metadata,
+        sa.Column("hist_id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("action", sa.String(16), nullable=False),
+        sa.Column("stat_id", sa.Integer, nullable=True),
+        sa.Column("code", sa.String(64), nullable=False),
+        sa.Column("after", sa.Text, nullable=True),
+    )
+    sa.Table("bill_run", metadata, sa.Column("run_id", sa.Integer, primary_key=True, autoincrement=False), sa.Column("state", sa.String(16)))
+    sa.Table("cache_version", metadata, sa.Column("n", sa.Integer, primary_key=True, autoincrement=False))
+    return metadata
+
+
+def vendor_c_mapping() -> str:
+    own = {
+        "name": 'name = "label"',
+        "availability": 'availability = { column = "avail_id", lookup = { table = "avail_type", key = "avail_id", value = "label" } }',
+        "is_billable": 'is_billable = { column = "billable", values = { true = 1, false = 0 } }',
+        "display_position": 'display_position = "pos"',
+    }
+    fields = "\n".join(own.get(spec.name, f"{spec.name} = false") for spec in get_kind("statuses").fields)
+    return f'''
+[[guard]]
+sql = "SELECT COUNT(*) FROM bill_run WHERE state = 'running'"
+message = "a bill run is in progress"
+
+[[after_apply]]
+sql = "UPDATE cache_version SET n = n + 1"
+
+[kinds.statuses]
+table = "{VENDOR_C_STATUS}"
+key = "stat_id"
+key_source = "max+1"
+code = {{ column = "Code", case = "upper", separator = "_" }}
+where = {{ tenant = 1, deleted_at = {{ null = true }} }}
+delete = {{ deleted_at = {{ now = true }} }}
+revive = true
+protect = {{ stat_id = 1 }}
+
+[kinds.statuses.set]
+insert = {{ uid = {{ uuid = true }} }}
+
+[kinds.statuses.fields]
+{fields}
+
+[[kinds.statuses.usage]]
+table = "acct"
+column = "stat_uid"
+via = "uid"
+noun = "accounts"
+
+[[kinds.statuses.on_change]]
+sql = "INSERT INTO stat_history (action, stat_id, code, after) VALUES (:action, :key, :code, :after)"
+'''
+
+
+def seed_vendor_c(engine: sa.Engine) -> None:
+    metadata = vendor_c_metadata()
+    metadata.create_all(engine)
+    tables = metadata.tables
+    from datetime import datetime
+
+    with engine.begin() as connection:
+        connection.execute(tables["avail_type"].insert(), [
+            {"avail_id": 10, "label": "Headline"}, {"avail_id": 20, "label": "Standard"}, {"avail_id": 30, "label": "Historical"},
+        ])
+        connection.execute(tables[VENDOR_C_STATUS].insert(), [
+            {"stat_id": 1, "uid": "00000000-0000-0000-0000-000000000001", "tenant": 1, "Code": "ACTIVE", "label": "Active",
+             "avail_id": 10, "billable": 1, "pos": 10, "deleted_at": None},
+            {"stat_id": 2, "uid": "00000000-0000-0000-0000-000000000002", "tenant": 1, "Code": "SUSPENDED", "label": "Suspended",
+             "avail_id": 20, "billable": 0, "pos": 20, "deleted_at": None},
+            {"stat_id": 7, "uid": "00000000-0000-0000-0000-000000000007", "tenant": 1, "Code": "OLD_PLAN", "label": "Old Plan",
+             "avail_id": 30, "billable": 0, "pos": 70, "deleted_at": datetime(2024, 1, 31, 12, 0)},
+            {"stat_id": 50, "uid": "00000000-0000-0000-0000-000000000050", "tenant": 2, "Code": "TRIAL", "label": "Trial",
+             "avail_id": 20, "billable": 0, "pos": 5, "deleted_at": None},
+        ])
+        connection.execute(tables["acct"].insert(), [
+            {"acct_id": 1, "stat_uid": "00000000-0000-0000-0000-000000000001"},
+            {"acct_id": 2, "stat_uid": "00000000-0000-0000-0000-000000000001"},
+            {"acct_id": 3, "stat_uid": "00000000-0000-0000-0000-000000000002"},
+        ])
+        connection.execute(tables["cache_version"].insert(), [{"n": 1}])
