@@ -18,7 +18,7 @@ from __future__ import annotations
 from billing_config.db.live import LiveState
 from billing_config.kinds import CODE_MAX_LENGTH
 from billing_config.mapping import Mapping
-from billing_config.db.tool.state import StateRow
+from billing_config.db.tool.state import RecordedState, StateRow
 from billing_config.plan.drift import unbound_code
 from billing_config.plan.model import CREATE, DELETE, Plan
 
@@ -51,6 +51,27 @@ def state_rows(plan: Plan, live: LiveState) -> list[StateRow]:
             label = unbound_code(row.id)
             if len(label) <= CODE_MAX_LENGTH:
                 rows.append(StateRow(kind.name, label, False, dict(row.values)))
+    return rows
+
+
+def adopted_rows(live: LiveState, recorded: RecordedState) -> list[StateRow]:
+    """The state adopt records: managed entries as the last apply recorded them, every other
+    live row (bound or not) unmanaged with the values it holds now."""
+    rows: list[StateRow] = []
+    for kmap in live.mapping.managed():
+        kind = kmap.kind.name
+        entries = recorded.of(kind)
+        for code, entry in sorted(entries.items()):
+            if entry.managed:
+                rows.append(StateRow(kind, code, True, dict(entry.values)))
+        kept = {row.code for row in rows if row.kind == kind}
+        for code, row in sorted(live.rows.get(kind, {}).items()):
+            if code not in kept:
+                rows.append(StateRow(kind, code, False, dict(row.values)))
+        for loose in live.unbound.get(kind, ()):
+            label = unbound_code(loose.id)
+            if len(label) <= CODE_MAX_LENGTH:
+                rows.append(StateRow(kind, label, False, dict(loose.values)))
     return rows
 
 

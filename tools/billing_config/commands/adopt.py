@@ -84,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
                 return 1
 
         def carry_out() -> AdoptReport:
-            if proposal:
-                with engine.begin() as connection:
-                    ensure_tool_tables(connection, mapping.tool_schema)
+            # The bindings and the recorded state live in the tool's own tables.
+            with engine.begin() as connection:
+                ensure_tool_tables(connection, mapping.tool_schema)
             return adopt(engine, live, proposal, args.config_dir)
 
         report = run_guarded(choice.url, carry_out)

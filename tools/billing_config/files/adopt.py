@@ -58,10 +58,29 @@ def write_missing_files(live: LiveState, config_dir: Path) -> list[Path]:
 
 
 def adopt(engine: sa.Engine, live: LiveState, proposal: Sequence[Proposed], config_dir: Path) -> AdoptReport:
+    """Bindings and the recorded state in one transaction, then the missing files."""
     report = AdoptReport()
     with engine.begin() as connection:
         report.bound = record_bindings(connection, live, proposal)
-    with engine.connect() as connection, connection.begin():
         fresh = read_live(connection, live.mapping, with_usage=False)
+        record_adopted_state(connection, fresh)
     report.written = write_missing_files(fresh, config_dir)
     return report
+
+
+def record_adopted_state(connection: sa.Connection, live: LiveState) -> None:
+    """What adopt saw is the target's recorded state from now on, so drift can tell a row
+    inserted on live later (even where apply can never run: a MyISAM table). Entries an apply
+    has made managed stay managed with their applied values; every other live row is recorded
+    as it is, unmanaged (adopted entries are only bound until an apply sees their files)."""
+    import uuid
+
+    from billing_config.apply.record import adopted_rows, recorded_kinds
+    from billing_config.db.tool.state import read_recorded, record_state
+    from billing_config.mapping import now_stamp
+
+    recorded = read_recorded(connection, live.mapping.tool_schema)
+    record_state(
+        connection, adopted_rows(live, recorded), kinds=recorded_kinds(live.mapping), run_id=str(uuid.uuid4()),
+        stamp=now_stamp(), git_commit=None, schema=live.mapping.tool_schema,
+    )
