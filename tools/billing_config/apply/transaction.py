@@ -63,10 +63,12 @@ def _in_use_now(plan: Plan, live: LiveState) -> list[Blocker]:
 
 
 def refusal_text(blockers: list[Blocker]) -> str:
+    """Each refusal with its rule id where validate puts it, so `explain RULE` is one copy away."""
     lines = [f"apply refused, nothing changed ({len(blockers)} problem(s)):"]
     for blocker in blockers:
-        lines.append(f"  - {blocker.message}; {blocker.hint}")
-    return "\n".join(lines)
+        lines.append(f"  - error {blocker.rule} {blocker.message}; {blocker.hint}")
+    lines.append(f"  (`billing-config explain {blockers[0].rule}` says why the rule exists)" if blockers else "")
+    return "\n".join(line for line in lines if line)
 
 
 def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
