@@ -80,7 +80,7 @@ def _kind_blockers(kmap: KindMap, changes: list[Change], live: LiveState) -> lis
     constraints = _constraints(kmap, live)
     if not constraints:
         return []
-    rows = _final_rows(kmap, changes, live)
+    rows = _final_rows(kmap, changes, live, {column for _, columns, _ in constraints for column in columns})
     collations = _collations(kmap, live)
     blockers: list[Blocker] = []
     reported: set[tuple[Any, str]] = set()
@@ -90,8 +90,9 @@ def _kind_blockers(kmap: KindMap, changes: list[Change], live: LiveState) -> lis
             if not whole_table and row.state not in ("in scope", _NEW):
                 continue
             key = _key(row.stored, columns, collations)
-            if key is not None and not row.deleted or (key is not None and row.deleted):
+            if key is not None:  # a row this plan deletes still holds it while creates run
                 index.setdefault(key, []).append(row)
+        giving_up = _giving_up(rows, columns, collations)
         for row in rows:
             if not row.action or not (row.changed & set(columns)) or (row.code, name) in reported:
                 continue
@@ -101,21 +102,24 @@ def _kind_blockers(kmap: KindMap, changes: list[Change], live: LiveState) -> lis
             if key is None:
                 continue
             others = [other for other in index.get(key, ()) if other is not row]
-            others += _swapped(row, rows, columns, collations, key)
+            others += [other for other in giving_up.get(key, ()) if other is not row]
             if others:
                 reported.add((row.code, name))
                 blockers.append(_blocker(kmap, row, others[0], name, columns, collations))
     return blockers
 
 
-def _swapped(row: _Row, rows: list[_Row], columns: tuple[str, ...], collations: dict[str, str], key: tuple[Any, ...]) -> list[_Row]:
-    """Rows that hold these values now and give them up in this plan: the batched updates run
-    in no guaranteed order, so one would meet the other half-way."""
-    return [
-        other for other in rows
-        if other is not row and other.action == UPDATE and other.changed & set(columns)
-        and _key(other.before, columns, collations) == key
-    ]
+def _giving_up(rows: list[_Row], columns: tuple[str, ...], collations: dict[str, str]) -> dict[tuple[Any, ...], list[_Row]]:
+    """Rows that hold values now and give them up in this plan, by those values: the batched
+    updates run in no guaranteed order, so a row taking them would meet this one half-way."""
+    found: dict[tuple[Any, ...], list[_Row]] = {}
+    wanted = set(columns)
+    for row in rows:
+        if row.action == UPDATE and row.changed & wanted:
+            key = _key(row.before, columns, collations)
+            if key is not None:
+                found.setdefault(key, []).append(row)
+    return found
 
 
 def _key(stored: dict[str, Any], columns: tuple[str, ...], collations: dict[str, str]) -> tuple[Any, ...] | None:
@@ -142,12 +146,16 @@ def _collations(kmap: KindMap, live: LiveState) -> dict[str, str]:
     return result
 
 
-def stored_fields(kmap: KindMap, values: dict[str, Any], names: Sequence[str] | None = None) -> dict[str, Any]:
+def stored_fields(
+    kmap: KindMap, values: dict[str, Any], names: Sequence[str] | None = None, columns: set[str] | None = None,
+) -> dict[str, Any]:
     """The columns a config entry's values are stored in (references and lookups aside: their
-    stored form is a key the plan may not know yet)."""
+    stored form is a key the plan may not know yet); only ``columns`` when given."""
     result: dict[str, Any] = {}
     for fmap in kmap.mapped_fields:
         if fmap.field.references or fmap.lookup is not None or (names is not None and fmap.name not in names):
+            continue
+        if columns is not None and fmap.column not in columns:
             continue
         value = values.get(fmap.name)
         if fmap.encode is not None and value is not None:
@@ -158,7 +166,7 @@ def stored_fields(kmap: KindMap, values: dict[str, Any], names: Sequence[str] | 
     return result
 
 
-def _final_rows(kmap: KindMap, changes: list[Change], live: LiveState) -> list[_Row]:
+def _final_rows(kmap: KindMap, changes: list[Change], live: LiveState, needed: set[str]) -> list[_Row]:
     by_code = {change.code: change for change in changes}
     rows: list[_Row] = []
     for code, live_row in live.rows.get(kmap.name, {}).items():
@@ -168,7 +176,7 @@ def _final_rows(kmap: KindMap, changes: list[Change], live: LiveState) -> list[_
         row = _Row(live_row.id, "in scope", stored, f"row {live_row.id!r} ({live_row.name}, in scope)", code, before=dict(stored))
         change = by_code.get(code)
         if change is not None and change.action == UPDATE and change.after is not None:
-            written = stored_fields(kmap, change.after, [f.field for f in change.fields])
+            written = stored_fields(kmap, change.after, [f.field for f in change.fields], needed)
             row.stored.update(written)
             row.changed = set(written)
             row.action = UPDATE
@@ -203,7 +211,7 @@ def _final_rows(kmap: KindMap, changes: list[Change], live: LiveState) -> list[_
             stored[kmap.code.column] = kmap.code.stored(change.code)
         if kmap.key_source == KEY_CODE and kmap.code is not None:
             stored[kmap.key] = stored[kmap.code.column]
-        stored.update(stored_fields(kmap, change.after))
+        stored.update(stored_fields(kmap, change.after, columns=needed))
         label = f"the entry '{change.code}' this plan {'revives' if change.action == REVIVE else 'creates'}"
         rows.append(_Row(change.revive_key, _NEW, stored, label, change.code, set(stored), action=change.action))
     return rows
