@@ -26,6 +26,14 @@ ACTIONS = (CREATE, UPDATE, DELETE, REVIVE)
 
 def show(value: Any) -> str:
     """A value as a reviewer reads it: true/false/null, numbers bare, text in double quotes."""
+    if value is True:
+        return "true"
+    if value is False:
+        return "false"
+    if value is None:
+        return "null"
+    if type(value) is int:
+        return str(value)
     return json.dumps(value, ensure_ascii=False)
 
 

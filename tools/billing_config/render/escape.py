@@ -52,6 +52,12 @@ _WORKFLOW_START = re.compile(r"^(\s*):")
 _LEGACY_COMMAND = re.compile(r"##\[")
 
 
+# What log_line must change inside a line: a control character or the legacy command marker.
+# Lines with neither (and no command at their start) are by far the most common, and are
+# returned as they are after one scan.
+_LOG_UNSAFE = re.compile(f"{_CONTROL.pattern}|##\\[")
+
+
 def log_line(text: str) -> str:
     """One line of command output that may end up in a CI log.
 
@@ -59,6 +65,8 @@ def log_line(text: str) -> str:
     gets through) and workflow-command syntax is broken: a leading ``::`` becomes ``\\::`` and
     ``##[`` becomes ``##\\[``. GitLab has no in-band commands besides ANSI sequences.
     """
+    if _LOG_UNSAFE.search(text) is None and not text.lstrip().startswith("::"):
+        return text
     line = terminal(text)
     if line.lstrip().startswith("::"):
         line = _WORKFLOW_START.sub(lambda m: m.group(1) + "\\:", line, count=1)
