@@ -67,6 +67,8 @@ class TableInfo:
     triggers: list[str] = field(default_factory=list)
     engine: str | None = None  # MariaDB/MySQL
     create_options: str = ""
+    # What the connected user may do to it (SELECT, INSERT, UPDATE, DELETE); None: unknown (SQLite)
+    privileges: frozenset[str] | None = None
 
     @property
     def transactional(self) -> bool:
@@ -85,6 +87,8 @@ class Catalog:
     tables: dict[TableName, TableInfo | None]  # None: the table does not exist
     sequences: dict[TableName, bool] = field(default_factory=dict)
     settings: dict[str, str] = field(default_factory=dict)
+    # schema -> the tables it holds, read only when a mapped table is missing (for did-you-mean)
+    names: dict[str | None, list[str]] = field(default_factory=dict)
 
     def table(self, name: TableName) -> TableInfo | None:
         return self.tables.get(name)
@@ -116,6 +120,90 @@ def mapped_tables(mapping: Mapping) -> list[TableName]:
     return list(dict.fromkeys(names))
 
 
+@dataclass(frozen=True, slots=True)
+class MappedColumn:
+    """A column the mapping names, and the key of the mapping that names it (for its line)."""
+
+    table: TableName
+    column: str
+    path: str
+    kind: str
+
+
+def mapped_columns(mapping: Mapping) -> list[MappedColumn]:
+    """Every column every mapped table must have, each with the mapping key naming it."""
+    found: list[MappedColumn] = []
+    for kmap in mapping.kinds.values():
+        at = f"kinds.{kmap.name}"
+
+        def add(table: TableName, column: str, *paths: str) -> None:
+            path = next((p for p in paths if p in mapping.positions), paths[-1])
+            found.append(MappedColumn(table, column, path, kmap.name))
+
+        own = kmap.table_name
+        add(own, kmap.key, f"{at}.key")
+        if kmap.code is not None:
+            add(own, kmap.code.column, f"{at}.code.column", f"{at}.code")
+        for fmap in kmap.mapped_fields:
+            add(own, fmap.column or "", f"{at}.fields.{fmap.name}.column", f"{at}.fields.{fmap.name}")
+            target = mapping.get(fmap.field.references or "")
+            if fmap.via and target is not None:
+                add(target.table_name, fmap.via, f"{at}.fields.{fmap.name}.via")
+            if fmap.lookup is not None:
+                lookup = f"{at}.fields.{fmap.name}.lookup"
+                add(fmap.lookup.table, fmap.lookup.key, f"{lookup}.key", lookup)
+                add(fmap.lookup.table, fmap.lookup.value, f"{lookup}.value", lookup)
+        for condition in kmap.where:
+            add(own, condition.column, f"{at}.where.{condition.column}", f"{at}.where")
+        for column in dict.fromkeys([*kmap.insert_set, *kmap.update_set]):
+            shorthand = f"{at}.set.created" if column == kmap.created else f"{at}.set.last_modified"
+            add(own, column, f"{at}.set.insert.{column}", f"{at}.set.update.{column}", shorthand, f"{at}.set")
+        for column in kmap.soft_delete or {}:
+            add(own, column, f"{at}.delete.{column}", f"{at}.delete")
+        for index, group in enumerate(kmap.protect):
+            for condition in group:
+                add(own, condition.column, f"{at}.protect.{condition.column}", f"{at}.protect[{index}].{condition.column}", f"{at}.protect")
+        for number, usage in enumerate(kmap.usage):
+            used = f"{at}.usage[{number}]"
+            add(usage.table_name, usage.column, f"{used}.column", used)
+            for condition in usage.where:
+                add(usage.table_name, condition.column, f"{used}.where.{condition.column}", f"{used}.where")
+            if usage.sum:
+                add(usage.table_name, usage.sum, f"{used}.sum", used)
+            if usage.via:
+                add(own, usage.via, f"{used}.via", used)
+            if usage.through is not None:
+                add(usage.through.table, usage.through.key, f"{used}.through.key", f"{used}.through")
+                add(usage.through.table, usage.through.column, f"{used}.through.column", f"{used}.through")
+    return found
+
+
+def missing_columns(catalog: Catalog, mapping: Mapping) -> list[MappedColumn]:
+    """The columns the mapping names that their (existing) table lacks, each once."""
+    missing: dict[tuple[TableName, str], MappedColumn] = {}
+    for named in mapped_columns(mapping):
+        info = catalog.table(named.table)
+        if info is not None and named.column not in info.columns:
+            missing.setdefault((named.table, named.column), named)
+    return list(missing.values())
+
+
+def table_paths(mapping: Mapping) -> dict[TableName, tuple[str, str]]:
+    """Every mapped table -> (the mapping key naming it, the kind), the first that does."""
+    found: dict[TableName, tuple[str, str]] = {}
+    for kmap in mapping.kinds.values():
+        at = f"kinds.{kmap.name}"
+        found.setdefault(kmap.table_name, (f"{at}.table", kmap.name))
+        for number, usage in enumerate(kmap.usage):
+            found.setdefault(usage.table_name, (f"{at}.usage[{number}].table", kmap.name))
+            if usage.through is not None:
+                found.setdefault(usage.through.table, (f"{at}.usage[{number}].through.table", kmap.name))
+        for fmap in kmap.fields:
+            if fmap.lookup is not None:
+                found.setdefault(fmap.lookup.table, (f"{at}.fields.{fmap.name}.lookup.table", kmap.name))
+    return found
+
+
 def read_catalog(connection: sa.Connection, mapping: Mapping) -> Catalog:
     """The facts of every table the mapping names (and its sequences), in this transaction."""
     with warnings.catch_warnings():
@@ -126,9 +214,17 @@ def read_catalog(connection: sa.Connection, mapping: Mapping) -> Catalog:
     catalog = Catalog(connection.dialect.name, tables, settings=server_settings(connection))
     if connection.dialect.name in ("mysql", "mariadb"):
         _mysql_details(connection, catalog)
+        _mysql_privileges(connection, catalog)
+    elif connection.dialect.name == "postgresql":
+        _postgres_privileges(connection, catalog)
     for kmap in mapping.kinds.values():
         if kmap.sequence is not None:
             catalog.sequences[kmap.sequence] = _has_sequence(inspector, connection, kmap.sequence)
+    for schema in sorted({name.schema for name, info in tables.items() if info is None}, key=lambda s: s or ""):
+        try:
+            catalog.names[schema] = list(inspector.get_table_names(schema=schema))
+        except sa.exc.SQLAlchemyError:
+            catalog.names[schema] = []
     return catalog
 
 
@@ -265,6 +361,72 @@ def _mysql_details(connection: sa.Connection, catalog: Catalog) -> None:
         info = catalog.tables.get(name) if name else None
         if info is not None and str(column) in info.columns:
             info.columns[str(column)] = _replace(info.columns[str(column)], collation=str(collation))
+
+
+_WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE")
+
+
+def _postgres_privileges(connection: sa.Connection, catalog: Catalog) -> None:
+    """One query per table; the name is resolved as PostgreSQL resolves it (search_path, quoting)."""
+    query = sa.text(
+        "SELECT has_table_privilege(r, 'SELECT'), has_table_privilege(r, 'INSERT'), has_table_privilege(r, 'UPDATE'), "
+        "has_table_privilege(r, 'DELETE') FROM (SELECT to_regclass(CASE WHEN CAST(:s AS text) IS NULL "
+        "THEN format('%I', CAST(:t AS text)) ELSE format('%I.%I', CAST(:s AS text), CAST(:t AS text)) END) AS r) AS found"
+    )
+    for name, info in catalog.tables.items():
+        if info is None:
+            continue
+        row = connection.execute(query, {"s": name.schema, "t": name.name}).one()
+        if row[0] is not None:
+            info.privileges = frozenset(p for p, held in zip(_WRITES, row) if held)
+
+
+def _mysql_privileges(connection: sa.Connection, catalog: Catalog) -> None:
+    """The connected user's global, database and table privileges (three queries in all).
+
+    information_schema shows a privileged user everyone's grants, so only the current user's
+    (and its current role's) rows count."""
+    user, _, host = str(connection.execute(sa.text("SELECT CURRENT_USER()")).scalar() or "").rpartition("@")
+    role = connection.execute(sa.text("SELECT CURRENT_ROLE()")).scalar()
+    grantees = [f"'{user}'@'{host}'"] + ([f"'{role}'", f"'{role}'@''"] if role else [])
+    current = str(connection.execute(sa.text("SELECT DATABASE()")).scalar() or "")
+    select = {
+        "user": "SELECT '', '', PRIVILEGE_TYPE FROM information_schema.USER_PRIVILEGES WHERE GRANTEE IN :g",
+        "schema": "SELECT TABLE_SCHEMA, '', PRIVILEGE_TYPE FROM information_schema.SCHEMA_PRIVILEGES WHERE GRANTEE IN :g",
+        "table": "SELECT TABLE_SCHEMA, TABLE_NAME, PRIVILEGE_TYPE FROM information_schema.TABLE_PRIVILEGES WHERE GRANTEE IN :g",
+    }
+    grants: list[tuple[str, str, str, str]] = []
+    for level, sql in select.items():
+        statement = sa.text(sql).bindparams(sa.bindparam("g", expanding=True))
+        grants += [(level, str(a), str(b), str(c).upper()) for a, b, c in connection.execute(statement, {"g": grantees})]
+    for name, info in catalog.tables.items():
+        if info is None:
+            continue
+        schema = name.schema or current
+        held = {
+            privilege for level, db, table, privilege in grants
+            if level == "user" or (_like(db, schema) and (level == "schema" or table == name.name))
+        }
+        if "ALL PRIVILEGES" in held:
+            held |= set(_WRITES)
+        info.privileges = frozenset(held & set(_WRITES))
+
+
+def _like(pattern: str, text: str) -> bool:
+    r"""MariaDB keeps a grant's database name as a LIKE pattern: ``_`` and ``%`` match, ``\_`` is literal."""
+    import re
+
+    parts: list[str] = []
+    index = 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\" and index + 1 < len(pattern):
+            parts.append(re.escape(pattern[index + 1]))
+            index += 2
+            continue
+        parts.append("." if char == "_" else ".*" if char == "%" else re.escape(char))
+        index += 1
+    return re.fullmatch("".join(parts), text, re.DOTALL) is not None
 
 
 def server_settings(connection: sa.Connection) -> dict[str, str]:
