@@ -58,6 +58,8 @@ class Field:
     max_length: int | None = None
     enum: tuple[str, ...] | None = None
     references: str | None = None  # the kind whose code this field holds
+    minimum: int | None = None  # integers: the schema's bounds (a target's column may be narrower)
+    maximum: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -138,6 +140,8 @@ class Kind:
                     max_length=spec.get("maxLength"),
                     enum=tuple(e for e in enum if e is not None) if enum else None,
                     references=self.references.get(name),
+                    minimum=spec.get("minimum"),
+                    maximum=spec.get("maximum"),
                 )
             )
         return tuple(result)

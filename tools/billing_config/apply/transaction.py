@@ -81,18 +81,26 @@ def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
         ) from None
 
 
-def require_doctor(connection: sa.Connection, mapping: Mapping) -> None:
-    """A mapped target is written only after a passing doctor has seen its schema as it is now."""
-    from billing_config.db.doctor import last_passing_fingerprint, schema_fingerprint
+class SchemaUnfit(Refused):
+    """The target's schema does not fit its mapping (doctor's errors); nothing was changed."""
 
-    seen = last_passing_fingerprint(connection, mapping)
-    now = schema_fingerprint(connection, mapping)
-    if seen != now:
-        why = "no passing doctor run is recorded" if seen is None else "the schema changed since the last passing doctor run"
-        raise ApplyRefused(
-            f"apply refused, nothing changed: {why} for the mapping {mapping.source}. "
-            "Run `billing-config doctor` against this target, fix what it reports, and apply again"
-        )
+
+def require_fitting_schema(connection: sa.Connection, mapping: Mapping, what: str) -> None:
+    """doctor's schema checks, on the catalogue read in this transaction, before any write: a
+    schema that changed since the plan (a vendor upgrade) or a table that cannot roll back is
+    refused with doctor's findings, rule ids and mapping lines included. No earlier doctor run
+    is needed, and nothing is recorded."""
+    from billing_config.db.doctor import check_schema, errors_of
+
+    errors = errors_of(check_schema(connection, mapping))
+    if not errors:
+        return
+    lines = [f"{what} refused, nothing changed: the database does not fit the mapping {mapping.source} ({len(errors)} problem(s)):"]
+    lines += [f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.message}" for f in errors[:50]]
+    if len(errors) > 50:
+        lines.append(f"  ... and {len(errors) - 50} more")
+    lines.append("Run `billing-config doctor` against this target for every finding, fix them, and run again")
+    raise SchemaUnfit("\n".join(lines))
 
 
 def run_apply(
@@ -118,8 +126,7 @@ def run_apply(
     run_id = str(uuid.uuid4())
     try:
         with locked_transaction(engine, url, mapping, lock_timeout, "apply") as connection:
-            if not mapping.is_default:
-                require_doctor(connection, mapping)
+            require_fitting_schema(connection, mapping, "apply")
             live = read_live(connection, mapping, for_update=True)
             plan = _checked_plan(live, replan, reviewed)
             if show is not None:

@@ -1,5 +1,5 @@
-"""The tool's own tables: audit log, code bindings, doctor fingerprints and the applied state
-(read and written by db/tool/state.py). Defined once here.
+"""The tool's own tables: audit log, code bindings and the applied state (read and written by
+db/tool/state.py). Defined once here.
 
 They live beside the mapped tables (or in the mapping's ``[tool] schema``) so they commit in
 the same transaction as the writes they describe. They hold no foreign keys into the vendor's
@@ -18,7 +18,6 @@ from billing_config.kinds import CODE_MAX_LENGTH
 
 AUDIT_LOG = "config_audit_log"
 BINDINGS = "billing_config_bindings"
-DOCTOR = "billing_config_doctor"
 STATE = "config_applied_state"
 
 MYSQL_TABLE_OPTIONS: dict[str, Any] = {
@@ -71,15 +70,6 @@ def add_tool_tables(metadata: sa.MetaData, schema: str | None = None) -> None:
         sa.Column("created", sa.String(64), nullable=True),
         sa.Column("bound_at", sa.DateTime(), nullable=False),
         sa.UniqueConstraint("kind", "key_value", name=f"{BINDINGS}_key"),
-        schema=schema, **MYSQL_TABLE_OPTIONS,
-    )
-    sa.Table(
-        DOCTOR, metadata,
-        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("checked_at", sa.DateTime(), nullable=False),
-        sa.Column("mapping", sa.String(64), nullable=False),
-        sa.Column("fingerprint", sa.String(80), nullable=False),
-        sa.Column("tool_version", sa.String(32), nullable=False),
         schema=schema, **MYSQL_TABLE_OPTIONS,
     )
     # The recorded applied state: one row per entry, replaced by each apply (db/tool/state.py).
