@@ -48,6 +48,31 @@ def code_collations(connection: sa.Connection, mapping: Mapping) -> dict[str, st
     return found
 
 
+def padded_columns(connection: sa.Connection, mapping: Mapping) -> dict[str, frozenset[str]]:
+    """kind name -> its table's CHAR(n) columns, on PostgreSQL (one catalogue query).
+
+    PostgreSQL hands a CHAR(10) value back padded to 10 characters ('Active    '), and the
+    reader strips those spaces so that what was written reads back the same. MariaDB strips
+    them itself, and SQLite does not pad."""
+    if connection.dialect.name != "postgresql" or not mapping.kinds:
+        return {}
+    current = str(connection.execute(sa.text("SELECT current_schema()")).scalar() or "")
+    rows = connection.execute(
+        sa.text(
+            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
+            "WHERE data_type = 'character' AND table_name IN :tables"
+        ).bindparams(sa.bindparam("tables", expanding=True)),
+        {"tables": sorted({kmap.table for kmap in mapping.kinds.values()})},
+    ).all()
+    found: dict[str, set[str]] = {}
+    for kmap in mapping.kinds.values():
+        schema = kmap.schema or current
+        for table_schema, table, column in rows:
+            if str(table_schema) == schema and str(table) == kmap.table:
+                found.setdefault(kmap.name, set()).add(str(column))
+    return {name: frozenset(columns) for name, columns in found.items()}
+
+
 def collation_key(text: str, collation: str | None) -> str:
     """What the collation sees of the text: a near enough model of MariaDB's rules.
 
