@@ -29,7 +29,7 @@ from billing_config.mapping.model import now_stamp
 from billing_config.db.tool.state import record_state
 from billing_config.db.live import LiveState, read_live, require_schema
 from billing_config.mapping import Mapping, default_mapping
-from billing_config.db.tool.tables import ensure_tool_tables
+from billing_config.db.tool.tables import prepare_tool_tables
 from billing_config.errors import DatabaseError, Refused, UserError
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
@@ -69,11 +69,10 @@ def refusal_text(blockers: list[Blocker]) -> str:
 
 
 def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
-    """The tool's own tables, created where missing before the apply's transaction begins
-    (DDL commits implicitly on MariaDB, so it must never run inside it)."""
+    """The tool's own tables (and its ``[tool] schema``), created where missing before the
+    apply's transaction begins (DDL commits implicitly on MariaDB, so it must never run inside it)."""
     try:
-        with engine.begin() as connection:
-            ensure_tool_tables(connection, mapping.tool_schema)
+        prepare_tool_tables(engine, mapping.tool_schema)
     except sa.exc.SQLAlchemyError as error:
         raise DatabaseError(
             f"cannot create the tool's own tables on {safe_url(url)}: {describe_error(error, url)}; "
