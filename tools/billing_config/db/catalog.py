@@ -210,7 +210,16 @@ def read_catalog(connection: sa.Connection, mapping: Mapping) -> Catalog:
         # "Did not recognize type 'point' of column ...": a column the mapping does not use.
         warnings.simplefilter("ignore", sa.exc.SAWarning)
         inspector = sa.inspect(connection)
-        tables = {name: _table(inspector, connection, name) for name in mapped_tables(mapping)}
+        names = mapped_tables(mapping)
+        if connection.dialect.name == "postgresql":
+            reflected = _reflect_many(inspector, names)  # four queries per schema, whatever the tables
+        else:
+            reflected = {name: _reflect_one(inspector, name) for name in names}
+    triggers = _triggers(connection, [name for name, found in reflected.items() if found is not None])
+    tables = {
+        name: None if found is None else _info(connection, name, found, triggers.get(name, []))
+        for name, found in reflected.items()
+    }
     catalog = Catalog(connection.dialect.name, tables, settings=server_settings(connection))
     if connection.dialect.name in ("mysql", "mariadb"):
         _mysql_details(connection, catalog)
@@ -237,17 +246,55 @@ def _has_sequence(inspector: Any, connection: sa.Connection, name: TableName) ->
         return False
 
 
-def _table(inspector: Any, connection: sa.Connection, name: TableName) -> TableInfo | None:
+@dataclass(slots=True)
+class _Reflected:
+    """What SQLAlchemy's inspector says about one table, before it is turned into facts."""
+
+    columns: list[dict[str, Any]]
+    primary_key: dict[str, Any]
+    uniques: list[dict[str, Any]]
+    indexes: list[dict[str, Any]]
+
+
+def _reflect_one(inspector: Any, name: TableName) -> _Reflected | None:
+    """SQLite and MariaDB: per table (MariaDB's four answers come from one SHOW CREATE TABLE)."""
     try:
-        reflected = inspector.get_columns(name.name, schema=name.schema)
+        columns = inspector.get_columns(name.name, schema=name.schema)
     except sa.exc.NoSuchTableError:
         return None
-    columns = {c["name"]: _column(c) for c in reflected}
-    primary_key = tuple(inspector.get_pk_constraint(name.name, schema=name.schema).get("constrained_columns") or ())
+    return _Reflected(
+        columns, inspector.get_pk_constraint(name.name, schema=name.schema),
+        inspector.get_unique_constraints(name.name, schema=name.schema), inspector.get_indexes(name.name, schema=name.schema),
+    )
+
+
+def _reflect_many(inspector: Any, names: list[TableName]) -> dict[TableName, _Reflected | None]:
+    """PostgreSQL: every table of a schema in one query per question."""
+    from sqlalchemy.engine.reflection import ObjectKind
+
+    found: dict[TableName, _Reflected | None] = {}
+    for schema in dict.fromkeys(name.schema for name in names):
+        wanted = [name for name in names if name.schema == schema]
+        options = {"schema": schema, "filter_names": [name.name for name in wanted], "kind": ObjectKind.ANY}
+        columns = inspector.get_multi_columns(**options)
+        keys = inspector.get_multi_pk_constraint(**options)
+        uniques = inspector.get_multi_unique_constraints(**options)
+        indexes = inspector.get_multi_indexes(**options)
+        for name in wanted:
+            key = (schema, name.name)
+            found[name] = None if key not in columns else _Reflected(
+                columns[key], keys.get(key) or {}, uniques.get(key) or [], indexes.get(key) or []
+            )
+    return found
+
+
+def _info(connection: sa.Connection, name: TableName, reflected: _Reflected, triggers: list[str]) -> TableInfo:
+    columns = {c["name"]: _column(c) for c in reflected.columns}
+    primary_key = tuple(reflected.primary_key.get("constrained_columns") or ())
     uniques: list[UniqueInfo] = [UniqueInfo("PRIMARY KEY", primary_key)] if primary_key else []
-    for constraint in inspector.get_unique_constraints(name.name, schema=name.schema):
+    for constraint in reflected.uniques:
         uniques.append(UniqueInfo(str(constraint.get("name") or "unique"), tuple(constraint["column_names"])))
-    for index in inspector.get_indexes(name.name, schema=name.schema):
+    for index in reflected.indexes:
         columns_of = tuple(c for c in index.get("column_names") or () if c is not None)
         if index.get("unique") and columns_of and len(columns_of) == len(index.get("column_names") or ()):
             uniques.append(UniqueInfo(str(index.get("name") or "unique index"), columns_of))
@@ -257,7 +304,7 @@ def _table(inspector: Any, connection: sa.Connection, name: TableName) -> TableI
         if unique.columns not in seen:
             seen.add(unique.columns)
             distinct.append(unique)
-    info = TableInfo(name, columns, primary_key, distinct, _triggers(connection, name))
+    info = TableInfo(name, columns, primary_key, distinct, triggers)
     if connection.dialect.name == "sqlite" and primary_key and len(primary_key) == 1:
         key = columns.get(primary_key[0])
         if key is not None and key.type_text.upper() == "INTEGER":
@@ -311,22 +358,30 @@ def _type_text(kind_of: Any) -> str:
         return type(kind_of).__name__.upper()
 
 
-def _triggers(connection: sa.Connection, name: TableName) -> list[str]:
+def _triggers(connection: sa.Connection, names: list[TableName]) -> dict[TableName, list[str]]:
+    """The triggers of every table, one query per schema."""
     dialect = connection.dialect.name
-    if dialect == "sqlite":
-        query = sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t")
-        return sorted(str(r[0]) for r in connection.execute(query, {"t": name.name}))
-    if dialect == "postgresql":
-        query = sa.text(
-            "SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE event_object_table = :t "
-            "AND event_object_schema = COALESCE(:s, current_schema())"
-        )
-    else:
-        query = sa.text(
-            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_TABLE = :t "
-            "AND EVENT_OBJECT_SCHEMA = COALESCE(:s, DATABASE())"
-        )
-    return sorted(str(r[0]) for r in connection.execute(query, {"t": name.name, "s": name.schema}))
+    found: dict[TableName, list[str]] = {}
+    for schema in dict.fromkeys(name.schema for name in names):
+        wanted = {name.name: name for name in names if name.schema == schema}
+        if dialect == "sqlite":
+            query = "SELECT tbl_name, name FROM sqlite_master WHERE type = 'trigger' AND tbl_name IN :t"
+        elif dialect == "postgresql":
+            query = (
+                "SELECT DISTINCT event_object_table, trigger_name FROM information_schema.triggers "
+                "WHERE event_object_table IN :t AND event_object_schema = COALESCE(:s, current_schema())"
+            )
+        else:
+            query = (
+                "SELECT EVENT_OBJECT_TABLE, TRIGGER_NAME FROM information_schema.TRIGGERS "
+                "WHERE EVENT_OBJECT_TABLE IN :t AND EVENT_OBJECT_SCHEMA = COALESCE(:s, DATABASE())"
+            )
+        statement = sa.text(query).bindparams(sa.bindparam("t", expanding=True))
+        parameters: dict[str, Any] = {"t": list(wanted)} if dialect == "sqlite" else {"t": list(wanted), "s": schema}
+        for table, trigger in connection.execute(statement, parameters):
+            if str(table) in wanted:
+                found.setdefault(wanted[str(table)], []).append(str(trigger))
+    return {name: sorted(triggers) for name, triggers in found.items()}
 
 
 def _mysql_details(connection: sa.Connection, catalog: Catalog) -> None:
@@ -367,18 +422,21 @@ _WRITES = ("SELECT", "INSERT", "UPDATE", "DELETE")
 
 
 def _postgres_privileges(connection: sa.Connection, catalog: Catalog) -> None:
-    """One query per table; the name is resolved as PostgreSQL resolves it (search_path, quoting)."""
+    """One query for every table, each name resolved as PostgreSQL resolves it (search_path, quoting)."""
+    present = [name for name, info in catalog.tables.items() if info is not None]
+    if not present:
+        return
     query = sa.text(
-        "SELECT has_table_privilege(r, 'SELECT'), has_table_privilege(r, 'INSERT'), has_table_privilege(r, 'UPDATE'), "
-        "has_table_privilege(r, 'DELETE') FROM (SELECT to_regclass(CASE WHEN CAST(:s AS text) IS NULL "
-        "THEN format('%I', CAST(:t AS text)) ELSE format('%I.%I', CAST(:s AS text), CAST(:t AS text)) END) AS r) AS found"
+        "SELECT n, has_table_privilege(r, 'SELECT'), has_table_privilege(r, 'INSERT'), has_table_privilege(r, 'UPDATE'), "
+        "has_table_privilege(r, 'DELETE') FROM (SELECT n, to_regclass(CASE WHEN s IS NULL THEN format('%I', t) "
+        "ELSE format('%I.%I', s, t) END) AS r FROM unnest(CAST(:s AS text[]), CAST(:t AS text[])) "
+        "WITH ORDINALITY AS x(s, t, n)) AS found"
     )
-    for name, info in catalog.tables.items():
-        if info is None:
-            continue
-        row = connection.execute(query, {"s": name.schema, "t": name.name}).one()
-        if row[0] is not None:
-            info.privileges = frozenset(p for p, held in zip(_WRITES, row) if held)
+    rows = connection.execute(query, {"s": [name.schema for name in present], "t": [name.name for name in present]})
+    for number, *held in rows:
+        info = catalog.tables[present[int(number) - 1]]
+        if info is not None and held[0] is not None:
+            info.privileges = frozenset(p for p, has in zip(_WRITES, held) if has)
 
 
 def _mysql_privileges(connection: sa.Connection, catalog: Catalog) -> None:

@@ -56,18 +56,18 @@ def padded_columns(connection: sa.Connection, mapping: Mapping) -> dict[str, fro
     them itself, and SQLite does not pad."""
     if connection.dialect.name != "postgresql" or not mapping.kinds:
         return {}
-    current = str(connection.execute(sa.text("SELECT current_schema()")).scalar() or "")
     rows = connection.execute(
         sa.text(
-            "SELECT table_schema, table_name, column_name FROM information_schema.columns "
-            "WHERE data_type = 'character' AND table_name IN :tables"
+            "SELECT n.nspname, c.relname, a.attname, current_schema() FROM pg_catalog.pg_attribute a "
+            "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE a.atttypid = 'pg_catalog.bpchar'::regtype AND a.attnum > 0 AND NOT a.attisdropped AND c.relname IN :tables"
         ).bindparams(sa.bindparam("tables", expanding=True)),
         {"tables": sorted({kmap.table for kmap in mapping.kinds.values()})},
     ).all()
     found: dict[str, set[str]] = {}
     for kmap in mapping.kinds.values():
-        schema = kmap.schema or current
-        for table_schema, table, column in rows:
+        for table_schema, table, column, current in rows:
+            schema = kmap.schema or current
             if str(table_schema) == schema and str(table) == kmap.table:
                 found.setdefault(kmap.name, set()).add(str(column))
     return {name: frozenset(columns) for name, columns in found.items()}
