@@ -22,8 +22,9 @@ Each command runs in-process through the CLI (`main(argv)`), timed with the stat
 sends counted by a SQLAlchemy `before_cursor_execute` listener (an executemany batch counts
 once). Per layout: plan of the all-creates change, apply --yes, and the no-change plan after
 it; plans are the best of --rounds runs (default 2), apply runs once per round on a fresh
-database. `doctor` (which a mapped apply requires) runs untimed before. The statement counts
-are printed for each tree size: they must not grow with the number of entries.
+database. `doctor` runs untimed before, to check the benchmark's own mapping (apply runs its
+schema checks itself, timed with it). The statement counts are printed for each tree size:
+they must not grow with the number of entries.
 
 SQLite always runs (a temporary file); PostgreSQL and MariaDB when their URL is given (or
 BILLING_BENCH_POSTGRES_URL / BILLING_BENCH_MARIADB_URL is set). EVERY TABLE in those databases

@@ -87,6 +87,16 @@ unit = "GBP a month"
 
 
 CASES = [(slot, text) for slot in SLOTS if slot not in ("delete",) for text in HOSTILE]
+# Slots that only mean something together: the others of the group get valid names, so the
+# hostile one is the only thing wrong.
+GROUPS = {
+    "through_table": {"through_key": "acct_id", "through_column": "acct_id"},
+    "through_key": {"through_table": "acct", "through_column": "acct_id"},
+    "through_column": {"through_table": "acct", "through_key": "acct_id"},
+}
+# A hostile name that is also a valid one to create: the tool's own schema is created under
+# exactly that name (quoted), and the apply may then go ahead.
+MAY_APPLY = {"tool_schema"}
 
 
 def _state(engine: sa.Engine) -> tuple[Any, ...]:
@@ -114,10 +124,10 @@ def test_hostile_names_in_every_identifier_key_are_never_sql(
     url, engine = vendor
     config = tmp_path / "config"
     write_entry(config, "statuses", "new-one", "name: New One\n")
-    before = _state(engine)
     for slot, text in CASES:
+        before = _state(engine)
         mapping = tmp_path / "mapping.toml"
-        mapping.write_text(mapping_text(**{slot: text}), encoding="utf-8")
+        mapping.write_text(mapping_text(**{**GROUPS.get(slot, {}), slot: text}), encoding="utf-8")
         target = ["--database", url, "--mapping", str(mapping), "--config-dir", str(config)]
         for command in (["doctor"], ["plan"], ["apply", "--yes"]):
             started = time.monotonic()
@@ -127,7 +137,10 @@ def test_hostile_names_in_every_identifier_key_are_never_sql(
             assert result.code in (0, 1, 2, 3), where
             assert "internal error" not in result.text and "Traceback" not in result.text, f"{where}: {result.text}"
             assert elapsed < 2.5, f"{where} took {elapsed:.1f} s: did SLEEP run?"
-        assert _state(engine) == before, f"{slot} = {text!r} changed the database"
+        after = _state(engine)
+        assert after[0] == before[0], f"{slot} = {text!r} reached the canary"
+        if slot not in MAY_APPLY:
+            assert after == before, f"{slot} = {text!r} changed the database"
     assert scalar(engine, "SELECT COUNT(*) FROM canary") == 2
 
 

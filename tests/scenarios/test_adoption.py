@@ -34,7 +34,7 @@ def test_vendor_a_from_nothing_to_no_changes_and_every_change(
     outside_before = rows(engine, outside)
     dept_outside = rows(engine, "SELECT * FROM dept WHERE tenant_id <> 1 ORDER BY dept_id")
 
-    # Apply is refused before a passing doctor run has seen the schema.
+    # doctor finds nothing wrong (and writes nothing; apply runs its checks itself).
     result = cli("doctor", *target)
     assert result.code == 0, result.text
     assert "fits the mapping" in result.err
@@ -96,22 +96,55 @@ def test_vendor_a_from_nothing_to_no_changes_and_every_change(
     assert rows(engine, "SELECT * FROM dept WHERE tenant_id <> 1 ORDER BY dept_id") == dept_outside
 
 
-def test_apply_on_a_mapped_target_needs_a_passing_doctor(
+def test_apply_checks_the_schema_itself_and_needs_no_doctor_run(
     db_url: str, tmp_path: Path, cli: Callable[..., Any], engine_for: Callable[[str], sa.Engine]
 ) -> None:
     engine = engine_for(db_url)
     seed_vendor_a(engine)
-    mapping = write_mapping(tmp_path, vendor_a_mapping())
-    target = ["--database", db_url, "--mapping", str(mapping), "--config-dir", str(tmp_path / "config")]
+    text = vendor_a_mapping()
+    mapping = write_mapping(tmp_path, text)
+    config = tmp_path / "config"
+    target = ["--database", db_url, "--mapping", str(mapping), "--config-dir", str(config)]
     assert cli("adopt", "--yes", *target).code == 0
+    edit(config / "statuses" / "active.yaml", "is_billable: true", "is_billable: false")
+    # The mapping promises a column the table lacks (as after a vendor upgrade dropped it).
+    broken = text.replace('last_modified = "updated_on"', 'last_modified = "updated_on"\ninsert = { created_by = "billing-config" }')
+    write_mapping(tmp_path, broken)
+    before = rows(engine, "SELECT * FROM cust_status ORDER BY status_id")
     result = cli("apply", "--yes", *target)
-    assert result.code == 1 and "doctor" in result.text
-    assert cli("doctor", *target).code == 0
-    assert cli("apply", "--yes", *target).code == 0
-    # A vendor upgrade changes the schema: doctor must see it again.
-    execute(engine, "ALTER TABLE cust_status ADD COLUMN extra_note VARCHAR(10)")
+    assert result.code == 1, result.text
+    line = next(n for n, row in enumerate(broken.splitlines(), 1) if "created_by" in row)
+    assert f"mapping.toml:{line}:" in result.err and "doctor-missing-column" in result.err and "cust_status.created_by" in result.err
+    assert "apply refused, nothing changed" in result.err
+    assert rows(engine, "SELECT * FROM cust_status ORDER BY status_id") == before
+    # The mapping fits again: applied, without any doctor run, and nothing recorded of doctor.
+    write_mapping(tmp_path, text)
     result = cli("apply", "--yes", *target)
-    assert result.code == 1 and "schema changed" in result.text
+    assert result.code == 0, result.text
+    assert scalar(engine, "SELECT billable_yn FROM cust_status WHERE status_id = 1") == "N"
+    with engine.connect() as connection:
+        assert "billing_config_doctor" not in sa.inspect(connection).get_table_names()
+
+
+def test_apply_refuses_a_table_that_cannot_roll_back_and_reading_still_works(
+    mariadb_url: str, tmp_path: Path, cli: Callable[..., Any], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    engine = engine_for(mariadb_url)
+    seed_vendor_a(engine)
+    config = tmp_path / "config"
+    target = ["--database", mariadb_url, "--mapping", str(write_mapping(tmp_path, vendor_a_mapping())), "--config-dir", str(config)]
+    assert cli("adopt", "--yes", *target).code == 0
+    assert cli("apply", "--yes", *target).code == 0  # records the applied state, for drift
+    execute(engine, "ALTER TABLE cust_status ENGINE=MyISAM")
+    edit(config / "statuses" / "active.yaml", "is_billable: true", "is_billable: false")
+    assert cli("plan", "--detailed-exitcode", *target).code == 2
+    assert cli("drift", *target).code == 0
+    result = cli("apply", "--yes", *target)
+    assert result.code == 1 and "doctor-engine" in result.err and "MyISAM" in result.err, result.text
+    assert scalar(engine, "SELECT billable_yn FROM cust_status WHERE status_id = 1") == "Y"
+    assert cli("adopt", "--yes", *target).code == 0
+    assert cli("export", *target).code == 0
+    assert "is_billable: true" in (config / "statuses" / "active.yaml").read_text()
 
 
 @pytest.mark.parametrize("own_schema", [False, True])

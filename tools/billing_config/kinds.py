@@ -58,7 +58,7 @@ class Field:
     max_length: int | None = None
     enum: tuple[str, ...] | None = None
     references: str | None = None  # the kind whose code this field holds
-    minimum: int | None = None  # for integers, as the schema bounds them
+    minimum: int | None = None  # integers: the schema's bounds (a target's column may be narrower)
     maximum: int | None = None
 
 

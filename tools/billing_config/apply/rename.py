@@ -6,7 +6,8 @@ Where the code lives decides what is written:
   is not touched;
 - the table's code column: that column of that one row is updated (through the mapping's
   transform, ``ON_HOLD`` for ``on-hold``), with the mapping's ``update`` set columns, as any
-  update is. That writes a mapped table, so on a mapped target it needs a passing doctor.
+  update is. That writes a mapped table, so doctor's schema checks run first, in the same
+  transaction (as apply runs them), and a schema that does not fit is refused.
 
 Everything happens under the apply lock, in one transaction, after a fresh read of the live
 rows: the live state must hold OLD, must not hold NEW, and the config must agree with the
@@ -30,7 +31,7 @@ import sqlalchemy as sa
 
 from billing_config import __version__
 from billing_config.apply.audit import applied_by, fit_commit
-from billing_config.apply.transaction import locked_transaction, require_doctor
+from billing_config.apply.transaction import locked_transaction, require_fitting_schema
 from billing_config.db import sql as access
 from billing_config.db.connect import safe_url
 from billing_config.db.live import LiveState, read_live
@@ -95,8 +96,7 @@ def rename_live(
         if _bound(connection, mapping, rename, row.id):
             moved, where = BINDING, _move_binding(connection, mapping, rename, row.id, stamp, shown)
         else:
-            if not mapping.is_default:
-                require_doctor(connection, mapping)
+            require_fitting_schema(connection, mapping, "rename")
             moved, where = CODE_COLUMN, _update_code_column(connection, mapping, kmap, rename, row.id, stamp, shown)
         _follow_applied_state(connection, mapping, rename)
         _audit(connection, mapping, rename, row.id, moved, run_id, stamp, git)

@@ -30,7 +30,7 @@ from billing_config.mapping.model import now_stamp
 from billing_config.db.tool.state import record_state
 from billing_config.db.live import LiveState, read_live, require_schema
 from billing_config.mapping import KEY_MAX_PLUS_ONE, Mapping, default_mapping
-from billing_config.db.tool.tables import ensure_tool_tables
+from billing_config.db.tool.tables import prepare_tool_tables
 from billing_config.errors import DatabaseError, Refused, UserError
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.model import DELETE, Blocker, Plan
@@ -72,11 +72,10 @@ def refusal_text(blockers: list[Blocker]) -> str:
 
 
 def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
-    """The tool's own tables, created where missing before the apply's transaction begins
-    (DDL commits implicitly on MariaDB, so it must never run inside it)."""
+    """The tool's own tables (and its ``[tool] schema``), created where missing before the
+    apply's transaction begins (DDL commits implicitly on MariaDB, so it must never run inside it)."""
     try:
-        with engine.begin() as connection:
-            ensure_tool_tables(connection, mapping.tool_schema)
+        prepare_tool_tables(engine, mapping.tool_schema)
     except sa.exc.SQLAlchemyError as error:
         raise DatabaseError(
             f"cannot create the tool's own tables on {safe_url(url)}: {describe_error(error, url)}; "
@@ -84,18 +83,26 @@ def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
         ) from None
 
 
-def require_doctor(connection: sa.Connection, mapping: Mapping) -> None:
-    """A mapped target is written only after a passing doctor has seen its schema as it is now."""
-    from billing_config.db.doctor import last_passing_fingerprint, schema_fingerprint
+class SchemaUnfit(Refused):
+    """The target's schema does not fit its mapping (doctor's errors); nothing was changed."""
 
-    seen = last_passing_fingerprint(connection, mapping)
-    now = schema_fingerprint(connection, mapping)
-    if seen != now:
-        why = "no passing doctor run is recorded" if seen is None else "the schema changed since the last passing doctor run"
-        raise ApplyRefused(
-            f"apply refused, nothing changed: {why} for the mapping {mapping.source}. "
-            "Run `billing-config doctor` against this target, fix what it reports, and apply again"
-        )
+
+def require_fitting_schema(connection: sa.Connection, mapping: Mapping, what: str) -> None:
+    """doctor's schema checks, on the catalogue read in this transaction, before any write: a
+    schema that changed since the plan (a vendor upgrade) or a table that cannot roll back is
+    refused with doctor's findings, rule ids and mapping lines included. No earlier doctor run
+    is needed, and nothing is recorded."""
+    from billing_config.db.doctor import check_schema, errors_of
+
+    errors = errors_of(check_schema(connection, mapping))
+    if not errors:
+        return
+    lines = [f"{what} refused, nothing changed: the database does not fit the mapping {mapping.source} ({len(errors)} problem(s)):"]
+    lines += [f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.message}" for f in errors[:50]]
+    if len(errors) > 50:
+        lines.append(f"  ... and {len(errors) - 50} more")
+    lines.append("Run `billing-config doctor` against this target for every finding, fix them, and run again")
+    raise SchemaUnfit("\n".join(lines))
 
 
 def run_apply(
@@ -121,8 +128,7 @@ def run_apply(
     run_id = str(uuid.uuid4())
     try:
         with locked_transaction(engine, url, mapping, lock_timeout, "apply") as connection:
-            if not mapping.is_default:
-                require_doctor(connection, mapping)
+            require_fitting_schema(connection, mapping, "apply")
             live = read_live(connection, mapping, for_update=True)
             plan = _checked_plan(live, replan, reviewed)
             if show is not None:

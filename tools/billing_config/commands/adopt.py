@@ -34,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.commands.options import database_from, mapping_from
     from billing_config.db.connect import open_engine, run_guarded, safe_url
     from billing_config.db.live import read_live_explained
-    from billing_config.db.tool.tables import ensure_tool_tables
+    from billing_config.db.tool.tables import prepare_tool_tables
     from billing_config.files.adopt import AdoptReport, adopt
     from billing_config.plan.adopt import propose, read_codes, render_proposal
 
@@ -84,9 +84,9 @@ def run(args: argparse.Namespace) -> int:
                 return 1
 
         def carry_out() -> AdoptReport:
-            # The bindings and the recorded state live in the tool's own tables.
-            with engine.begin() as connection:
-                ensure_tool_tables(connection, mapping.tool_schema)
+            # adopt writes (bindings, the recorded state): the tool's tables, and its [tool]
+            # schema, are made here when missing
+            prepare_tool_tables(engine, mapping.tool_schema)
             return adopt(engine, live, proposal, args.config_dir)
 
         report = run_guarded(choice.url, carry_out)

@@ -14,62 +14,56 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         "doctor",
         help="check a database against its mapping before the first write",
         description=(
-            "Check that every mapped table and column exists, that column types and lengths hold every value "
-            "the kinds' schemas allow, that NOT NULL columns are covered, that every live value decodes, and the "
-            "server's settings and privileges. Changes nothing but its own record of a passing run, which apply "
-            "on a mapped target requires."
+            "Check that every mapped table and column exists, that column types hold what the mapping writes, "
+            "that NOT NULL columns are covered, keys, sequences, engines, unique constraints, scopes under each "
+            "column's collation, that every live value decodes, and the server's settings and privileges; state "
+            "the target's limits (notes). Writes nothing, through any user: a SELECT-only user is enough. Each "
+            "finding names the line of the mapping that names the table or column. apply runs the same schema "
+            "checks itself before writing."
         ),
     )
     add_database_options(parser)
     add_config_dir(parser)
     add_format_option(parser, FINDING_FORMATS)
-    parser.add_argument("--strict", action="store_true", help="fail on warnings too")
+    parser.add_argument("--strict", action="store_true", help="fail on warnings too (notes never fail)")
     parser.set_defaults(run=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.commands.options import database_from, mapping_from, wants_colour
     from billing_config.db.connect import open_engine, run_guarded, safe_url
-    from billing_config.db.doctor import DoctorReport, record_passing, run_doctor
-    from billing_config.db.tool.tables import ensure_tool_tables
+    from billing_config.db.doctor import DoctorReport, read_only_transaction, run_doctor
     from billing_config.findings import Severity, has_failures, sorted_findings
     from billing_config.render import findings as render
+    from billing_config.render.escape import log_line
 
     choice = database_from(args)
     mapping = mapping_from(args)
     engine = open_engine(choice, purpose="billing-config doctor")
 
     def check() -> DoctorReport:
-        with engine.connect() as connection, connection.begin():
+        with read_only_transaction(engine) as connection:
             return run_doctor(connection, mapping)
 
     try:
         report = run_guarded(choice.url, check)
-        fingerprint, tables = report.fingerprint, report.tables
-        findings = sorted_findings(report.findings)
-        failed = has_failures(findings, args.strict)
-        if not failed:
-            def record() -> None:
-                with engine.begin() as connection:
-                    ensure_tool_tables(connection, mapping.tool_schema)
-                with engine.begin() as connection:
-                    record_passing(connection, mapping, fingerprint)
-
-            run_guarded(choice.url, record)
     finally:
         engine.dispose()
+    findings = sorted_findings(report.findings)
+    failed = has_failures(findings, args.strict)
     if args.format == "json":
         sys.stdout.write(render.render_json(findings))
     elif args.format == "github":
         sys.stdout.write(render.render_github(findings))
     else:
         sys.stdout.write(render.render_text(findings, colour=wants_colour()))
-        errors = sum(1 for f in findings if f.severity is Severity.ERROR)
-        warnings = len(findings) - errors
+        count = {severity: sum(1 for f in findings if f.severity is severity) for severity in Severity}
         verdict = "fails" if failed else "fits"
         print(
-            f"{safe_url(choice.url)} {verdict} the mapping {mapping.source}: {tables} table(s) checked, "
-            f"{errors} error(s), {warnings} warning(s)",
+            log_line(
+                f"{safe_url(choice.url)} {verdict} the mapping {mapping.source}: {report.tables} table(s) checked, "
+                f"{count[Severity.ERROR]} error(s), {count[Severity.WARNING]} warning(s), {count[Severity.NOTE]} note(s)"
+            ),
             file=sys.stderr,
         )
     return 1 if failed else 0

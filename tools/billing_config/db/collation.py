@@ -48,6 +48,31 @@ def code_collations(connection: sa.Connection, mapping: Mapping) -> dict[str, st
     return found
 
 
+def padded_columns(connection: sa.Connection, mapping: Mapping) -> dict[str, frozenset[str]]:
+    """kind name -> its table's CHAR(n) columns, on PostgreSQL (one catalogue query).
+
+    PostgreSQL hands a CHAR(10) value back padded to 10 characters ('Active    '), and the
+    reader strips those spaces so that what was written reads back the same. MariaDB strips
+    them itself, and SQLite does not pad."""
+    if connection.dialect.name != "postgresql" or not mapping.kinds:
+        return {}
+    rows = connection.execute(
+        sa.text(
+            "SELECT n.nspname, c.relname, a.attname, current_schema() FROM pg_catalog.pg_attribute a "
+            "JOIN pg_catalog.pg_class c ON c.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace "
+            "WHERE a.atttypid = 'pg_catalog.bpchar'::regtype AND a.attnum > 0 AND NOT a.attisdropped AND c.relname IN :tables"
+        ).bindparams(sa.bindparam("tables", expanding=True)),
+        {"tables": sorted({kmap.table for kmap in mapping.kinds.values()})},
+    ).all()
+    found: dict[str, set[str]] = {}
+    for kmap in mapping.kinds.values():
+        for table_schema, table, column, current in rows:
+            schema = kmap.schema or current
+            if str(table_schema) == schema and str(table) == kmap.table:
+                found.setdefault(kmap.name, set()).add(str(column))
+    return {name: frozenset(columns) for name, columns in found.items()}
+
+
 def collation_key(text: str, collation: str | None) -> str:
     """What the collation sees of the text: a near enough model of MariaDB's rules.
 

@@ -1,302 +1,560 @@
 """``doctor``: does this database fit its mapping? Read-only checks before the first write.
 
-Each problem is a finding (rule id from the catalogue, the mapping file as its path) that names
-the table and column and says what to do. A passing run records a fingerprint of what it
-checked (mapped tables' columns, keys, triggers, engine and server settings) in the tool's own
-table; ``apply`` on a mapped target refuses until a passing doctor has seen the schema as it is
-now, so a vendor upgrade that changes a column is checked before anything is written.
+Every fact comes from the catalogue (db/catalog.py: columns, keys, unique constraints,
+engines, collations, triggers, sequences, privileges); the checks are plain functions of those
+facts and the mapping, one per question, so ``apply`` runs the very same ones on the catalogue
+it reads inside its own transaction (:func:`check_schema`), before any write. Only ``doctor``
+also reads the rows (:func:`live_findings`): every live value must decode, and no two codes may
+be one value under the code column's collation.
+
+Each problem is a finding located in the mapping file: the line of the key that names the
+table, column or value (``mapping.toml:14:1``). For the default mapping (the reference schema)
+there is no file, so a finding names the schema and line 1. Three severities: errors (the
+schema cannot be written safely: apply refuses it), warnings, and notes, which state a fact
+about the target (its limits, its unique constraints) and never fail a run.
+
+doctor writes nothing, whatever the user may do: it runs in a read-only transaction, creates
+no table and records nothing (:func:`read_only_transaction`).
 """
 
 from __future__ import annotations
 
-import hashlib
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config import __version__
-from billing_config.db.live import read_live
-from billing_config.mapping import KindMap, Mapping
-from billing_config.db.tool.tables import DOCTOR, tool_table
-from billing_config.findings import Finding
 from billing_config.db import doctor_rules as _declared  # noqa: F401  (the rules this module checks)
+from billing_config.db.catalog import (
+    Catalog, ColumnInfo, TableInfo, mapped_columns, missing_columns, read_catalog, table_paths,
+)
+from billing_config.db.collation import collation_key
+from billing_config.findings import Finding, Severity, did_you_mean, shorten
 from billing_config.findings.catalogue import finding
+from billing_config.kinds import CODE_MAX_LENGTH, Field
+from billing_config.mapping import KEY_DEFAULT, KEY_MAX_PLUS_ONE, KEY_SEQUENCE, Condition, KindMap, Mapping, SetValue
+from billing_config.mapping.parse import conditions_disjoint, leaves_scope
+
+# Problems that make reading the rows pointless: they would only come back as driver errors.
+STRUCTURAL = ("doctor-missing-table", "doctor-missing-column", "doctor-privilege", "doctor-search-path")
 
 
 @dataclass(slots=True)
 class DoctorReport:
     findings: list[Finding] = field(default_factory=list)
-    fingerprint: str = ""
     tables: int = 0
+    fingerprint: str = ""  # of the catalogue facts read (db/catalog.py)
 
 
-@dataclass(slots=True)
-class _Table:
-    columns: dict[str, dict[str, Any]]
-    primary_key: list[str]
-    triggers: list[str]
+class Located:
+    """Findings located in the mapping: the line and column of the key that names the thing."""
 
-
-def _type_info(column: dict[str, Any]) -> tuple[str, int | None]:
-    """('string'|'integer'|'boolean'|'other', length) of a reflected column type."""
-    kind = column["type"]
-    length = getattr(kind, "length", None)
-    if isinstance(kind, sa.Boolean):
-        return "boolean", None
-    if isinstance(kind, sa.Integer):
-        name = type(kind).__name__.upper()
-        return ("boolean" if name == "TINYINT" and getattr(kind, "display_width", None) == 1 else "integer"), None
-    if isinstance(kind, (sa.String, sa.Text)):
-        return "string", length
-    if isinstance(kind, sa.Numeric) and getattr(kind, "scale", None) in (0, None):
-        return "integer", None
-    return "other", length
-
-
-def _reflect(inspector: Any, connection: sa.Connection, schema: str | None, name: str) -> _Table | None:
-    try:
-        columns = {c["name"]: c for c in inspector.get_columns(name, schema=schema)}
-    except sa.exc.NoSuchTableError:
-        return None
-    primary_key = list(inspector.get_pk_constraint(name, schema=schema).get("constrained_columns") or [])
-    return _Table(columns, primary_key, _triggers(connection, schema, name))
-
-
-def _triggers(connection: sa.Connection, schema: str | None, name: str) -> list[str]:
-    dialect = connection.dialect.name
-    if dialect == "sqlite":
-        query = sa.text("SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = :t")
-        return sorted(r[0] for r in connection.execute(query, {"t": name}))
-    if dialect == "postgresql":
-        query = sa.text(
-            "SELECT DISTINCT trigger_name FROM information_schema.triggers WHERE event_object_table = :t "
-            "AND event_object_schema = COALESCE(:s, current_schema())"
-        )
-    else:
-        query = sa.text(
-            "SELECT TRIGGER_NAME FROM information_schema.TRIGGERS WHERE EVENT_OBJECT_TABLE = :t "
-            "AND EVENT_OBJECT_SCHEMA = COALESCE(:s, DATABASE())"
-        )
-    return sorted(r[0] for r in connection.execute(query, {"t": name, "s": schema}))
-
-
-def _server_settings(connection: sa.Connection) -> dict[str, str]:
-    dialect = connection.dialect.name
-    if dialect in ("mysql", "mariadb"):
-        row = connection.execute(sa.text("SELECT @@SESSION.sql_mode, @@collation_database, VERSION()")).one()
-        return {"sql_mode": str(row[0]), "collation": str(row[1]), "version": str(row[2])}
-    if dialect == "postgresql":
-        row = connection.execute(sa.text("SELECT current_setting('search_path'), current_schema()")).one()
-        return {"search_path": str(row[0]), "current_schema": str(row[1])}
-    return {}
-
-
-def _tables_of(mapping: Mapping) -> list[tuple[str | None, str]]:
-    result: list[tuple[str | None, str]] = []
-    for kmap in mapping.kinds.values():
-        result.append((kmap.schema, kmap.table))
-        result.extend((u.schema, u.table) for u in kmap.usage)
-    return list(dict.fromkeys(result))
-
-
-def schema_fingerprint(connection: sa.Connection, mapping: Mapping) -> str:
-    """What doctor checked, as one digest: a change to any of it needs a new doctor run."""
-    inspector = sa.inspect(connection)
-    parts: list[Any] = [connection.dialect.name, mapping.digest, sorted(_server_settings(connection).items())]
-    for schema, name in _tables_of(mapping):
-        table = _reflect(inspector, connection, schema, name)
-        if table is None:
-            parts.append((schema, name, None))
-            continue
-        columns = [
-            (c["name"], str(c["type"]), c["nullable"], str(c.get("default")), str(c.get("identity") or ""))
-            for c in table.columns.values()
-        ]
-        parts.append((schema, name, columns, table.primary_key, table.triggers))
-    return "sha256:" + hashlib.sha256(repr(parts).encode("utf-8")).hexdigest()
-
-
-def last_passing_fingerprint(connection: sa.Connection, mapping: Mapping) -> str | None:
-    table = tool_table(DOCTOR, mapping.tool_schema)
-    try:
-        with connection.begin_nested():
-            row = connection.execute(
-                sa.select(table.c.fingerprint).where(table.c.mapping == mapping.digest).order_by(table.c.id.desc()).limit(1)
-            ).first()
-    except (sa.exc.ProgrammingError, sa.exc.OperationalError):
-        return None
-    return None if row is None else str(row[0])
-
-
-def record_passing(connection: sa.Connection, mapping: Mapping, fingerprint: str) -> None:
-    from billing_config.mapping.model import now_stamp
-
-    connection.execute(
-        sa.insert(tool_table(DOCTOR, mapping.tool_schema)),
-        {"checked_at": now_stamp(), "mapping": mapping.digest, "fingerprint": fingerprint, "tool_version": __version__},
-    )
-
-
-class _Checker:
-    def __init__(self, connection: sa.Connection, mapping: Mapping) -> None:
-        self.connection = connection
+    def __init__(self, mapping: Mapping) -> None:
         self.mapping = mapping
-        self.path = mapping.source
-        self.findings: list[Finding] = []
+        self.items: list[Finding] = []
 
-    def add(self, rule: str, message: str, kind: str | None = None) -> None:
-        self.findings.append(finding(rule, self.path, 1, 1, message, kind=kind))
+    def add(self, rule: str, at: str, message: str, kind: str | None = None) -> None:
+        line, column = self.mapping.where_is(at) if at else (1, 1)
+        text = f"{at}: {message}" if at and not self.mapping.is_default else message
+        self.items.append(finding(rule, self.mapping.source, line, column, text, kind=kind))
 
-    def run(self) -> None:
-        inspector = sa.inspect(self.connection)
-        settings = _server_settings(self.connection)
-        self._server(settings)
-        for kmap in self.mapping.kinds.values():
-            table = _reflect(inspector, self.connection, kmap.schema, kmap.table)
-            if table is None:
-                self.add("doctor-missing-table", f"[kinds.{kmap.name}] table {kmap.qualified} does not exist; fix table = \"...\" in the mapping", kmap.name)
-                continue
-            self._kind(kmap, table)
-            for usage in kmap.usage:
-                used = _reflect(inspector, self.connection, usage.schema, usage.table)
-                where = f"{usage.schema}.{usage.table}" if usage.schema else usage.table
-                if used is None:
-                    self.add("doctor-missing-table", f"[[kinds.{kmap.name}.usage]] table {where} does not exist", kmap.name)
-                    continue
-                for column in [usage.column, *(c.column for c in usage.where)]:
-                    if column not in used.columns:
-                        self.add("doctor-missing-column", f"[[kinds.{kmap.name}.usage]] column {where}.{column} does not exist", kmap.name)
-            self._privileges(kmap)
-        if any(f.rule in ("doctor-missing-table", "doctor-missing-column") for f in self.findings):
-            return  # reading the rows would only repeat the same problems as driver errors
-        try:
-            with self.connection.begin_nested():
-                live = read_live(self.connection, self.mapping, with_usage=False, strict=False)
-        except sa.exc.SQLAlchemyError as error:
-            from billing_config.db.connect import describe_error
+    def has(self, *rules: str) -> bool:
+        return any(f.rule in rules for f in self.items)
 
-            self.add("doctor-live-value", f"reading the mapped rows failed: {describe_error(error, self.connection.engine.url)}")
-            return
-        for problem in live.problems:
-            self.add("doctor-live-value", f"{problem.describe()}", problem.kind)
 
-    def _server(self, settings: dict[str, str]) -> None:
-        dialect = self.connection.dialect.name
-        if dialect in ("mysql", "mariadb"):
-            modes = settings.get("sql_mode", "").split(",")
-            if "STRICT_TRANS_TABLES" not in modes and "STRICT_ALL_TABLES" not in modes:
-                self.add(
-                    "doctor-sql-mode",
-                    f"sql_mode is '{settings.get('sql_mode')}': without STRICT_TRANS_TABLES the server silently truncates "
-                    "over-long text and turns bad values into zeros; set it (SET GLOBAL sql_mode or the server's config)",
-                )
+# -- entry points -----------------------------------------------------------------------------
+
+def run_doctor(connection: sa.Connection, mapping: Mapping) -> DoctorReport:
+    """Every check, read-only: the schema's, then (when the tables can be read) the rows'."""
+    catalog = read_catalog(connection, mapping)
+    found = Located(mapping)
+    schema_checks(found, catalog, mapping)
+    if not found.has(*STRUCTURAL):
+        live_findings(found, connection, mapping, catalog)
+    return DoctorReport(found.items, len(catalog.tables), catalog.fingerprint())
+
+
+def check_schema(connection: sa.Connection, mapping: Mapping) -> list[Finding]:
+    """The schema checks alone, on the catalogue read in the caller's transaction (apply, rename):
+    a handful of catalogue queries per mapped table, no rows."""
+    found = Located(mapping)
+    schema_checks(found, read_catalog(connection, mapping), mapping)
+    return found.items
+
+
+def errors_of(findings: list[Finding]) -> list[Finding]:
+    return [f for f in findings if f.severity is Severity.ERROR]
+
+
+@contextmanager
+def read_only_transaction(engine: sa.Engine) -> Iterator[sa.Connection]:
+    """A transaction the database itself keeps from writing (PostgreSQL and MariaDB READ ONLY,
+    SQLite query_only), so doctor writes nothing even through a user who may."""
+    with engine.connect() as connection:
+        dialect = connection.dialect.name
         if dialect == "postgresql":
-            unqualified = [k for k in self.mapping.kinds.values() if k.schema is None]
-            if unqualified and settings.get("current_schema") in (None, "None", ""):
-                self.add(
-                    "doctor-search-path",
-                    f"search_path is '{settings.get('search_path')}', which names no existing schema, so unqualified "
-                    f"tables ({', '.join(k.table for k in unqualified)}) cannot be found; qualify them (\"schema.table\")",
-                )
+            connection = connection.execution_options(postgresql_readonly=True)
+        else:
+            connection.exec_driver_sql("PRAGMA query_only = ON" if dialect == "sqlite" else "SET SESSION TRANSACTION READ ONLY")
+            connection.commit()
+        try:
+            with connection.begin():
+                yield connection
+        finally:
+            if dialect != "postgresql":
+                try:
+                    connection.exec_driver_sql("PRAGMA query_only = OFF" if dialect == "sqlite" else "SET SESSION TRANSACTION READ WRITE")
+                    connection.commit()
+                except sa.exc.SQLAlchemyError:
+                    connection.invalidate()  # never back to the pool read-only
 
-    def _kind(self, kmap: KindMap, table: _Table) -> None:
-        where = kmap.qualified
-        at = f"kinds.{kmap.name}"
-        for column in kmap.columns():
-            if column not in table.columns:
-                self.add("doctor-missing-column", f"{at}: column {where}.{column} does not exist{self._suggest(column, table)}", kmap.name)
-        if table.triggers:
-            self.add("doctor-trigger", f"{where} has trigger(s) {', '.join(table.triggers)}: they run on every write the tool makes; check what they do", kmap.name)
-        key = table.columns.get(kmap.key)
-        if key is not None and kmap.key_source == "default":
-            has_default = bool(key.get("autoincrement") is True or key.get("default") or key.get("identity"))
-            if not has_default and self.connection.dialect.name == "sqlite" and table.primary_key == [kmap.key]:
-                has_default = _type_info(key)[0] == "integer"  # INTEGER PRIMARY KEY is the rowid
-            if not has_default and not table.triggers:
-                self.add(
-                    "doctor-key-default",
-                    f"{at}.key: {where}.{kmap.key} has no identity, auto-increment or default, so new rows get no key; "
-                    'use key_source = { sequence = "NAME" } or key_source = "code"',
-                    kmap.name,
-                )
-        self._types(kmap, table)
-        covered = set(kmap.columns())
-        for name, info in table.columns.items():
-            if name in covered or info["nullable"] or info.get("default") is not None or info.get("identity"):
-                continue
-            if info.get("autoincrement") is True or (name in table.primary_key and name == kmap.key):
-                continue
-            self.add(
-                "doctor-not-null",
-                f"{at}: {where}.{name} is NOT NULL without a default and no field, where or set covers it, so inserts would fail; "
-                f"map it, or add it to [kinds.{kmap.name}.set] insert = {{ {name} = ... }}",
+
+def schema_checks(found: Located, catalog: Catalog, mapping: Mapping) -> None:
+    _server(found, catalog, mapping)
+    _tables(found, catalog, mapping)
+    _columns(found, catalog, mapping)
+    _privileges(found, catalog, mapping)
+    for kmap in mapping.kinds.values():
+        info = catalog.table(kmap.table_name)
+        if info is None:
+            continue
+        for check in _KIND_CHECKS:
+            check(found, catalog, kmap, info)
+    _overlapping_scopes(found, catalog, mapping)
+
+
+# -- the database and its tables ---------------------------------------------------------------
+
+def _server(found: Located, catalog: Catalog, mapping: Mapping) -> None:
+    settings = catalog.settings
+    if catalog.dialect in ("mysql", "mariadb"):
+        modes = settings.get("sql_mode", "").split(",")
+        if "STRICT_TRANS_TABLES" not in modes and "STRICT_ALL_TABLES" not in modes:
+            found.add(
+                "doctor-sql-mode", "",
+                f"sql_mode is '{settings.get('sql_mode')}': without STRICT_TRANS_TABLES the server silently truncates "
+                "over-long text and turns bad values into zeros; set it (SET GLOBAL sql_mode or the server's config)",
+            )
+    if catalog.dialect == "postgresql":
+        unqualified = [k for k in mapping.kinds.values() if k.schema is None]
+        if unqualified and settings.get("current_schema") in (None, "None", ""):
+            found.add(
+                "doctor-search-path", f"kinds.{unqualified[0].name}.table",
+                f"search_path is '{settings.get('search_path')}', which names no existing schema, so unqualified "
+                f"tables ({', '.join(k.table for k in unqualified)}) cannot be found; qualify them (\"schema.table\")",
+                unqualified[0].name,
+            )
+
+
+def _tables(found: Located, catalog: Catalog, mapping: Mapping) -> None:
+    for name, (at, kind) in table_paths(mapping).items():
+        if catalog.table(name) is not None:
+            continue
+        hint = did_you_mean(name.name, catalog.names.get(name.schema, []))
+        fix = "create the reference schema with `billing-config db init`" if mapping.is_default else "fix the table's name in the mapping"
+        found.add("doctor-missing-table", at, f"table {name.qualified} does not exist{hint}; {fix}", kind)
+
+
+def _columns(found: Located, catalog: Catalog, mapping: Mapping) -> None:
+    for named in missing_columns(catalog, mapping):
+        info = catalog.table(named.table)
+        hint = did_you_mean(named.column, info.columns) if info is not None else ""
+        found.add("doctor-missing-column", named.path, f"column {named.table.qualified}.{named.column} does not exist{hint}", named.kind)
+
+
+def _privileges(found: Located, catalog: Catalog, mapping: Mapping) -> None:
+    """SELECT on every mapped table is needed by every command; writes only by apply, which runs
+    through the writing target, so their absence is a warning (a read-only user is fine)."""
+    managed = {kmap.table_name: kmap for kmap in mapping.kinds.values() if kmap.managed}
+    for name, (at, kind) in table_paths(mapping).items():
+        info = catalog.table(name)
+        if info is None or info.privileges is None:
+            continue
+        if "SELECT" not in info.privileges:
+            found.add("doctor-privilege", at, f"the database user may not read {name.qualified}; GRANT SELECT ON {name.qualified} TO the tool's user", kind)
+        kmap = managed.get(name)
+        if kmap is None:
+            continue
+        needed = ["INSERT", "UPDATE"] + (["DELETE"] if kmap.delete == "hard" else [])
+        missing = [p for p in needed if p not in info.privileges]
+        if missing:
+            found.add(
+                "doctor-write-privilege", at,
+                f"the database user lacks {', '.join(missing)} on {name.qualified}: fine for plan, drift and export through a "
+                f"read-only user, but apply must run as a user with GRANT {', '.join(missing)} ON {name.qualified}",
                 kmap.name,
             )
 
-    def _types(self, kmap: KindMap, table: _Table) -> None:
-        where = kmap.qualified
-        if kmap.code is not None and kmap.code.column in table.columns:
-            kind_of, length = _type_info(table.columns[kmap.code.column])
-            if kind_of == "string" and length is not None and length < 64:
-                self.add("doctor-column-length", f"kinds.{kmap.name}.code: {where}.{kmap.code.column} holds {length} characters; codes may have 64", kmap.name)
-        for fmap in kmap.mapped_fields:
-            column = table.columns.get(fmap.column or "")
-            if column is None:
+
+def _overlapping_scopes(found: Located, catalog: Catalog, mapping: Mapping) -> None:
+    """Two kinds on one table whose where values differ only under the column's collation (the
+    parser already refused scopes that overlap exactly)."""
+    kinds = list(mapping.kinds.values())
+    for index, first in enumerate(kinds):
+        for second in kinds[index + 1:]:
+            info = catalog.table(first.table_name)
+            if second.table_name != first.table_name or info is None:
                 continue
-            spec = fmap.field
-            at = f"kinds.{kmap.name}.fields.{spec.name}"
-            kind_of, length = _type_info(column)
-            if spec.references:
+            theirs = {c.column: c for c in second.where}
+            pairs = [(c, theirs[c.column]) for c in first.where if c.column in theirs]
+            if any(conditions_disjoint(a, b, _compare(info, a.column)) for a, b in pairs):
                 continue
-            if fmap.encode is not None:
-                stored = [v for v in fmap.encode.values()]
-                if kind_of == "string" and length is not None:
-                    too_long = [v for v in stored if isinstance(v, str) and len(v) > length]
-                    if too_long:
-                        self.add("doctor-column-length", f"{at}: {where}.{fmap.column} holds {length} characters; the mapping writes {too_long[0]!r}", kmap.name)
-                if kind_of in ("integer", "boolean") and any(isinstance(v, str) for v in stored):
-                    self.add("doctor-column-type", f"{at}: {where}.{fmap.column} is {column['type']}, but the mapping writes text values", kmap.name)
-                continue
-            if spec.type == "string":
-                needed = spec.max_length or max((len(e) for e in spec.enum or ()), default=0)
-                if kind_of != "string":
-                    self.add("doctor-column-type", f"{at}: {where}.{fmap.column} is {column['type']}, but {spec.name} is text", kmap.name)
-                elif length is not None and needed and length < needed:
-                    self.add(
-                        "doctor-column-length",
-                        f"{at}: {where}.{fmap.column} is {column['type']} ({length} characters), but {spec.name} allows {needed}; "
-                        f"widen the column or the values longer than {length} will be refused",
-                        kmap.name,
-                    )
-            elif spec.type == "boolean" and kind_of not in ("boolean", "integer"):
-                self.add("doctor-column-type", f"{at}: {where}.{fmap.column} is {column['type']}; map its stored values with values = {{ true = ..., false = ... }}", kmap.name)
-            elif spec.type == "integer" and kind_of != "integer":
-                self.add("doctor-column-type", f"{at}: {where}.{fmap.column} is {column['type']}, but {spec.name} is a whole number", kmap.name)
-
-    def _privileges(self, kmap: KindMap) -> None:
-        if self.connection.dialect.name != "postgresql":
-            return
-        wanted = ["SELECT"] + (["INSERT", "UPDATE", "DELETE"] if kmap.managed else [])
-        name = kmap.qualified
-        missing = []
-        for privilege in wanted:
-            query = sa.text("SELECT has_table_privilege(CAST(:t AS text), CAST(:p AS text))")
-            if not self.connection.execute(query, {"t": name, "p": privilege}).scalar():
-                missing.append(privilege)
-        if missing:
-            self.add("doctor-privilege", f"the database user lacks {', '.join(missing)} on {name}; GRANT {', '.join(missing)} ON {name} TO the tool's user", kmap.name)
-
-    def _suggest(self, column: str, table: _Table) -> str:
-        from billing_config.findings.suggest import did_you_mean
-
-        return did_you_mean(column, table.columns)
+            told_apart = [(a, b) for a, b in pairs if conditions_disjoint(a, b)]
+            shown = "; ".join(
+                f"{a.column}: {_values(a)} and {_values(b)} under {_collation(info, a.column)}" for a, b in told_apart
+            )
+            found.add(
+                "doctor-scope-overlap", f"kinds.{second.name}.where",
+                f"{second.name} and {first.name} both live in {first.qualified}, and the collation compares their where "
+                f"values as equal ({shown}), so one row would be both; give them values that differ under it",
+                second.name,
+            )
 
 
-def run_doctor(connection: sa.Connection, mapping: Mapping) -> DoctorReport:
-    """Every check, read-only; the caller records the fingerprint when nothing failed."""
-    checker = _Checker(connection, mapping)
-    checker.run()
-    report = DoctorReport(findings=checker.findings, tables=len(_tables_of(mapping)))
-    report.fingerprint = schema_fingerprint(connection, mapping)
-    return report
+# -- one kind's table -------------------------------------------------------------------------
+
+def _key(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    key = info.columns.get(kmap.key)
+    if key is None or not kmap.managed:
+        return
+    at = f"kinds.{kmap.name}"
+    where = f"{kmap.qualified}.{kmap.key}"
+    if kmap.key_source == KEY_SEQUENCE and kmap.sequence is not None and not catalog.sequences.get(kmap.sequence):
+        found.add(
+            "doctor-sequence", _first(found.mapping, f"{at}.key_source.sequence", f"{at}.key_source"),
+            f"the sequence {kmap.sequence.qualified} does not exist, so new rows of {kmap.qualified} would get no key; "
+            'name an existing sequence, or write key_source = "max+1" if the vendor\'s application assigns keys',
+            kmap.name,
+        )
+    elif kmap.key_source == KEY_MAX_PLUS_ONE and key.kind != "integer":
+        found.add("doctor-column-type", f"{at}.key_source", f'{where} is {key.type_text}; key_source = "max+1" needs a whole-number key', kmap.name)
+    elif kmap.key_source == KEY_DEFAULT and not key.generates_key and not info.triggers:
+        found.add(
+            "doctor-key-default", f"{at}.key",
+            f"{where} has no identity, auto-increment or default, so new rows would get no key; if the vendor's "
+            'application assigns keys (one more than the largest), write key_source = "max+1"; otherwise '
+            'key_source = { sequence = "NAME" }, or key_source = "code" when the key is the code',
+            kmap.name,
+        )
+
+
+def _types(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    """Each field's column can hold what the mapping writes there (a lookup field's column holds
+    the lookup row's key, and a reference's the target's key: nothing to compare)."""
+    for fmap in kmap.mapped_fields:
+        column = info.columns.get(fmap.column or "")
+        spec = fmap.field
+        if column is None or spec.references or fmap.lookup is not None:
+            continue
+        at = _first(found.mapping, f"kinds.{kmap.name}.fields.{spec.name}.column", f"kinds.{kmap.name}.fields.{spec.name}")
+        if fmap.encode is not None:
+            for stored in dict.fromkeys(fmap.encode.values()):
+                _literal(found, at, kmap, column, stored)
+            continue
+        wrong = {
+            "string": column.kind != "string",
+            "boolean": column.kind not in ("boolean", "integer"),
+            "integer": column.kind != "integer",
+        }[spec.type]
+        if wrong:
+            needs = {"string": "text", "boolean": "true/false: map its stored values with values = { true = ..., false = ... }", "integer": "a whole number"}
+            found.add("doctor-column-type", at, f"{kmap.qualified}.{column.name} is {column.type_text}, but {spec.name} is {needs[spec.type]}", kmap.name)
+
+
+def _limits(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    """A column narrower than the schema allows is the target's limit: stated, not an error,
+    unless the mapping itself states a longer one."""
+    at = f"kinds.{kmap.name}"
+    code = kmap.code
+    column = info.columns.get(code.column) if code is not None else None
+    if code is not None and column is not None:
+        code_at = _first(found.mapping, f"{at}.code.max_length", f"{at}.code.column", f"{at}.code")
+        if column.kind != "string":
+            found.add("doctor-column-type", code_at, f"{kmap.qualified}.{column.name} is {column.type_text}, but codes are text", kmap.name)
+        else:
+            _text_limit(found, code_at, kmap, column, "codes", CODE_MAX_LENGTH, code.max_length)
+    for fmap in kmap.mapped_fields:
+        column = info.columns.get(fmap.column or "")
+        spec = fmap.field
+        if column is None or spec.references or fmap.encode is not None or fmap.lookup is not None:
+            continue
+        field_at = f"{at}.fields.{spec.name}"
+        if spec.type == "string" and column.kind == "string":
+            needed = spec.max_length or max((len(e) for e in spec.enum or ()), default=0)
+            limit_at = _first(found.mapping, f"{field_at}.max_length", f"{field_at}.column", field_at)
+            _text_limit(found, limit_at, kmap, column, _plural(spec), needed, fmap.max_length)
+        elif spec.type == "integer" and column.kind == "integer" and column.range is not None:
+            _range_limit(found, _first(found.mapping, f"{field_at}.column", field_at), kmap, column, spec)
+
+
+def _literals(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    """where, set and delete values are written as they are: each must fit its column."""
+    at = f"kinds.{kmap.name}"
+    written: list[tuple[str, str, Any]] = []
+    for condition in kmap.where:
+        written += [(f"{at}.where.{condition.column}", condition.column, v) for v in condition.values or () if v is not None]
+    for part, values in (("insert", kmap.insert_set), ("update", kmap.update_set)):
+        for column, value in values.items():
+            written += [(_set_path(found.mapping, kmap, part, column), column, v) for v in _set_literals(value)]
+    for column, value in (kmap.soft_delete or {}).items():
+        written += [(f"{at}.delete.{column}", column, v) for v in _set_literals(value)]
+    for path, name, value in written:
+        holder = info.columns.get(name)
+        if holder is not None:
+            _literal(found, path, kmap, holder, value)
+
+
+def _not_null(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    if not kmap.managed:
+        return
+    covered = {kmap.key, *(f.column for f in kmap.mapped_fields), *(c.column for c in kmap.where), *kmap.insert_set}
+    if kmap.code is not None:
+        covered.add(kmap.code.column)
+    for name, column in info.columns.items():
+        if name in covered or column.nullable or column.default is not None or column.identity or column.autoincrement:
+            continue
+        found.add(
+            "doctor-not-null", f"kinds.{kmap.name}.table",
+            f"{kmap.qualified}.{name} is NOT NULL without a default and no field, where or set covers it, so inserts would "
+            f"fail; map it, or add it to [kinds.{kmap.name}.set] insert = {{ {name} = ... }}",
+            kmap.name,
+        )
+
+
+def _engine(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    if info.transactional:
+        return
+    engine = info.engine or "?"
+    if engine.upper() == "ARIA":
+        engine = "Aria (without TRANSACTIONAL=1)"
+    at = f"kinds.{kmap.name}.table"
+    if kmap.managed:
+        found.add(
+            "doctor-engine", at,
+            f"{kmap.qualified} uses the {engine} engine, which cannot roll back: a failed apply would leave half its writes "
+            f"behind, so apply refuses this target; convert it (ALTER TABLE ... ENGINE=InnoDB) or map {kmap.name} with managed = false",
+            kmap.name,
+        )
+    else:
+        found.add("doctor-engine-unmanaged", at, f"{kmap.qualified} uses the {engine} engine, which cannot roll back; {kmap.name} is only read here (managed = false)", kmap.name)
+
+
+def _uniques(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    if not info.uniques:
+        return
+    listed = ", ".join(f"{u.name} ({', '.join(u.columns)})" for u in info.uniques)
+    found.add("doctor-unique-constraints", f"kinds.{kmap.name}.table", f"unique constraints and indexes of {kmap.qualified}: {listed}", kmap.name)
+    soft = kmap.soft_delete
+    if soft is None or kmap.revive or not kmap.managed:
+        return
+    name = kmap.field_map["name"].column if "name" in kmap.field_map else None
+    identities = [(kmap.code.column, "code")] if kmap.code is not None else []
+    identities += [(name, "name")] if name else []
+    for unique in info.uniques:
+        held = [(column, what) for column, what in identities if column in unique.columns]
+        if not held or set(soft) & set(unique.columns):
+            continue
+        column, what = held[0]
+        found.add(
+            "doctor-unique-soft-delete", _first(found.mapping, f"kinds.{kmap.name}.delete"),
+            f"{unique.name} ({', '.join(unique.columns)}) of {kmap.qualified} covers the {what} column {column}: a soft-deleted "
+            f"row keeps its {what}, so creating that {what} again would be refused; set revive = true",
+            kmap.name,
+        )
+
+
+def _triggers(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    if info.triggers:
+        found.add(
+            "doctor-trigger", f"kinds.{kmap.name}.table",
+            f"{kmap.qualified} has trigger(s) {', '.join(info.triggers)}: they run on every write the tool makes; check what they do",
+            kmap.name,
+        )
+
+
+def _padding(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    if catalog.dialect != "postgresql":
+        return
+    at = f"kinds.{kmap.name}"
+    named = [(kmap.code.column, _first(found.mapping, f"{at}.code.column", f"{at}.code"))] if kmap.code is not None else []
+    named += [
+        (f.column or "", _first(found.mapping, f"{at}.fields.{f.name}.column", f"{at}.fields.{f.name}"))
+        for f in kmap.mapped_fields if f.field.type == "string" and not f.field.references
+    ]
+    for name, path in named:
+        column = info.columns.get(name)
+        if column is not None and column.kind == "string" and column.fixed:
+            found.add(
+                "doctor-char-padding", path,
+                f"{kmap.qualified}.{name} is {column.type_text}: PostgreSQL pads its values with spaces; the tool reads them "
+                "without the trailing spaces, so a value ending in spaces cannot be kept there",
+                kmap.name,
+            )
+
+
+def _soft_delete_scope(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> None:
+    """The soft delete's values must fail where under the column's collation, not only exactly."""
+    soft = kmap.soft_delete
+    if not soft or any(leaves_scope({c: v}, kmap.where, _compare(info, c)) for c, v in soft.items()):
+        return
+    shown = ", ".join(f"{c} = {shorten(v.literal)} (collation {_collation(info, c)})" for c, v in soft.items() if v.literal is not None)
+    found.add(
+        "doctor-soft-delete-scope", f"kinds.{kmap.name}.delete",
+        f"the soft delete writes {shown}, which the collation compares as equal to where's value, so a deleted row "
+        "would never leave scope; write a value that differs under the collation",
+        kmap.name,
+    )
+
+
+_KIND_CHECKS: tuple[Callable[[Located, Catalog, KindMap, TableInfo], None], ...] = (
+    _key, _types, _limits, _literals, _not_null, _engine, _uniques, _triggers, _padding, _soft_delete_scope,
+)
+
+
+# -- the rows ---------------------------------------------------------------------------------
+
+def live_findings(found: Located, connection: sa.Connection, mapping: Mapping, catalog: Catalog) -> None:
+    """Every live value decodes, and no two codes in scope are one value under their collation."""
+    from billing_config.db.connect import describe_error
+    from billing_config.db.live import read_live
+
+    paths = {(m.table, m.column): m.path for m in reversed(mapped_columns(mapping))}
+    try:
+        with connection.begin_nested():
+            live = read_live(connection, mapping, with_usage=False, strict=False)
+    except sa.exc.SQLAlchemyError as error:
+        found.add("doctor-live-value", "", f"reading the mapped rows failed: {describe_error(error, connection.engine.url)}")
+        return
+    for problem in live.problems:
+        kmap = mapping.kinds[problem.kind]
+        at = paths.get((kmap.table_name, problem.column), f"kinds.{kmap.name}.table")
+        found.add("doctor-live-value", at, problem.describe(), problem.kind)
+    for kmap in mapping.kinds.values():
+        _code_collisions(found, connection, kmap, catalog)
+
+
+def _code_collisions(found: Located, connection: sa.Connection, kmap: KindMap, catalog: Catalog) -> None:
+    """One query per kind whose code column compares inexactly (MariaDB _ci, PAD SPACE, ...)."""
+    from billing_config.db import sql as access
+
+    info = catalog.table(kmap.table_name)
+    column = info.columns.get(kmap.code.column) if info is not None and kmap.code is not None else None
+    if column is None or column.collation is None or kmap.code is None:
+        return
+    table = access.kind_table(kmap)
+    statement = sa.select(table.c[kmap.key], table.c[kmap.code.column]).where(*access.scope(table, kmap.where))
+    groups: dict[str, list[tuple[Any, str]]] = {}
+    for key, stored in connection.execute(statement):
+        if isinstance(stored, str):
+            groups.setdefault(collation_key(stored, column.collation), []).append((key, stored))
+    for rows in groups.values():
+        if len(rows) < 2 or len({stored for _key, stored in rows}) < 2:
+            continue
+        shown = " and ".join(f"row {key!r} ({shorten(stored)})" for key, stored in rows[:5])
+        found.add(
+            "doctor-code-collation", _first(found.mapping, f"kinds.{kmap.name}.code.column", f"kinds.{kmap.name}.code"),
+            f"{kmap.qualified} {shown} hold codes that {kmap.code.column}'s collation {column.collation} compares as equal: "
+            "one code to the database, two entries to the tool; change one of them on live",
+            kmap.name,
+        )
+
+
+# -- helpers ----------------------------------------------------------------------------------
+
+def _first(mapping: Mapping, *paths: str) -> str:
+    """The first of the key paths the mapping file has (the last as a fallback)."""
+    return next((path for path in paths if path in mapping.positions), paths[-1])
+
+
+def _set_path(mapping: Mapping, kmap: KindMap, part: str, column: str) -> str:
+    at = f"kinds.{kmap.name}.set"
+    shorthand = f"{at}.created" if column == kmap.created else f"{at}.last_modified"
+    return _first(mapping, f"{at}.{part}.{column}", shorthand, at)
+
+
+def _set_literals(value: SetValue) -> list[Any]:
+    """What a set value writes that can be checked against the column: a literal, or a UUID's text."""
+    if value.uuid:
+        return ["0" * 36]
+    if value.now is None and value.increment is None and value.literal is not None:
+        return [value.literal]
+    return []
+
+
+def _literal(found: Located, at: str, kmap: KindMap, column: ColumnInfo, value: Any) -> None:
+    """A value the mapping writes as it is: text into text that holds it, numbers into numbers."""
+    where = f"{kmap.qualified}.{column.name}"
+    if isinstance(value, str):
+        if column.kind in ("integer", "decimal", "boolean"):
+            found.add("doctor-column-type", at, f"{where} is {column.type_text}, but the mapping writes the text {shorten(value)}", kmap.name)
+        elif column.kind == "string" and column.length is not None and len(value) > column.length:
+            what = "a new UUID (36 characters)" if value == "0" * 36 else f"{shorten(value)} ({len(value)} characters)"
+            found.add("doctor-column-length", at, f"{where} holds {column.length} characters, but the mapping writes {what}", kmap.name)
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
+        if column.kind == "string":
+            found.add("doctor-column-type", at, f"{where} is {column.type_text}, but the mapping writes the number {value!r}; write it as text", kmap.name)
+        elif column.range is not None and isinstance(value, int) and not column.range[0] <= value <= column.range[1]:
+            found.add("doctor-column-type", at, f"{where} is {column.type_text} ({column.range[0]} to {column.range[1]}), but the mapping writes {value}", kmap.name)
+
+
+def _text_limit(found: Located, at: str, kmap: KindMap, column: ColumnInfo, what: str, allowed: int, stated: int | None) -> None:
+    length = column.length
+    if length is None or not allowed or length >= allowed:
+        return
+    where = f"{kmap.qualified}.{column.name}"
+    if stated is not None and stated > length:
+        found.add(
+            "doctor-column-length", at,
+            f"the mapping states max_length = {stated}, but {where} is {column.type_text} and holds {length} characters; "
+            f"write max_length = {length}",
+            kmap.name,
+        )
+        return
+    found.add(
+        "doctor-target-limit", at,
+        f"{what} on this target: at most {length} characters ({where} is {column.type_text}; the schema allows {allowed}); "
+        "a longer value is refused at plan (target-limit)",
+        kmap.name,
+    )
+
+
+def _range_limit(found: Located, at: str, kmap: KindMap, column: ColumnInfo, spec: Field) -> None:
+    low, high = column.range or (0, 0)
+    over = spec.maximum is not None and spec.maximum > high
+    under = spec.minimum is not None and spec.minimum < low
+    if over or under:
+        lowest = low if spec.minimum is None else max(low, spec.minimum)
+        highest = high if spec.maximum is None else min(high, spec.maximum)
+        allowed = f"{'any' if spec.minimum is None else spec.minimum} to {'any' if spec.maximum is None else spec.maximum}"
+        found.add(
+            "doctor-target-limit", at,
+            f"{_plural(spec)} on this target: from {lowest} to {highest} ({kmap.qualified}.{column.name} is "
+            f"{column.type_text}; the schema allows {allowed}); a value outside is refused at plan (target-limit)",
+            kmap.name,
+        )
+
+
+def _plural(spec: Field) -> str:
+    words = spec.name.replace("_", " ")
+    if words.endswith(("s", "x", "ch", "sh")):
+        return words + "es"
+    if words.endswith("y") and not words.endswith(("ay", "ey", "oy")):
+        return words[:-1] + "ies"
+    return words + "s"
+
+
+def _compare(info: TableInfo, column: str) -> Callable[[Any], Any]:
+    """What a column's collation sees of a value (the value itself for exact columns)."""
+    collation = info.columns[column].collation if column in info.columns else None
+    return lambda value: collation_key(value, collation) if isinstance(value, str) else value
+
+
+def _collation(info: TableInfo, column: str) -> str:
+    return (info.columns[column].collation if column in info.columns else None) or "exact"
+
+
+def _values(condition: Condition) -> str:
+    values = condition.values
+    return "any non-NULL value" if values is None else " | ".join(shorten(v) for v in values)

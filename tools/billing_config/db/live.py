@@ -208,16 +208,25 @@ def _with_lookup(fmap: FieldMap, base: Callable[[Any], Any], table: dict[Any, An
     return through_lookup
 
 
+def _unpadded(decode: Callable[[Any], Any]) -> Callable[[Any], Any]:
+    """A CHAR(n) column's value without the spaces PostgreSQL pads it with, then decoded."""
+    return lambda raw: decode(raw.rstrip(" ") if isinstance(raw, str) else raw)
+
+
 def read_kind(
     connection: sa.Connection, kmap: KindMap, bindings: dict[str, Binding], vias: tuple[str, ...],
     problems: list[LiveProblem], *, for_update: bool = False, raw_names: tuple[str, ...] = (),
-    lookups: dict[tuple[str, str], dict[Any, Any]] | None = None,
+    lookups: dict[tuple[str, str], dict[Any, Any]] | None = None, padded: frozenset[str] = frozenset(),
 ) -> tuple[dict[str, LiveRow], list[LiveRow]]:
-    """One query: the kind's rows in scope, references still as keys (resolved by read_live)."""
+    """One query: the kind's rows in scope, references still as keys (resolved by read_live).
+    ``padded``: the table's CHAR(n) columns on PostgreSQL, read without their trailing spaces."""
     table = access.kind_table(kmap, vias + raw_names)
     fields = kmap.mapped_fields
     names = [f.name for f in fields]
-    decoders = [_with_lookup(f, _decoder(f), (lookups or {}).get((kmap.name, f.name))) for f in fields]
+    decoders = [
+        _with_lookup(f, _unpadded(_decoder(f)) if f.column in padded else _decoder(f), (lookups or {}).get((kmap.name, f.name)))
+        for f in fields
+    ]
     constants = {f.name: f.field.default for f in kmap.unmapped_fields}
     columns = [table.c[kmap.key], table.c[kmap.code.column] if kmap.code else sa.null(),
                table.c[kmap.created] if kmap.created else sa.null(),
@@ -229,10 +238,13 @@ def read_kind(
     rows: dict[str, LiveRow] = {}
     unbound: list[LiveRow] = []
     code_column = kmap.code
+    strip_code = code_column is not None and code_column.column in padded
     n_vias = len(vias)
     n_fields = len(fields)
     pairs = list(zip(names, decoders, [f.column or "" for f in fields], strict=True))
     for key, stored_code, created, *raw in connection.execute(statement).all():
+        if strip_code and isinstance(stored_code, str):
+            stored_code = stored_code.rstrip(" ")
         via = dict(zip(vias, raw[:n_vias], strict=True)) if n_vias else {}
         stored = dict(zip(raw_names, raw[n_vias + n_fields:], strict=True)) if raw_names else {}
         raw = raw[n_vias:n_vias + n_fields]
@@ -342,8 +354,9 @@ def read_usage(connection: sa.Connection, usage: UsageMap) -> dict[Any, int]:
     return {key: int(count) for key, count in connection.execute(statement) if key is not None}
 
 
-def require_schema(connection: sa.Connection, mapping: Mapping | None = None) -> None:
-    """One catalogue query per schema, so a database without the tables gets advice, not a driver error."""
+def require_schema(connection: sa.Connection, mapping: Mapping | None = None, *, columns: bool = False) -> None:
+    """One catalogue query per schema, so a database without the tables gets advice, not a driver
+    error; with ``columns``, the mapped columns too (after a read failed: which one is missing)."""
     mapping = mapping or default_mapping()
     inspector = sa.inspect(connection)
     present: dict[str | None, set[str]] = {}
@@ -364,6 +377,30 @@ def require_schema(connection: sa.Connection, mapping: Mapping | None = None) ->
             f"{safe_url(connection.engine.url)} lacks tables the mapping {mapping.source} names: "
             f"{', '.join(dict.fromkeys(missing))}; fix the mapping's table names (run `billing-config doctor`)"
         )
+    if columns:
+        _require_columns(connection, mapping)
+
+
+def _require_columns(connection: sa.Connection, mapping: Mapping) -> None:
+    from billing_config.db.catalog import missing_columns, read_catalog
+    from billing_config.db.connect import safe_url
+    from billing_config.findings import did_you_mean
+
+    catalog = read_catalog(connection, mapping)
+    missing = missing_columns(catalog, mapping)
+    if not missing:
+        return
+    lines = []
+    for named in missing:
+        info = catalog.table(named.table)
+        hint = did_you_mean(named.column, info.columns) if info is not None else ""
+        line, column = mapping.where_is(named.path)
+        at = f" ({mapping.source}:{line}:{column}: {named.path})" if not mapping.is_default else ""
+        lines.append(f"  - {named.table.qualified} has no column {named.column}{hint}{at}")
+    raise UserError(
+        f"{safe_url(connection.engine.url)} lacks column(s) the mapping {mapping.source} names, so its rows cannot be read:\n"
+        + "\n".join(lines) + "\nFix the mapping (or the database), and run `billing-config doctor` for every check"
+    )
 
 
 def read_live_explained(engine: sa.Engine, mapping: Mapping | None = None, *, with_usage: bool = True) -> LiveState:
@@ -373,7 +410,7 @@ def read_live_explained(engine: sa.Engine, mapping: Mapping | None = None, *, wi
             return read_live(connection, mapping, with_usage=with_usage)
     except sa.exc.SQLAlchemyError:
         with engine.connect() as connection:
-            require_schema(connection, mapping)
+            require_schema(connection, mapping, columns=True)
         raise
 
 
@@ -392,11 +429,14 @@ def read_live(
     rows_by_kind: dict[str, dict[str, LiveRow]] = {}
     unbound: dict[str, list[LiveRow]] = {}
     others: dict[str, list[OtherRow]] = {}
+    from billing_config.db.collation import padded_columns
+
+    padded = padded_columns(connection, mapping)
     for kmap in mapping.kinds.values():
         raw_names = raw_columns(kmap, catalog)
         rows_by_kind[kmap.name], unbound[kmap.name] = read_kind(
             connection, kmap, bindings.get(kmap.name, {}), vias.get(kmap.name, ()), problems, for_update=for_update,
-            raw_names=raw_names, lookups=lookups,
+            raw_names=raw_names, lookups=lookups, padded=padded.get(kmap.name, frozenset()),
         )
         if needs_others(kmap, catalog):
             others[kmap.name] = read_others(connection, kmap, catalog, bindings.get(kmap.name, {}), raw_names)
@@ -483,5 +523,5 @@ def read_live_and_recorded(engine: sa.Engine, mapping: Mapping | None = None) ->
             return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema)
     except sa.exc.SQLAlchemyError:
         with engine.connect() as connection:
-            require_schema(connection, mapping)
+            require_schema(connection, mapping, columns=True)
         raise

@@ -21,6 +21,7 @@ from billing_config.findings.model import Finding, Severity
 
 E = Severity.ERROR
 W = Severity.WARNING
+N = Severity.NOTE
 
 # The stages in the order validate meets them (and docs lists them); "chain" holds the lifecycle
 # checks (rules/chain.py), which run after the lint rules in each pass; "doctor" holds what

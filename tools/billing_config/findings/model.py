@@ -13,6 +13,7 @@ from enum import Enum
 class Severity(str, Enum):
     ERROR = "error"
     WARNING = "warning"
+    NOTE = "note"  # a fact worth knowing (a target's limit); never a failure, even with --strict
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +54,8 @@ def sorted_findings(findings: list[Finding]) -> list[Finding]:
 
 
 def has_failures(findings: list[Finding], strict: bool) -> bool:
-    return any(f.severity is Severity.ERROR or strict for f in findings)
+    """Errors fail; warnings fail with ``strict``; notes never do."""
+    return any(f.severity is Severity.ERROR or (strict and f.severity is Severity.WARNING) for f in findings)
 
 
 def shorten(value: object, limit: int = 40) -> str:

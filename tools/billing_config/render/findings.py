@@ -10,7 +10,8 @@ from billing_config.render.escape import gh_data, gh_property, log_line, termina
 
 from billing_config.render import FINDING_FORMATS as FORMATS  # noqa: F401  (the registry)
 
-_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m"}
+_COLOURS = {Severity.ERROR: "\033[31m", Severity.WARNING: "\033[33m", Severity.NOTE: "\033[36m"}
+_GITHUB = {Severity.ERROR: "error", Severity.WARNING: "warning", Severity.NOTE: "notice"}
 _BOLD = "\033[1m"
 _RESET = "\033[0m"
 
@@ -42,7 +43,7 @@ def render_github(findings: Sequence[Finding]) -> str:
     """GitHub Actions workflow commands, which become annotations on the pull request's lines."""
     lines = []
     for f in findings:
-        command = "error" if f.severity is Severity.ERROR else "warning"
+        command = _GITHUB[f.severity]
         properties = (
             f"file={gh_property(f.path)},line={f.line},col={f.column},title={gh_property(f.rule)}"
         )
