@@ -116,7 +116,7 @@ def test_dolibarr_as_shipped(
     write_entry(config, "statuses", "st-porting-in-progress", "name: Number porting in progress (donor)\navailability: Headline\n")
     result = cli("plan", *target)
     assert result.code == 1
-    for rule in ("target-limit the code 'st-porting-in-progress'", "target-limit name is 39 characters", "target-value availability"):
+    for rule in ("target-limit the code 'st-porting-in-progress'", "target-limit name is 34 characters", "target-value availability"):
         assert rule in result.err, result.err
     (config / "statuses" / "st-porting-in-progress.yaml").unlink()
 
