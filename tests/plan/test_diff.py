@@ -40,7 +40,7 @@ def test_impact_counts_the_customers_of_the_changed_status(
         engine_for(live),
         "SELECT count(*) FROM customers c JOIN customer_statuses s ON s.id = c.customer_status_id WHERE s.code = 'suspended'",
     )
-    assert customers > 0
+    assert customers > 1
     edit(config_tree / "statuses" / "suspended.yaml", "is_billable: true", "is_billable: false")
     result = plan(cli, live, config_tree)
     assert f"      is_billable: true → false\n      impact: affects {customers} customers\n" in result.out
@@ -52,7 +52,7 @@ def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Calla
     result = plan(cli, live, config_tree, "--format", "json")
     assert result.code == 0, result.text
     document = json.loads(result.out)
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["fingerprint"].startswith("sha256:") and len(document["fingerprint"]) == 71
     assert document["has_changes"] is True
     assert document["summary"]["statuses"] == {"create": 0, "update": 1, "delete": 0, "unmanaged": 0, "live": 7}
@@ -60,7 +60,9 @@ def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Calla
     update = by_address[("statuses", "suspended")]
     assert update["action"] == "update"
     assert update["fields"] == [{"field": "display_position", "old": 40, "new": 45}]
-    assert update["impact"]["noun"] == "customers" and update["impact"]["count"] > 0
+    [customers] = update["impact"]["uses"]
+    assert customers == {"noun": "customers", "singular": "customer", "count": customers["count"]} and customers["count"] > 0
+    assert update["impact"]["moves_charges"] is False  # display_position invoices nothing
     create = by_address[("groups", "enterprise")]
     assert create["action"] == "create" and create["before"] is None
     assert create["after"] == {"name": "Enterprise", "display_class": "", "display_position": 70, "personal_customer": False, "reseller": False}
@@ -152,7 +154,7 @@ def test_plan_out_saves_json_for_apply(live: str, config_tree: Path, cli: Callab
     saved = tmp_path / "plan.json"
     result = plan(cli, live, config_tree, "--out", str(saved))
     assert result.code == 0
-    assert json.loads(saved.read_text())["format_version"] == 2
+    assert json.loads(saved.read_text())["format_version"] == 3
     # The command names the same database (this URL has no password to hide).
     assert f"`billing-config apply --database {live} --plan {saved}`" in result.err
 

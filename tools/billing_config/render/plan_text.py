@@ -7,7 +7,7 @@ code holding ``\\r`` or an ANSI sequence is shown escaped and can't rewrite the 
 
 from __future__ import annotations
 
-from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show
+from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show, who
 from billing_config.render.escape import log_line
 
 _SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-"}
@@ -53,7 +53,7 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
     if plan.unmanaged:
         lines.append("Unmanaged (live, no config file; kept unless you plan with --prune):")
         for entry in plan.unmanaged:
-            used = f", used by {entry.impact} {entry.impact_noun}" if entry.impact_noun else ""
+            used = f", used by {who(entry.impact)}" if entry.impact is not None else ""
             lines.append(log_line(f"  ? {entry.kind}/{entry.code} ({show(entry.name)}{used})"))
         lines.append("")
     if plan.blockers:
