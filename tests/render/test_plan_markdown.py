@@ -153,11 +153,13 @@ def test_a_change_that_decides_invoicing_states_the_money_it_moves() -> None:
 def test_amounts_are_exact_json_numbers_that_read_back_as_decimals() -> None:
     plan = big_plan(0)
     plan.changes = [_measured([FieldChange("is_billable", True, False)], Use("customers", "customer", 13), CHARGES)]
+    plan.thresholds = Thresholds(max_monthly_change=Decimal("1000.10"))
     text = render_plan_json(plan)
-    assert '"amount": 1234.50,' in text
+    assert '"amount": 1234.50,' in text and '"max_monthly_change": 1000.10\n' in text
     document = json.loads(text, parse_float=Decimal)
     again = Plan.from_dict(document)
     assert again.changes[0].impact == plan.changes[0].impact
+    assert again.thresholds.max_monthly_change == Decimal("1000.10")
     assert render_plan_json(again) == text
 
 

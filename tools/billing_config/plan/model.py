@@ -8,9 +8,9 @@ Version 2 (issue 8) adds ``config_digest``: a saved plan is bound to the config 
 and apply recomputes it from that config rather than trusting the file's contents.
 Version 3 (issues 15 and 19) gives a change's impact per usage table, never summed across
 nouns (``impact.uses``: noun, singular, count, and a measure's ``amount`` with its ``unit``),
-says whether the change moves those charges (``impact.moves_charges``) and gives unmanaged
-entries the same ``impact``. Amounts are JSON numbers with two decimals, read back as exact
-Decimals.
+says whether the change moves those charges (``impact.moves_charges``), gives unmanaged
+entries the same ``impact``, and adds the ``max_monthly_change`` threshold. Amounts are JSON
+numbers with two decimals, read back as exact Decimals.
 """
 
 from __future__ import annotations
@@ -189,6 +189,17 @@ class Change:
         return f"{self.name} changes for {whom} ({', '.join(others)}){money}."
 
 
+def charges_moved(changes: Iterable[Change], kind: str) -> dict[str, Decimal]:
+    """unit -> the amount a kind's changes move together (--max-monthly-change compares it)."""
+    result: dict[str, Decimal] = {}
+    for change in changes:
+        if change.kind != kind:
+            continue
+        for unit, amount in change.moved().items():
+            result[unit] = result.get(unit, Decimal("0.00")) + amount
+    return result
+
+
 # What a yes/no field turning true (index 1) or false (index 0) does for the customers holding
 # the entry, in the words a billing administrator uses.
 _EFFECTS: dict[str, tuple[str, str]] = {
@@ -268,19 +279,24 @@ class PlanWarning:
 class Thresholds:
     """Safety limits per kind (octoDNS style): above min_entries live entries, refuse a plan
     that updates or deletes more than the given share of them; never delete more than
-    max_deletes entries of a kind at once."""
+    max_deletes entries of a kind at once; with max_monthly_change, never move more than that
+    amount of a kind's measured charges (in each measure's unit) at once."""
 
     max_update_percent: float = 30.0
     max_delete_percent: float = 30.0
     max_deletes: int = 25
     min_entries: int = 10
+    max_monthly_change: Decimal | None = None  # off by default
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Thresholds:
-        """As saved (a number read as a Decimal, to keep amounts exact, is a float here)."""
+        """As saved (a number read as a Decimal, to keep amounts exact, is a float here but
+        the money limit, which stays a Decimal)."""
+        money = data.get("max_monthly_change")
         return cls(
             max_update_percent=float(data["max_update_percent"]), max_delete_percent=float(data["max_delete_percent"]),
             max_deletes=int(data["max_deletes"]), min_entries=int(data["min_entries"]),
+            max_monthly_change=None if money is None else _amount(money),
         )
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from billing_config.plan.allowances import show_limit
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show, who
 from billing_config.render.escape import md_code, md_text
 
@@ -68,7 +69,7 @@ def _header(plan: Plan) -> str:
         head.append("**Allowed by `billing-config.toml`** (reviewed `[[allow]]` tables):")
         head.append("")
         head.extend(
-            f"- :white_check_mark: {md_text(a.message)}; allowed up to {a.limit:g} for exactly {md_code(a.changes)}"
+            f"- :white_check_mark: {md_text(a.message)}; allowed up to {show_limit(a.limit)} for exactly {md_code(a.changes)}"
             + (f": {md_text(a.reason)}" if a.reason else "")
             for a in plan.allowed
         )

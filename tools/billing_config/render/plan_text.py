@@ -7,6 +7,7 @@ code holding ``\\r`` or an ANSI sequence is shown escaped and can't rewrite the 
 
 from __future__ import annotations
 
+from billing_config.plan.allowances import show_limit
 from billing_config.plan.model import CREATE, DELETE, UPDATE, Change, Plan, show, who
 from billing_config.render.escape import log_line
 
@@ -68,7 +69,7 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         lines.append("Allowed by billing-config.toml (reviewed [[allow]] tables):")
         for allowed in plan.allowed:
             reason = f": {allowed.reason}" if allowed.reason else ""
-            lines.append(log_line(f"  * {allowed.message}; allowed up to {allowed.limit:g} for exactly {allowed.changes}{reason}"))
+            lines.append(log_line(f"  * {allowed.message}; allowed up to {show_limit(allowed.limit)} for exactly {allowed.changes}{reason}"))
         lines.append("")
     if plan.warnings:
         lines.append("Warnings (apply goes ahead; check these before approving):")
