@@ -17,7 +17,7 @@ import sqlalchemy as sa
 
 from billing_config import __version__
 from billing_config.db.live import read_live
-from billing_config.mapping import KindMap, Mapping
+from billing_config.mapping import KindMap, Mapping, UsageMap
 from billing_config.db.tool.tables import DOCTOR, tool_table
 from billing_config.findings import Finding
 from billing_config.db import doctor_rules as _declared  # noqa: F401  (the rules this module checks)
@@ -52,6 +52,11 @@ def _type_info(column: dict[str, Any]) -> tuple[str, int | None]:
     if isinstance(kind, sa.Numeric) and getattr(kind, "scale", None) in (0, None):
         return "integer", None
     return "other", length
+
+
+def _is_number(column: dict[str, Any]) -> bool:
+    """Whether SQL can add the column's values up (what a usage's ``sum`` needs)."""
+    return isinstance(column["type"], (sa.Numeric, sa.Integer, sa.Float)) and not isinstance(column["type"], sa.Boolean)
 
 
 def _reflect(inspector: Any, connection: sa.Connection, schema: str | None, name: str) -> _Table | None:
@@ -97,6 +102,7 @@ def _tables_of(mapping: Mapping) -> list[tuple[str | None, str]]:
     for kmap in mapping.kinds.values():
         result.append((kmap.schema, kmap.table))
         result.extend((u.schema, u.table) for u in kmap.usage)
+        result.extend((u.through.table.schema, u.through.table.name) for u in kmap.usage if u.through is not None)
     return list(dict.fromkeys(result))
 
 
@@ -164,9 +170,17 @@ class _Checker:
                 if used is None:
                     self.add("doctor-missing-table", f"[[kinds.{kmap.name}.usage]] table {where} does not exist", kmap.name)
                     continue
-                for column in [usage.column, *(c.column for c in usage.where)]:
+                for column in [usage.column, *(c.column for c in usage.where), *([usage.sum] if usage.sum else [])]:
                     if column not in used.columns:
                         self.add("doctor-missing-column", f"[[kinds.{kmap.name}.usage]] column {where}.{column} does not exist", kmap.name)
+                if usage.sum and usage.sum in used.columns and not _is_number(used.columns[usage.sum]):
+                    self.add(
+                        "doctor-column-type",
+                        f"[[kinds.{kmap.name}.usage]] sum column {where}.{usage.sum} is {used.columns[usage.sum]['type']}, "
+                        "not a number; name the column holding the amount",
+                        kmap.name,
+                    )
+                self._usage_links(kmap, usage, table, inspector)
             self._privileges(kmap)
         if any(f.rule in ("doctor-missing-table", "doctor-missing-column") for f in self.findings):
             return  # reading the rows would only repeat the same problems as driver errors
@@ -180,6 +194,21 @@ class _Checker:
             return
         for problem in live.problems:
             self.add("doctor-live-value", f"{problem.describe()}", problem.kind)
+
+    def _usage_links(self, kmap: KindMap, usage: UsageMap, table: _Table, inspector: Any) -> None:
+        """A usage's via column on the kind's table, and its through table and columns."""
+        if usage.via and usage.via not in table.columns:
+            self.add("doctor-missing-column", f"[[kinds.{kmap.name}.usage]] via column {kmap.qualified}.{usage.via} does not exist", kmap.name)
+        if usage.through is None:
+            return
+        name = usage.through.table
+        middle = _reflect(inspector, self.connection, name.schema, name.name)
+        if middle is None:
+            self.add("doctor-missing-table", f"[[kinds.{kmap.name}.usage]] through table {name.qualified} does not exist", kmap.name)
+            return
+        for column in (usage.through.key, usage.through.column):
+            if column not in middle.columns:
+                self.add("doctor-missing-column", f"[[kinds.{kmap.name}.usage]] through column {name.qualified}.{column} does not exist", kmap.name)
 
     def _server(self, settings: dict[str, str]) -> None:
         dialect = self.connection.dialect.name
