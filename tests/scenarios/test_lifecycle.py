@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -57,6 +58,10 @@ def test_plan_apply_and_export_carry_the_four_lifecycle_kinds(
         assert count > 0, (kind, code)
         [use] = changes[(kind, code)]["impact"]["uses"]
         assert use["count"] == count and use["noun"] == noun
+        if table == "services":  # the reference schema's measure: the services' monthly charges
+            charges = scalar(engine, f"SELECT sum(t.monthly_charge) FROM {table} t JOIN {list_table} l ON l.id = t.{column} WHERE l.code = :code", {"code": code})
+            assert Decimal(str(use["amount"])) == Decimal(str(charges)).quantize(Decimal("0.01")) > 0
+            assert use["unit"] == "GBP a month"
     assert [w["code"] for w in document["warnings"]] == ["public-sector"]
     for kind in NEW_KINDS:
         assert kind in document["summary"]
