@@ -1,7 +1,7 @@
 """Plan and apply on a vendor-style mapped schema next to the reference schema (issue 9).
 
     .venv/bin/python benchmarks/mapped_sync_bench.py [--postgres URL] [--mariadb URL]
-        [--sizes 2000,16000] [--layouts reference,mapped,bindings] [--rounds N] [--profile DIR]
+        [--sizes 2000,16000] [--layouts reference,mapped,bindings,usage,measured] [--rounds N] [--profile DIR]
 
 The same generated tree (benchmarks/generate_tree.py, scaled: 16,000 entries = 10,000 statuses,
 5,000 groups, 1,000 departments, plus the three reference lists) is planned and applied
@@ -16,7 +16,14 @@ against three layouts of the same database, one after the other:
   usage tables (one with its own tenant `where`); some out-of-scope rows (another tenant, a
   soft-deleted row) sit in every managed table;
 - bindings: the mapped layout, except that statuses (the biggest kind) have no code column,
-  so the tool binds code -> key in its own table.
+  so the tool binds code -> key in its own table;
+- usage: the mapped layout with the usage shapes of issue 15 and rows in them: statuses are
+  also used by subscriptions *through* their accounts (where cancelled = 'N'), departments by
+  knowledge-base articles holding the department's code (*via*); after the apply, two accounts
+  per status, two subscriptions per account and an article per department are inserted, so the
+  no-change plan's usage reads aggregate real rows (60,000 at 10,000 statuses);
+- measured: the usage layout whose subscriptions carry a measure (sum = "monthly_price",
+  unit = "GBP a month"): set beside `usage`, it shows what measures cost (issue 19).
 
 Each command runs in-process through the CLI (`main(argv)`), timed with the statements it
 sends counted by a SQLAlchemy `before_cursor_execute` listener (an executemany batch counts
@@ -24,7 +31,9 @@ once). Per layout: plan of the all-creates change, apply --yes, and the no-chang
 it; plans are the best of --rounds runs (default 2), apply runs once per round on a fresh
 database. `doctor` runs untimed before, to check the benchmark's own mapping (apply runs its
 schema checks itself, timed with it). The statement counts are printed for each tree size:
-they must not grow with the number of entries.
+they must not grow with the number of entries. So are the grouped statements (GROUP BY: the
+usage reads) a plan sends, next to the number of usage tables the layout maps: one aggregate
+per usage table, whatever the entries and whether it measures.
 
 SQLite always runs (a temporary file); PostgreSQL and MariaDB when their URL is given (or
 BILLING_BENCH_POSTGRES_URL / BILLING_BENCH_MARIADB_URL is set). EVERY TABLE in those databases
@@ -61,7 +70,8 @@ from billing_config.cli import main  # noqa: E402
 from billing_config.db.tool.tables import exact_collation_on_mariadb  # noqa: E402
 from billing_config.kinds import KINDS, Field, Kind  # noqa: E402
 
-LAYOUTS = ("reference", "mapped", "bindings")
+LAYOUTS = ("reference", "mapped", "bindings", "usage", "measured")
+WITH_USAGE_ROWS = ("usage", "measured")
 STEPS = ("plan", "apply", "no-change plan")
 # The vendor's table names; every other name is derived from the field's.
 VENDOR_TABLES = {
@@ -135,6 +145,13 @@ def vendor_metadata(layout: str) -> sa.MetaData:
         extra = [sa.Column("tenant_id", sa.Integer, nullable=False)] if tenant else []
         sa.Table(usage, metadata, sa.Column(f"{usage}_id", sa.Integer, primary_key=True, autoincrement=True), *extra,
                  sa.Column(f"{VENDOR_TABLES[kind_name]}_id", sa.Integer, nullable=False, index=True))
+    if layout in WITH_USAGE_ROWS:
+        sa.Table("subscription", metadata, sa.Column("subscription_id", sa.Integer, primary_key=True, autoincrement=True),
+                 sa.Column("account_id", sa.Integer, nullable=False, index=True),
+                 sa.Column("monthly_price", sa.Numeric(10, 2), nullable=False),
+                 sa.Column("cancelled", sa.CHAR(1), nullable=False))
+        sa.Table("kb_article", metadata, sa.Column("kb_article_id", sa.Integer, primary_key=True, autoincrement=True),
+                 sa.Column("dept_ref", sa.String(64), nullable=False, index=True))
     exact_collation_on_mariadb(metadata)  # exact text on MariaDB, as the reference tables have
     return metadata
 
@@ -171,6 +188,15 @@ def vendor_mapping(layout: str) -> str:
             lines += ["", f"[[kinds.{kind.name}.usage]]", f'table = "{usage}"', f'column = "{name}_id"', 'noun = "uses"']
             if tenant:
                 lines.append("where = { tenant_id = 1 }")
+        if layout in WITH_USAGE_ROWS and kind.name == "statuses":
+            lines += ["", f"[[kinds.{kind.name}.usage]]", 'table = "subscription"', 'column = "account_id"',
+                      f'through = {{ table = "account", key = "account_id", column = "{name}_id" }}',
+                      "where = { cancelled = \"N\" }", 'noun = "subscriptions"']
+            if layout == "measured":
+                lines += ['sum = "monthly_price"', 'unit = "GBP a month"']
+        if layout in WITH_USAGE_ROWS and kind.name == "departments":
+            lines += ["", f"[[kinds.{kind.name}.usage]]", 'table = "kb_article"', 'column = "dept_ref"',
+                      f'via = "{code_column(kind)}"', 'noun = "articles"']
         parts.append("\n".join(lines))
     return "\n\n".join(parts) + "\n"
 
@@ -212,15 +238,48 @@ def seed_vendor(url: str, layout: str) -> None:
         engine.dispose()
 
 
+def seed_usage_rows(url: str) -> None:
+    """Rows using the applied entries, inserted by SQL in a few statements: two accounts per
+    status, two subscriptions per account (one cancelled in ten), an article per department."""
+    engine = sa.create_engine(url)
+    try:
+        with engine.begin() as connection:
+            for _ in range(2):
+                connection.execute(sa.text(
+                    "INSERT INTO account (tenant_id, cust_status_id) SELECT 1, cust_status_id FROM cust_status "
+                    "WHERE tenant_id = 1 AND deleted = 'N'"
+                ))
+            for offset in (0, 1):
+                connection.execute(sa.text(
+                    "INSERT INTO subscription (account_id, monthly_price, cancelled) SELECT account_id, "
+                    f"(account_id % 50) + 0.99 + {offset}, CASE WHEN account_id % 10 = {offset} THEN 'Y' ELSE 'N' END FROM account"
+                ))
+            connection.execute(sa.text("INSERT INTO kb_article (dept_ref) SELECT dept_cd FROM dept WHERE tenant_id = 1"))
+    finally:
+        engine.dispose()
+
+
+def usage_tables(layout: str) -> int:
+    """How many usage tables the layout's mapping names (the default mapping's for reference)."""
+    if layout == "reference":
+        from billing_config.mapping import default_mapping
+
+        return sum(len(kmap.usage) for kmap in default_mapping().kinds.values())
+    return len(USAGE_TABLES) + (2 if layout in WITH_USAGE_ROWS else 0)
+
+
 # --- measuring ---------------------------------------------------------------------------
 
 class StatementCounter:
     def __init__(self) -> None:
         self.count = 0
+        self.grouped = 0  # statements with GROUP BY: the usage reads
         event.listen(sa.engine.Engine, "before_cursor_execute", self._seen)
 
-    def _seen(self, *_args: object) -> None:
+    def _seen(self, _conn: object, _cursor: object, statement: str, *_args: object) -> None:
         self.count += 1
+        if "GROUP BY" in statement.upper():
+            self.grouped += 1
 
     def close(self) -> None:
         event.remove(sa.engine.Engine, "before_cursor_execute", self._seen)
@@ -232,11 +291,12 @@ class Run:
     cpu: float  # this process's CPU seconds: less swayed by other load on the machine (no server time)
     statements: int
     code: int
+    grouped: int = 0
 
 
 def run_cli(counter: StatementCounter, argv: list[str], profile: Path | None = None) -> Run:
     """One CLI command in-process, timed, with the SQL statements it sent."""
-    counter.count = 0
+    counter.count = counter.grouped = 0
     sink = io.StringIO()
     profiler = cProfile.Profile() if profile else None
     started, cpu = time.perf_counter(), time.process_time()
@@ -251,7 +311,7 @@ def run_cli(counter: StatementCounter, argv: list[str], profile: Path | None = N
         profiler.dump_stats(profile)
     if code not in (0, 2):
         raise SystemExit(f"{argv[0]} failed ({code}):\n{sink.getvalue()[-3000:]}")
-    return Run(elapsed, cpu, counter.count, code)
+    return Run(elapsed, cpu, counter.count, code, counter.grouped)
 
 
 @dataclass
@@ -259,8 +319,10 @@ class Figures:
     seconds: dict[str, float] = field(default_factory=dict)  # step -> best wall seconds
     cpu: dict[str, float] = field(default_factory=dict)  # step -> best CPU seconds
     statements: dict[str, int] = field(default_factory=dict)
+    grouped: dict[str, int] = field(default_factory=dict)  # step -> GROUP BY statements
 
     def add(self, step: str, run: Run) -> None:
+        self.grouped[step] = run.grouped
         self.seconds[step] = min(run.wall, self.seconds.get(step, float("inf")))
         self.cpu[step] = min(run.cpu, self.cpu.get(step, float("inf")))
         if self.statements.setdefault(step, run.statements) != run.statements:
@@ -286,6 +348,8 @@ def one_round(counter: StatementCounter, url: str, tree: Path, layout: str, work
     for n in range(plans):
         figures.add("plan", run_cli(counter, ["plan", "--format", "json", *target], where("plan", n)))
     figures.add("apply", run_cli(counter, ["apply", "--yes", *target], where("apply", 0)))
+    if layout in WITH_USAGE_ROWS:
+        seed_usage_rows(url)
     for n in range(plans):
         run = run_cli(counter, ["plan", "--detailed-exitcode", *target], where("no-change plan", n))
         assert run.code == 0, f"{layout}: the plan after apply is not empty"
@@ -356,6 +420,19 @@ def report(label: str, results: dict[tuple[int, str], Figures], layouts: list[st
         verdicts.append(line)
     for line in verdicts:
         print(f"  {line}")
+    for layout in layouts:
+        grouped = {size: results[(size, layout)].grouped["no-change plan"] for size in sizes}
+        flat = len(set(grouped.values())) == 1 and grouped[sizes[0]] == usage_tables(layout)
+        print(f"  {layout}: {usage_tables(layout)} usage table(s), grouped statements per plan "
+              + ", ".join(f"{size}: {n}" for size, n in grouped.items())
+              + (" (one aggregate per usage table)" if flat else " (NOT one per usage table)"))
+    if "usage" in layouts and "measured" in layouts:
+        for size in sizes:
+            bare, measured = results[(size, "usage")], results[(size, "measured")]
+            step = "no-change plan"
+            print(f"  {size:7d} {step} with measures {measured.seconds[step]:.2f} s ({measured.statements[step]} stmts), "
+                  f"without {bare.seconds[step]:.2f} s ({bare.statements[step]} stmts): "
+                  f"x{measured.seconds[step] / bare.seconds[step]:.2f} wall, x{measured.cpu[step] / bare.cpu[step]:.2f} cpu")
 
 
 def main_bench() -> None:

@@ -131,8 +131,11 @@ def test_a_delete_that_customers_moved_onto_since_the_plan_is_refused_under_the_
     before = snapshot(engine)
     result = apply(cli, live, config_tree, "--plan", str(saved))
     assert result.code == 1
-    # The plan is recomputed under the lock, so its refusal counts the customer who moved.
-    assert "customer status 'winback' (Winback) is used by 1 customers and cannot be deleted" in result.err
+    # The plan is recomputed under the lock, so its refusal counts the customer who moved: one
+    # customer (a singular) and, in their own count, that customer's services.
+    services = scalar(engine, "SELECT count(*) FROM services WHERE customer_id = 1")
+    used = "1 customer" + (f" and {services} service{'s' if services != 1 else ''}" if services else "")
+    assert f"customer status 'winback' (Winback) is used by {used} and cannot be deleted" in result.err
     assert "set `availability: Historical` to retire it" in result.err
     assert snapshot(engine) == before
 

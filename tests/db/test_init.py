@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -10,6 +12,7 @@ import sqlalchemy as sa
 from tests.conftest import CONFIG
 from tests.testing.fixtures import Run
 from tests.testing.databases import execute, scalar, snapshot
+from tests.testing.files import edit
 
 CONTRACT_TABLES = {
     "customer_statuses", "customer_groups", "departments", "number_statuses", "service_statuses",
@@ -129,3 +132,53 @@ def test_sample_lines_take_the_statuses_their_customers_status_relates(
         "SELECT count(*) FROM numbers n JOIN customers c ON c.id = n.customer_id "
         "JOIN customer_statuses s ON s.id = c.customer_status_id WHERE s.code = 'prospect'",
     ) == 0
+
+
+def test_sample_services_carry_realistic_uk_monthly_prices(
+    db_url: str, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    """services.monthly_charge is NUMERIC(10,2), NOT NULL, default 0, and the sample fills it
+    with what a UK business telecoms provider charges, so plans on the sample state real money."""
+    assert cli("db", "init", "--database", db_url, "--config-dir", str(CONFIG), "--sample-data").code == 0
+    engine = engine_for(db_url)
+    column = next(c for c in sa.inspect(engine).get_columns("services") if c["name"] == "monthly_charge")
+    assert isinstance(column["type"], sa.Numeric) and (column["type"].precision, column["type"].scale) == (10, 2)
+    assert column["nullable"] is False
+    with engine.connect() as connection:
+        prices = {str(name): Decimal(str(price)) for name, price in connection.execute(sa.text("SELECT DISTINCT name, monthly_charge FROM services"))}
+    assert {"Business Line Rental", "Broadband FTTC 80/20", "SIP Trunk, 4 channels", "Call Bundle, 1,000 UK minutes"} <= set(prices)
+    assert all(Decimal("3") <= price <= Decimal("60") and price == price.quantize(Decimal("0.01")) for price in prices.values())
+    # A row the platform inserts without a price gets the column's default.
+    execute(engine, "INSERT INTO services (name, service_status_id) SELECT 'Unpriced', id FROM service_statuses WHERE code = 'active'")
+    assert Decimal(str(scalar(engine, "SELECT monthly_charge FROM services WHERE name = 'Unpriced'"))) == 0
+
+
+def test_a_database_an_older_db_init_made_is_told_to_run_it_again(
+    db_url: str, tmp_path: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    """Without services.monthly_charge the default mapping's measure can't be read: plan says
+    to run db init, which adds the column (existing rows take 0) and changes nothing else."""
+    config = ["--database", db_url, "--config-dir", str(CONFIG)]
+    assert cli("db", "init", *config, "--sample-data").code == 0
+    engine = engine_for(db_url)
+    execute(engine, "ALTER TABLE services DROP COLUMN monthly_charge")
+    statuses = "SELECT count(*) FROM customer_statuses WHERE is_billable = :yes"
+    billable = scalar(engine, statuses, {"yes": True})
+    edit_config = tmp_path / "config"
+    shutil.copytree(CONFIG, edit_config)
+    edit(edit_config / "statuses" / "suspended.yaml", "is_billable: true", "is_billable: false")
+    for command in (["plan"], ["apply", "--yes"]):
+        result = cli(*command, "--database", db_url, "--config-dir", str(edit_config))
+        assert result.code == 1, result.text
+        assert "monthly_charge" in result.err and "run `billing-config db init`" in result.err, result.err
+        assert "Traceback" not in result.err
+    assert scalar(engine, statuses, {"yes": True}) == billable  # nothing written
+    assert scalar(engine, "SELECT count(*) FROM config_audit_log") == 0
+    result = cli("db", "init", *config)
+    assert result.code == 0, result.text
+    assert "Added the column services.monthly_charge" in result.out
+    plan = cli("plan", *config, "--detailed-exitcode")
+    assert plan.code == 0, plan.text
+    assert scalar(engine, "SELECT count(*) FROM services WHERE monthly_charge <> 0") == 0
+    again = cli("db", "init", *config)
+    assert again.code == 0 and "Added the column" not in again.out

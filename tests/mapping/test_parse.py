@@ -9,7 +9,7 @@ from hypothesis import given, strategies as st
 
 from billing_config.mapping import CodeColumn, MappingInvalid, TableName, Through, default_mapping, parse_mapping
 from billing_config.kinds import KINDS, is_valid_code
-from tests.scenarios.vendor_schemas import vendor_a_mapping, vendor_b_mapping
+from tests.scenarios.vendor_schemas import vendor_a_mapping, vendor_b_mapping, vendor_d_mapping
 
 
 def problems(text: str) -> list[str]:
@@ -65,6 +65,47 @@ def test_the_default_mapping_is_the_registry() -> None:
     statuses = mapping.kinds["statuses"]
     assert statuses.key == "id" and statuses.code == CodeColumn("code") and statuses.delete == "hard"
     assert statuses.field_map["next_status"].column == "next_status_id"
+
+
+def test_the_default_mapping_measures_the_services_charges() -> None:
+    """Service statuses sum their services' monthly charges; customer statuses sum those of their
+    customers' services, through customers, as a second usage table with its own noun."""
+    statuses, services = default_mapping().kinds["statuses"].usage
+    assert (statuses.table, statuses.column, statuses.sum) == ("customers", "customer_status_id", None)
+    assert (services.table, services.column, services.sum, services.unit) == ("services", "customer_id", "monthly_charge", "GBP a month")
+    assert services.through is not None and (services.through.table.name, services.through.key, services.through.column) == (
+        "customers", "id", "customer_status_id",
+    )
+    [own] = default_mapping().kinds["service-statuses"].usage
+    assert (own.table, own.column, own.sum, own.unit, own.through) == ("services", "service_status_id", "monthly_charge", "GBP a month", None)
+    assert all(u.sum is None for kind in ("groups", "departments", "classes") for u in default_mapping().kinds[kind].usage)
+
+
+def test_a_usage_reads_via_through_sum_and_its_singular() -> None:
+    usage = parse_mapping(vendor_d_mapping(), "c.toml").kinds["service-statuses"].usage
+    assert [(u.noun, u.one) for u in usage] == [
+        ("subscriptions", "subscription"), ("charge lines", "charge line"), ("open tickets", "open ticket"),
+        ("port requests", "port request"),
+    ]
+    assert usage[0].via == "code" and usage[0].sum == "price" and usage[0].unit == "EUR a month"
+    assert usage[1].through is not None and usage[1].through.column == "status_code" and usage[1].via == "code"
+    stated = vendor_d_mapping().replace('noun = "port requests"', 'noun = "staff on call"\nsingular = "member of staff on call"')
+    assert parse_mapping(stated, "c.toml").kinds["service-statuses"].usage[3].one == "member of staff on call"
+    assert any(p.startswith("kinds.service-statuses.usage[3].singular:") for p in problems(stated.replace(
+        'singular = "member of staff on call"', "singular = 3")))
+    assert any(p.startswith("kinds.service-statuses.usage[0].sum:") and "sum and unit go together" in p
+               for p in problems(vendor_d_mapping().replace('unit = "EUR a month"\n', "", 1)))
+
+
+@pytest.mark.parametrize("plural, singular", [
+    ("customers", "customer"), ("third parties", "third party"), ("sub-categories", "sub-category"),
+    ("lines of business", "line of business"), ("boxes", "box"), ("statuses", "status"), ("uses", "use"),
+    ("classes", "class"), ("branches", "branch"), ("people", "person"), ("data", "data"), ("SIP trunks", "SIP trunk"),
+])
+def test_the_singular_is_derived_from_the_plural(plural: str, singular: str) -> None:
+    from billing_config.mapping.model import singular_of
+
+    assert singular_of(plural) == singular
 
 
 @given(st.from_regex(r"[a-z0-9]{1,8}(-[a-z0-9]{1,8}){0,3}", fullmatch=True))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -36,14 +37,20 @@ def test_no_changes_then_changes_with_detailed_exit_codes(live: str, config_tree
 def test_impact_counts_the_customers_of_the_changed_status(
     live: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
 ) -> None:
-    customers = scalar(
-        engine_for(live),
-        "SELECT count(*) FROM customers c JOIN customer_statuses s ON s.id = c.customer_status_id WHERE s.code = 'suspended'",
-    )
-    assert customers > 0
+    engine = engine_for(live)
+    of_suspended = "JOIN customer_statuses s ON s.id = c.customer_status_id WHERE s.code = 'suspended'"
+    customers = scalar(engine, f"SELECT count(*) FROM customers c {of_suspended}")
+    services = scalar(engine, f"SELECT count(*) FROM services v JOIN customers c ON c.id = v.customer_id {of_suspended}")
+    charges = Decimal(str(scalar(engine, f"SELECT sum(v.monthly_charge) FROM services v JOIN customers c ON c.id = v.customer_id {of_suspended}")))
+    assert customers > 1 and services > 1 and charges > 0
     edit(config_tree / "statuses" / "suspended.yaml", "is_billable: true", "is_billable: false")
     result = plan(cli, live, config_tree)
-    assert f"      is_billable: true → false\n      impact: affects {customers} customers\n" in result.out
+    # Each usage table with its own noun (customers, and their services), never one sum of both,
+    # and the monthly charges the change stops invoicing.
+    assert (
+        f"      is_billable: true → false\n      impact: affects {customers} customers and {services} services, "
+        f"£{charges.quantize(Decimal('0.01')):,} a month\n"
+    ) in result.out
 
 
 def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Callable[..., Run]) -> None:
@@ -60,7 +67,10 @@ def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Calla
     update = by_address[("statuses", "suspended")]
     assert update["action"] == "update"
     assert update["fields"] == [{"field": "display_position", "old": 40, "new": 45}]
-    assert update["impact"]["noun"] == "customers" and update["impact"]["count"] > 0
+    customers, services = update["impact"]["uses"]
+    assert customers["noun"] == "customers" and customers["count"] > 0 and "amount" not in customers
+    assert services["noun"] == "services" and services["unit"] == "GBP a month"
+    assert update["impact"]["moves_charges"] is False  # display_position invoices nothing
     create = by_address[("groups", "enterprise")]
     assert create["action"] == "create" and create["before"] is None
     assert create["after"] == {"name": "Enterprise", "display_class": "", "display_position": 70, "personal_customer": False, "reseller": False}

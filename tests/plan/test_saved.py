@@ -166,8 +166,13 @@ def test_a_plan_from_another_commit_is_refused(
 
 def test_a_stale_plan_format_gets_a_clear_message(planned: tuple[str, Path, Path], cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]) -> None:
     url, config, saved = planned
+    original = saved.read_text()
     tamper(saved, lambda d: (d.update(format_version=1), d.pop("config_digest")))
     refused_and_unchanged(cli, engine_for(url), url, config, saved, "format_version is 1", "only version 3 plans")
+    # A version 2 plan summed its impact across usage tables: its impact means something else now.
+    saved.write_text(original)
+    tamper(saved, lambda d: d.update(format_version=2))
+    refused_and_unchanged(cli, engine_for(url), url, config, saved, "format_version is 2", "only version 3 plans")
     saved.write_text("{not json")
     refused_and_unchanged(cli, engine_for(url), url, config, saved, "not JSON")
     saved.write_text("[]")

@@ -3,21 +3,26 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal
 
-from billing_config.plan.model import DELETE, UPDATE, Blocker, Change, FieldChange, Plan, Thresholds
+from billing_config.plan.model import DELETE, UPDATE, Blocker, Change, FieldChange, Plan, Thresholds, Use
 from billing_config.render.plan_json import render_plan_json
 from billing_config.render.plan_markdown import GITHUB_COMMENT_LIMIT, render_plan_markdown
 from billing_config.render.plan_text import render_plan_text
 
 
+def customers(count: int) -> tuple[Use, ...]:
+    return (Use("customers", "customer", count),)
+
+
 def big_plan(entries: int) -> Plan:
     changes = [
-        Change("groups", f"group-{n:05d}", DELETE, f"Group | {n} `x` <b>", {"name": f"Group {n}"}, None, [], 3, "customers")
+        Change("groups", f"group-{n:05d}", DELETE, f"Group | {n} `x` <b>", {"name": f"Group {n}"}, None, [], customers(3))
         for n in range(entries)
     ]
     changes.append(
         Change("statuses", "suspended", UPDATE, "Suspended", {"is_billable": True}, {"is_billable": False},
-               [FieldChange("is_billable", True, False)], 312, "customers")
+               [FieldChange("is_billable", True, False)], customers(312))
     )
     blockers = [
         Blocker("in-use", "groups", c.code, f"customer group '{c.code}' is used by 3 customers and cannot be deleted", "keep it")
@@ -59,8 +64,8 @@ def test_text_shows_the_impact_sentence_and_json_round_trips() -> None:
     assert Plan.from_dict(document).to_dict() == document
 
 
-def _update(fields: list[FieldChange], impact: int | None = 13) -> Change:
-    return Change("statuses", "suspended", UPDATE, "Suspended", {}, {}, fields, impact, "customers")
+def _update(fields: list[FieldChange], impact: int = 13) -> Change:
+    return Change("statuses", "suspended", UPDATE, "Suspended", {}, {}, fields, customers(impact))
 
 
 def test_the_summary_sentence_says_what_happens_to_whom() -> None:
@@ -123,3 +128,70 @@ def test_a_created_entry_shows_its_fields_escaped_as_an_update_does() -> None:
     terminal = render_plan_text(plan)
     assert '  + statuses/payment-plan ("Payment <b>Plan</b> @team")\n      name: "Payment <b>Plan</b> @team"\n' in terminal
     assert f"      (other {len(after) - 3} field(s) at their defaults)\n" in terminal
+
+
+def _measured(fields: list[FieldChange], *uses: Use, kind: str = "statuses", action: str = UPDATE) -> Change:
+    return Change(kind, "suspended", action, "Suspended", {}, None if action == DELETE else {}, fields, uses)
+
+
+CHARGES = Use("services", "service", 20, Decimal("1234.50"), "GBP a month")
+
+
+def test_counts_are_given_per_usage_table_with_a_singular_for_one() -> None:
+    change = _measured(
+        [FieldChange("name", "A", "B")], Use("third parties", "third party", 2), Use("sub-categories", "sub-category", 1),
+        kind="departments",
+    )
+    assert change.impact_sentence() == "affects 2 third parties and 1 sub-category"
+    assert change.summary_sentence() == "Suspended changes for 2 third parties and 1 sub-category (name)."
+    # A zero count is left out, never summed into the other noun.
+    nobody = _measured([FieldChange("name", "A", "B")], Use("third parties", "third party", 0), Use("sub-categories", "sub-category", 1))
+    assert nobody.impact_sentence() == "affects 1 sub-category"
+    unused = _measured([FieldChange("name", "A", "B")], Use("third parties", "third party", 0), Use("sub-categories", "sub-category", 0))
+    assert unused.impact_sentence() == "affects no third parties or sub-categories"
+    assert unused.summary_sentence() is None
+
+
+def test_a_change_that_decides_invoicing_states_the_money_it_moves() -> None:
+    billing = _measured([FieldChange("is_billable", True, False)], Use("customers", "customer", 13), CHARGES)
+    assert billing.impact_sentence() == "affects 13 customers and 20 services, £1,234.50 a month"
+    assert billing.summary_sentence() == (
+        "Suspended stops billing for 13 customers and 20 services: £1,234.50 a month of recurring charges."
+    )
+    assert billing.moved() == {"GBP a month": Decimal("1234.50")}
+    # A change that invoices nothing differently states no money (the JSON plan still carries it).
+    cosmetic = _measured([FieldChange("display_position", 1, 2)], Use("customers", "customer", 13), CHARGES)
+    assert cosmetic.impact_sentence() == "affects 13 customers and 20 services"
+    assert cosmetic.moved() == {}
+    final = _measured([FieldChange("final_invoice", False, True), FieldChange("name", "A", "B")], CHARGES)
+    assert final.summary_sentence() == (
+        "Suspended raises final bills for 20 services (and changes name): £1,234.50 a month of recurring charges."
+    )
+    gone = _measured([], Use("services", "service", 1, Decimal("9.50"), "EUR a month"), action=DELETE)
+    assert gone.summary_sentence() == "Deleting Suspended affects 1 service: €9.50 a month of recurring charges."
+    other = _measured([FieldChange("is_billable", True, False)], Use("services", "service", 3, Decimal("1234567.5"), "CHF a month"))
+    assert other.impact_sentence() == "affects 3 services, 1,234,567.50 CHF a month"
+    # Two measured tables: each count carries its own amount; nothing is added across them.
+    both = _measured(
+        [FieldChange("is_billable", True, False)], CHARGES, Use("numbers", "number", 1, Decimal("2.00"), "GBP a month"),
+    )
+    assert both.impact_sentence() == "affects 20 services (£1,234.50 a month) and 1 number (£2.00 a month)"
+
+
+def test_amounts_are_exact_json_numbers_that_read_back_as_decimals() -> None:
+    plan = big_plan(0)
+    plan.changes = [_measured([FieldChange("is_billable", True, False)], Use("customers", "customer", 13), CHARGES)]
+    plan.thresholds = Thresholds(max_monthly_change=Decimal("1000.10"))
+    text = render_plan_json(plan)
+    assert '"amount": 1234.50,' in text and '"max_monthly_change": 1000.10\n' in text
+    document = json.loads(text, parse_float=Decimal)
+    again = Plan.from_dict(document)
+    assert again.changes[0].impact == plan.changes[0].impact
+    assert again.thresholds.max_monthly_change == Decimal("1000.10")
+    assert render_plan_json(again) == text
+
+
+def test_text_that_looks_like_an_amount_marker_stays_text() -> None:
+    from billing_config.render.plan_json import exact_json
+
+    assert json.loads(exact_json({"name": "decimal-00:1.50", "amount": Decimal("1.50")}))["name"] == "decimal-00:1.50"

@@ -5,14 +5,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from billing_config.plan.model import DELETE, Blocker, Change, Plan, Thresholds
+from billing_config.plan.model import Use, DELETE, Blocker, Change, Plan, Thresholds
 from billing_config.render.plan_text import render_plan_text
 from tests.testing.fixtures import Run
 
 
 def _plan(blockers: list[Blocker]) -> Plan:
     return Plan(
-        changes=[Change("groups", "residential", DELETE, "Residential", {"name": "Residential"}, None, [], 35, "customers")],
+        changes=[Change("groups", "residential", DELETE, "Residential", {"name": "Residential"}, None, [], (Use("customers", "customer", 35),))],
         unmanaged=[], blockers=blockers, fingerprint="sha256:" + "0" * 64, live_counts={"groups": 6}, prune=False,
         thresholds=Thresholds(), database="sqlite:///billing.db", created_at="2026-01-01T00:00:00+00:00", tool_version="0.1.0",
     )

@@ -161,7 +161,7 @@ def _first_hour(shell: Shell, tmp_path: Path, engine: sa.Engine, writer: str, re
         engine,
         "SELECT COUNT(*) FROM customers c JOIN customer_statuses s ON s.id = c.customer_status_id WHERE s.code = 'suspended'",
     )
-    assert f"Suspended stops billing for {suspended} customers." in comment.stdout
+    assert f"Suspended stops billing for {suspended} customers and " in comment.stdout and "a month of recurring charges." in comment.stdout
     assert "- `~` **suspended**" in comment.stdout and "`is_billable`: `true` → `false`" in comment.stdout
     assert '- `+` **collections** ("Collections")\n  - `name`: `"Collections"`\n' in comment.stdout  # its fields, not only its name
 

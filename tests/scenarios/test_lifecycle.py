@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -55,7 +56,12 @@ def test_plan_apply_and_export_carry_the_four_lifecycle_kinds(
         list_table = {"number-statuses": "number_statuses", "service-statuses": "service_statuses", "feature-statuses": "feature_statuses", "classes": "customer_classes"}[kind]
         count = scalar(engine, f"SELECT count(*) FROM {table} t JOIN {list_table} l ON l.id = t.{column} WHERE l.code = :code", {"code": code})
         assert count > 0, (kind, code)
-        assert changes[(kind, code)]["impact"]["count"] == count and changes[(kind, code)]["impact"]["noun"] == noun
+        [use] = changes[(kind, code)]["impact"]["uses"]
+        assert use["count"] == count and use["noun"] == noun
+        if table == "services":  # the reference schema's measure: the services' monthly charges
+            charges = scalar(engine, f"SELECT sum(t.monthly_charge) FROM {table} t JOIN {list_table} l ON l.id = t.{column} WHERE l.code = :code", {"code": code})
+            assert Decimal(str(use["amount"])) == Decimal(str(charges)).quantize(Decimal("0.01")) > 0
+            assert use["unit"] == "GBP a month"
     assert [w["code"] for w in document["warnings"]] == ["public-sector"]
     for kind in NEW_KINDS:
         assert kind in document["summary"]
@@ -96,7 +102,7 @@ def test_a_status_list_entry_in_use_cannot_be_deleted(
         ("number-statuses", "legacy", "delete"), ("service-statuses", "spare", "delete"),
     ]
     assert [(b["rule"], b["code"]) for b in document["blockers"]] == [("in-use", "legacy")]
-    assert "number status 'legacy' (Legacy) is used by 1 numbers" in document["blockers"][0]["message"]
+    assert "number status 'legacy' (Legacy) is used by 1 number and cannot be deleted" in document["blockers"][0]["message"]
     refused = _run(cli, "apply", live, config_tree, "--prune", "--yes")
     assert refused.code == 1 and "cannot be deleted" in refused.text
     assert scalar(engine, "SELECT count(*) FROM service_statuses WHERE code = 'spare'") == 1  # nothing changed

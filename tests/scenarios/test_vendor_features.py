@@ -107,7 +107,7 @@ def test_vendor_c_every_real_schema_behaviour(
     # In use through the UUID column: refused; unused: soft-deleted by time.
     (config / "statuses" / "suspended.yaml").unlink()
     result = cli("apply", "--yes", "--prune", *target)
-    assert result.code == 1 and "used by 1 accounts" in result.text, result.text
+    assert result.code == 1 and "used by 1 account and" in result.text, result.text
     assert cli("export", *target).code == 0
     (config / "statuses" / "payment-plan.yaml").unlink()
     result = cli("apply", "--yes", *target)

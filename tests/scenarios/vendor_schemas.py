@@ -325,3 +325,151 @@ def seed_vendor_c(engine: sa.Engine) -> None:
             {"acct_id": 3, "stat_uid": "00000000-0000-0000-0000-000000000002"},
         ])
         connection.execute(tables["cache_version"].insert(), [{"n": 1}])
+
+
+# Vendor D: what uses a service status, the ways real schemas hold it (Dolibarr, A2Billing).
+# Subscriptions hold the status's CODE (via), charge lines hold a subscription's key (through
+# it, and its code), tickets hold a component's key whose component names the status's key
+# (through by key), port requests hold the status's key. Prices are NUMERIC(10,2); rows that
+# fail each usage's where (inactive subscriptions, one-off charges, closed tickets) don't count.
+VENDOR_D_STATUSES = ("active", "suspended", "legacy", "spare")
+
+
+def vendor_d_metadata() -> sa.MetaData:
+    metadata = sa.MetaData()
+    sa.Table(
+        "svc_status", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("code", sa.String(64), nullable=False, unique=True),
+        sa.Column("label", sa.String(100), nullable=False),
+        sa.Column("billable", sa.CHAR(1), nullable=False),
+    )
+    sa.Table(
+        "subscription", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("status_code", sa.String(64), nullable=True),
+        sa.Column("price", sa.Numeric(10, 2), nullable=False),
+        sa.Column("active", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "charge_line", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("subscription_id", sa.Integer, nullable=False),
+        sa.Column("amount", sa.Numeric(10, 2), nullable=False),
+        sa.Column("charge_type", sa.String(16), nullable=False),
+    )
+    sa.Table(
+        "component", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("svc_status_id", sa.Integer, nullable=True),
+    )
+    sa.Table(
+        "ticket", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("component_id", sa.Integer, nullable=False),
+        sa.Column("is_open", sa.Integer, nullable=False),
+    )
+    sa.Table(
+        "port_request", metadata,
+        sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+        sa.Column("svc_status_id", sa.Integer, nullable=False),
+    )
+    return metadata
+
+
+def vendor_d_mapping() -> str:
+    fields = []
+    for spec in get_kind("service-statuses").fields:
+        if spec.name == "name":
+            fields.append('name = "label"')
+        elif spec.name == "is_billable":
+            fields.append('is_billable = { column = "billable", values = { true = "Y", false = "N" } }')
+        else:
+            fields.append(f"{spec.name} = false")
+    field_lines = "\n".join(fields)
+    return f"""
+[kinds.service-statuses]
+table = "svc_status"
+key = "id"
+code = "code"
+delete = "hard"
+
+[kinds.service-statuses.fields]
+{field_lines}
+
+[[kinds.service-statuses.usage]]
+table = "subscription"
+column = "status_code"
+via = "code"
+where = {{ active = 1 }}
+noun = "subscriptions"
+sum = "price"
+unit = "EUR a month"
+
+[[kinds.service-statuses.usage]]
+table = "charge_line"
+column = "subscription_id"
+via = "code"
+through = {{ table = "subscription", key = "id", column = "status_code" }}
+where = {{ charge_type = "recurring" }}
+noun = "charge lines"
+sum = "amount"
+unit = "EUR a month"
+
+[[kinds.service-statuses.usage]]
+table = "ticket"
+column = "component_id"
+through = {{ table = "component", key = "id", column = "svc_status_id" }}
+where = {{ is_open = 1 }}
+noun = "open tickets"
+
+[[kinds.service-statuses.usage]]
+table = "port_request"
+column = "svc_status_id"
+noun = "port requests"
+"""
+
+
+def seed_vendor_d(engine: sa.Engine, seed: int = 7) -> None:
+    """Statuses, and a deterministic spread of rows using them: active is used everywhere, legacy
+    only by one active subscription (by its code), spare by nothing but rows outside every where."""
+    import random
+    from decimal import Decimal
+
+    metadata = vendor_d_metadata()
+    metadata.create_all(engine)
+    table = metadata.tables
+    chooser = random.Random(seed)
+    with engine.begin() as connection:
+        connection.execute(table["svc_status"].insert(), [
+            {"id": n, "code": code, "label": code.title(), "billable": "N" if code == "spare" else "Y"}
+            for n, code in enumerate(VENDOR_D_STATUSES, start=1)
+        ])
+        subscriptions = []
+        for number in range(1, 61):
+            code = chooser.choice(("active", "active", "suspended", None))
+            subscriptions.append({
+                "id": number, "status_code": code, "price": Decimal(chooser.randint(199, 9999)) / 100,
+                "active": 0 if number % 7 == 0 else 1,
+            })
+        subscriptions.append({"id": 61, "status_code": "legacy", "price": Decimal("12.34"), "active": 1})
+        subscriptions.append({"id": 62, "status_code": "spare", "price": Decimal("99.99"), "active": 0})  # outside where
+        connection.execute(table["subscription"].insert(), subscriptions)
+        connection.execute(table["charge_line"].insert(), [
+            {"subscription_id": chooser.randint(1, 60), "amount": Decimal(chooser.randint(1, 5000)) / 100,
+             "charge_type": chooser.choice(("recurring", "recurring", "one-off"))}
+            for _ in range(150)
+        ] + [{"subscription_id": 62, "amount": Decimal("5.00"), "charge_type": "one-off"}])
+        connection.execute(table["component"].insert(), [
+            {"id": n, "svc_status_id": chooser.choice((1, 1, 2, None))} for n in range(1, 11)
+        ])
+        connection.execute(table["ticket"].insert(), [
+            {"component_id": chooser.randint(1, 10), "is_open": chooser.choice((0, 1, 1))} for _ in range(40)
+        ])
+        connection.execute(table["port_request"].insert(), [{"svc_status_id": chooser.choice((1, 2))} for _ in range(9)])
+    if engine.dialect.name == "postgresql":
+        # Rows inserted with explicit ids: move the serial sequences past them, as a vendor's
+        # install should (doctor-sequence-behind otherwise, rightly).
+        with engine.begin() as connection:
+            for name in ("svc_status", "component"):
+                connection.exec_driver_sql(f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), (SELECT MAX(id) FROM {name}))")

@@ -20,12 +20,24 @@ def reset_database(url: str) -> None:
             return
         with engine.begin() as connection:
             if connection.dialect.name == "postgresql":
-                connection.exec_driver_sql("DROP SCHEMA IF EXISTS public CASCADE")
+                # Every schema a test made (a vendor's own, the tool's, a hostile name), then public.
+                schemas = connection.exec_driver_sql(
+                    "SELECT nspname FROM pg_namespace WHERE left(nspname, 3) <> 'pg_' AND nspname <> 'information_schema'"
+                ).scalars().all()
+                for name in schemas:
+                    quoted = '"' + str(name).replace('"', '""') + '"'
+                    connection.exec_driver_sql(f"DROP SCHEMA IF EXISTS {quoted} CASCADE")
                 connection.exec_driver_sql("CREATE SCHEMA public")
             else:
                 connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 0")
                 for name in sa.inspect(connection).get_table_names():
                     connection.exec_driver_sql(f"DROP TABLE `{name}`")
+                sequences = connection.exec_driver_sql(
+                    "SELECT table_name FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'SEQUENCE'"
+                ).scalars().all()
+                for name in sequences:
+                    quoted = str(name).replace("`", "``")
+                    connection.exec_driver_sql(f"DROP SEQUENCE `{quoted}`")
                 connection.exec_driver_sql("SET FOREIGN_KEY_CHECKS = 1")
     finally:
         engine.dispose()

@@ -102,6 +102,10 @@ class Kind:
     # table even without --sample-data, as a fresh platform would have it.
     seeded: bool = False
     shipped: Shipped | None = None
+    # The fields that decide whether the charges of what uses an entry are invoiced: a change
+    # to one states the money it moves (a usage table's measure) and counts toward
+    # --max-monthly-change.
+    charge_fields: tuple[str, ...] = ()
 
     @property
     def schema_file(self) -> str:
@@ -205,17 +209,17 @@ STANDARD_CLASSES = Shipped(
 KINDS: tuple[Kind, ...] = (
     Kind(
         "feature-statuses", "feature status", "feature_statuses", managed=True, seeded=True,
-        usage=Usage("features", "feature_status_id", "features"),
+        usage=Usage("features", "feature_status_id", "features"), charge_fields=("is_billable",),
     ),
     Kind(
         "number-statuses", "number status", "number_statuses", managed=True, seeded=True,
         references={"related_feature_status": "feature-statuses"},
-        usage=Usage("numbers", "number_status_id", "numbers"),
+        usage=Usage("numbers", "number_status_id", "numbers"), charge_fields=("is_billable",),
     ),
     Kind(
         "service-statuses", "service status", "service_statuses", managed=True, seeded=True,
         references={"related_feature_status": "feature-statuses"},
-        usage=Usage("services", "service_status_id", "services"),
+        usage=Usage("services", "service_status_id", "services"), charge_fields=("is_billable",),
     ),
     Kind(
         "statuses",
@@ -225,6 +229,7 @@ KINDS: tuple[Kind, ...] = (
         references=_REFERENCE_FIELDS_OF_A_STATUS,
         usage=Usage("customers", "customer_status_id", "customers"),
         aliases=("status",),
+        charge_fields=("is_billable", "can_have_fixed_charges", "final_invoice"),
     ),
     Kind(
         "groups",

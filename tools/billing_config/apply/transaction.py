@@ -32,7 +32,7 @@ from billing_config.db.live import LiveState, read_live, require_schema
 from billing_config.mapping import KEY_MAX_PLUS_ONE, Mapping, default_mapping
 from billing_config.db.tool.tables import prepare_tool_tables
 from billing_config.errors import DatabaseError, Refused, UserError
-from billing_config.plan.in_use import in_use_blocker
+from billing_config.plan.in_use import in_use_blocker, uses_of
 from billing_config.plan.model import DELETE, Blocker, Plan
 
 
@@ -49,17 +49,19 @@ class ApplyResult:
 
 
 def _in_use_now(plan: Plan, live: LiveState) -> list[Blocker]:
-    """Deletes re-checked against the usage read under the lock (customers move all day)."""
+    """Deletes re-checked against the usage read under the lock (customers move all day),
+    naming each usage table's count."""
     from billing_config.kinds import get_kind
 
     already = {(b.kind, b.code) for b in plan.blockers if b.rule == "in-use"}
-    return [
-        in_use_blocker(get_kind(change.kind), change.code, change.name, used, since_plan=True, noun=change.impact_noun)
-        for change in plan.changes
-        if change.action == DELETE
-        and (change.kind, change.code) not in already
-        and (used := live.usage.get(change.kind, {}).get(change.code, 0))
-    ]
+    blockers = []
+    for change in plan.changes:
+        if change.action != DELETE or (change.kind, change.code) in already:
+            continue
+        uses = uses_of(live, change.kind, change.code) or ()
+        if any(use.count for use in uses):
+            blockers.append(in_use_blocker(get_kind(change.kind), change.code, change.name, uses, since_plan=True))
+    return blockers
 
 
 def refusal_text(blockers: list[Blocker]) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -40,7 +41,7 @@ def _load_saved_plan(path: Path) -> Plan:
     from billing_config.plan.saved import check_plan_file
 
     try:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        data = json.loads(path.read_text(encoding="utf-8"), parse_float=Decimal)  # amounts stay exact
     except OSError as error:
         raise UserError(f"cannot read the plan file {path}: {error.strerror or error}") from None
     except ValueError as error:

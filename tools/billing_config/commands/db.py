@@ -49,6 +49,8 @@ def run_init(args: argparse.Namespace) -> int:
         print(f"Created {len(report.created_tables)} table(s) in {where}: {', '.join(report.created_tables)}")
     else:
         print(f"All tables already exist in {where}.")
+    for column in report.added_columns:
+        print(f"Added the column {column} (this version's reference schema has it; existing rows take its default).")
     for table, count in report.filled.items():
         print(f"Filled {table} with {count} row(s) from {args.config_dir}.")
     if report.sample:

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from decimal import Decimal, InvalidOperation
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
@@ -69,6 +70,11 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
         "--max-deletes", type=int, default=defaults.max_deletes, metavar="N",
         help=f"refuse to delete more than N entries of a kind in one run (default: {defaults.max_deletes})",
     )
+    parser.add_argument(
+        "--max-monthly-change", default=None, metavar="AMOUNT",
+        help="refuse changes that move more than AMOUNT of a kind's charges, in the usage measure's own unit "
+        "(is_billable off on a status whose customers pay GBP 1,234.50 a month moves 1234.50) (default: off)",
+    )
 
 
 def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
@@ -88,7 +94,21 @@ def thresholds_from(args: argparse.Namespace) -> Thresholds:
         max_update_percent=args.max_update_percent,
         max_delete_percent=args.max_delete_percent,
         max_deletes=args.max_deletes,
+        max_monthly_change=amount_option("--max-monthly-change", getattr(args, "max_monthly_change", None)),
     )
+
+
+def amount_option(option: str, text: str | None) -> Decimal | None:
+    """An amount of money from the command line, exactly as written (a Decimal, never a float)."""
+    if text is None:
+        return None
+    try:
+        amount = Decimal(text.replace(",", "").replace("_", ""))
+    except InvalidOperation:
+        amount = Decimal("NaN")
+    if not amount.is_finite() or amount < 0 or amount.as_tuple().exponent < -2:  # type: ignore[operator]
+        raise UserError(f"{option} takes an amount such as 1000 or 1234.50 (at least 0, at most two decimals), not {text!r}")
+    return amount
 
 
 def database_from(args: argparse.Namespace) -> DatabaseChoice:

@@ -123,6 +123,22 @@ def schema_checks(found: Located, catalog: Catalog, mapping: Mapping) -> None:
         for check in _KIND_CHECKS:
             check(found, catalog, kmap, info)
     _overlapping_scopes(found, catalog, mapping)
+    _usage_sums(found, catalog, mapping)
+
+
+def _usage_sums(found: Located, catalog: Catalog, mapping: Mapping) -> None:
+    """A usage's sum column must be a number SQL can add up (the measure a plan states)."""
+    for kmap in mapping.kinds.values():
+        for number, usage in enumerate(kmap.usage):
+            info = catalog.table(usage.table_name)
+            column = info.columns.get(usage.sum) if info is not None and usage.sum else None
+            if column is not None and column.kind not in ("integer", "decimal"):
+                found.add(
+                    "doctor-column-type", _first(mapping, f"kinds.{kmap.name}.usage[{number}].sum"),
+                    f"the sum column {usage.qualified}.{column.name} is {column.type_text}, not a number; "
+                    "name the column holding the amount",
+                    kmap.name,
+                )
 
 
 # -- the database and its tables ---------------------------------------------------------------
@@ -161,6 +177,8 @@ def _columns(found: Located, catalog: Catalog, mapping: Mapping) -> None:
     for named in missing_columns(catalog, mapping):
         info = catalog.table(named.table)
         hint = did_you_mean(named.column, info.columns) if info is not None else ""
+        if mapping.is_default:  # an older db init made the table: it adds what this version's schema has
+            hint += "; run `billing-config db init`, which adds the columns a newer reference schema has and changes nothing else"
         found.add("doctor-missing-column", named.path, f"column {named.table.qualified}.{named.column} does not exist{hint}", named.kind)
 
 
@@ -433,6 +451,42 @@ def live_findings(found: Located, connection: sa.Connection, mapping: Mapping, c
         found.add("doctor-live-value", at, problem.describe(), problem.kind)
     for kmap in mapping.kinds.values():
         _code_collisions(found, connection, kmap, catalog)
+        _sequence_behind(found, connection, kmap, catalog)
+
+
+def _sequence_behind(found: Located, connection: sa.Connection, kmap: KindMap, catalog: Catalog) -> None:
+    """PostgreSQL: the sequence a serial key takes new keys from must be past the largest key
+    (MariaDB's AUTO_INCREMENT moves past explicit inserts by itself)."""
+    info = catalog.table(kmap.table_name)
+    column = info.columns.get(kmap.key) if info is not None else None
+    if connection.dialect.name != "postgresql" or not kmap.managed or kmap.key_source != KEY_DEFAULT or column is None:
+        return
+    if not (column.default or "").startswith("nextval("):
+        return
+    from billing_config.db.sql import kind_table, quoted_table
+
+    largest = connection.execute(sa.select(sa.func.max(kind_table(kmap).c[kmap.key]))).scalar()
+    row = connection.execute(
+        sa.text(
+            "SELECT start_value, last_value, increment_by FROM pg_sequences "
+            "WHERE quote_ident(schemaname) || '.' || quote_ident(sequencename) = pg_get_serial_sequence(:table, :key) "
+            # last_value reads NULL without a right to the sequence: nothing can be told then
+            "AND has_sequence_privilege(pg_get_serial_sequence(:table, :key), 'SELECT,USAGE')"
+        ),
+        {"table": quoted_table(connection, kmap.table_name), "key": kmap.key},
+    ).first()
+    if row is None or not isinstance(largest, int):
+        return
+    start, last, step = row
+    following = start if last is None else last + step  # never read yet: its start
+    if following <= largest:
+        found.add(
+            "doctor-sequence-behind", _first(found.mapping, f"kinds.{kmap.name}.key"),
+            f"the sequence behind {kmap.qualified}.{kmap.key} would give the next new row key {following}, but keys go up to "
+            f"{largest}: the first create would fail on the primary key. Move it on (SELECT setval(pg_get_serial_sequence("
+            f"'{kmap.qualified}', '{kmap.key}'), {largest})), or map key_source = \"max+1\" if the application assigns keys",
+            kmap.name,
+        )
 
 
 def _code_collisions(found: Located, connection: sa.Connection, kmap: KindMap, catalog: Catalog) -> None:

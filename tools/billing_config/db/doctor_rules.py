@@ -67,6 +67,15 @@ declare(
     fix="[kinds.statuses]\nkey_source = { sequence = \"cust_status_seq\" }",
 )
 declare(
+    "doctor-sequence-behind", E, "doctor", "The sequence that gives new rows their key would give a key a row already holds.",
+    reason="A vendor's install script that inserts rows with explicit keys without moving the serial column's sequence "
+    "on (A2Billing's cc_support on PostgreSQL) leaves nextval() at a key that exists: the first create would fail "
+    "inside apply on the primary key.",
+    mistake="INSERT INTO cc_support (id, name) VALUES (1, 'DEFAULT');   -- the sequence still starts at 1",
+    fix="SELECT setval(pg_get_serial_sequence('cc_support', 'id'), (SELECT MAX(id) FROM cc_support));\n"
+    "# or, in the mapping: key_source = \"max+1\"",
+)
+declare(
     "doctor-engine", E, "doctor", "A table of a managed kind is kept by an engine that cannot roll back (MyISAM, MEMORY, CSV, Aria).",
     reason="apply writes everything in one transaction or nothing; on such a table a failed apply would leave "
     "half its writes behind, so apply refuses the target before any write.",

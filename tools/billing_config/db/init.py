@@ -1,15 +1,18 @@
 """``db init``: the reference schema, the lists the platform ships with, and optional sample data.
 
 Every step only fills what is empty, so running it again changes nothing: tables are created
-when missing, a list the platform ships filled in (``Kind.seeded``: the number, service and
-feature statuses and the customer classes) is copied from ``config/`` only into an empty table,
-and sample customers are added only while there are none.
+when missing (and columns a newer reference schema has, such as ``services.monthly_charge``,
+added to tables an older ``db init`` made), a list the platform ships filled in
+(``Kind.seeded``: the number, service and feature statuses and the customer classes) is copied
+from ``config/`` only into an empty table, and sample customers are added only while there are
+none.
 """
 
 from __future__ import annotations
 
 import random
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -31,6 +34,7 @@ _SEED = 20240601
 @dataclass(slots=True)
 class InitReport:
     created_tables: list[str] = field(default_factory=list)
+    added_columns: list[str] = field(default_factory=list)  # table.column added to a table made before
     filled: dict[str, int] = field(default_factory=dict)  # table -> rows inserted
     sample: dict[str, int] = field(default_factory=dict)
     recorded: int = 0  # entries recorded as the target's first applied state
@@ -42,6 +46,32 @@ def create_schema(connection: sa.Connection) -> list[str]:
     missing = [name for name in metadata.tables if name not in existing]
     metadata.create_all(connection, checkfirst=True)
     return missing
+
+
+# Columns the reference schema gained after its tables were first made: added, with their
+# default, to a table an older db init created (plans add up services.monthly_charge).
+ADDED_LATER = ((tables.SERVICES, "monthly_charge"),)
+
+
+def add_missing_columns(connection: sa.Connection) -> list[str]:
+    """ALTER TABLE ... ADD COLUMN for each column of ADDED_LATER its existing table lacks."""
+    inspector = sa.inspect(connection)
+    existing = set(inspector.get_table_names())
+    quote = connection.dialect.identifier_preparer.quote
+    added = []
+    for table_name, column_name in ADDED_LATER:
+        if table_name not in existing or column_name in {c["name"] for c in inspector.get_columns(table_name)}:
+            continue
+        column = tables.table(table_name).c[column_name]
+        kind = column.type.compile(dialect=connection.dialect)
+        default = column.server_default.arg if isinstance(column.server_default, sa.DefaultClause) else None
+        default_sql = f" DEFAULT {default.text if isinstance(default, sa.TextClause) else default}" if default is not None else ""
+        connection.exec_driver_sql(
+            f"ALTER TABLE {quote(table_name)} ADD COLUMN {quote(column_name)} {kind}"
+            f"{default_sql}{'' if column.nullable else ' NOT NULL'}"
+        )
+        added.append(f"{table_name}.{column_name}")
+    return added
 
 
 def _is_empty(connection: sa.Connection, table: sa.Table) -> bool:
@@ -75,6 +105,19 @@ def fill_kinds(connection: sa.Connection, kinds: list[Kind], by_kind: dict[str, 
                 "and lacks that entry; add it there, or run db init on an empty database"
             ) from None
 
+
+# What sample services cost a month (GBP, VAT excluded), as a UK business telecoms provider
+# lists them: what plans add up as the charges a status change moves.
+SERVICE_CATALOGUE: tuple[tuple[str, Decimal], ...] = (
+    ("Business Line Rental", Decimal("21.99")),
+    ("Broadband FTTC 80/20", Decimal("32.00")),
+    ("Full Fibre Broadband 900", Decimal("54.99")),
+    ("SIP Trunk, 4 channels", Decimal("26.00")),
+    ("Call Bundle, 1,000 UK minutes", Decimal("9.50")),
+    ("Call Bundle, unlimited UK and mobile", Decimal("15.00")),
+    ("Hosted Email", Decimal("4.50")),
+    ("Router Rental", Decimal("3.75")),
+)
 
 # Ofcom keeps these ranges for drama and examples: they never ring anyone.
 DRAMA_RANGES = (("020 7946 ", 0, 999, 4), ("07700 900", 0, 999, 3))
@@ -169,8 +212,9 @@ def _add_lines(connection: sa.Connection, chooser: random.Random, customer_rows:
                         wanted_features.append((phone, feature, features_of[status_id]))
         if status_id in services_of:
             for _ in range(chooser.randint(0, 2)):
+                name, price = chooser.choice(SERVICE_CATALOGUE)
                 service_rows.append({
-                    "name": chooser.choice(("Hosted Email", "Support Contract", "Router Rental")),
+                    "name": name, "monthly_charge": price,
                     "customer_id": customer["id"], "service_status_id": services_of[status_id],
                 })
     numbers = tables.table(tables.NUMBERS)
@@ -196,6 +240,8 @@ def init_database(engine: sa.Engine, documents: list[Document], sample_data: boo
         by_kind.setdefault(document.kind, []).append(document)
     with engine.begin() as connection:
         report.created_tables = create_schema(connection)
+    with engine.begin() as connection:
+        report.added_columns = add_missing_columns(connection)
     with engine.begin() as connection:
         fill_kinds(connection, [k for k in KINDS if k.seeded], by_kind, report)
     if sample_data:

@@ -1,7 +1,8 @@
 """The live database as values, read through the mapping: every entry of every kind by code.
 
-One query per mapped table, one for the bindings, and one grouped count per usage table,
-whatever the number of entries. Each stored value is decoded by the mapping (``'Y'`` -> true,
+One query per mapped table, one for the bindings, and one grouped statement per usage table
+(its counts and, with a measure, its sums; a join for ``through``), whatever the number of
+entries. Each stored value is decoded by the mapping (``'Y'`` -> true,
 ``3`` -> ``Historical``); a value no encoding reads, a reference to a row the tool cannot see,
 or text the kind's schema would reject is a :class:`LiveProblem` naming the row and column,
 never a silent NULL. References are read as keys (or ``via`` values) and turned into codes
@@ -13,6 +14,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 import sqlalchemy as sa
@@ -67,10 +69,32 @@ class LiveProblem:
         return f"{self.table} row {self.key!r}, column {self.column}: {self.message}"
 
 
+CENTS = Decimal("0.01")
+
+
+@dataclass(frozen=True, slots=True)
+class UsageRead:
+    """One usage table's grouped read: per code, how many of its rows use the entry and, when
+    the usage carries a measure, their sum (a Decimal to the cent)."""
+
+    usage: UsageMap
+    counts: dict[str, int]
+    totals: dict[str, Decimal]
+
+
+@dataclass(frozen=True, slots=True)
+class Used:
+    """How one usage table uses one entry."""
+
+    usage: UsageMap
+    count: int
+    total: Decimal | None  # the sum of usage.sum over those rows; None when the usage has no measure
+
+
 @dataclass(slots=True)
 class LiveState:
     rows: dict[str, dict[str, LiveRow]]  # kind name -> code -> row
-    usage: dict[str, dict[str, int]] = field(default_factory=dict)  # kind name -> code -> count
+    usage: dict[str, tuple[UsageRead, ...]] = field(default_factory=dict)  # kind name -> one read per usage table
     fingerprint: str = ""
     unbound: dict[str, list[LiveRow]] = field(default_factory=dict)  # rows with no code yet
     problems: list[LiveProblem] = field(default_factory=list)
@@ -89,6 +113,18 @@ class LiveState:
 
     def count(self, kind: Kind) -> int:
         return len(self.rows.get(kind.name, {})) + len(self.unbound.get(kind.name, ()))
+
+    def used(self, kind: str, code: str) -> tuple[Used, ...] | None:
+        """Per usage table of the kind, in mapping order (zero counts included): how it uses the
+        entry. None when the kind has no usage on this target, or usage was not read."""
+        reads = self.usage.get(kind)
+        if not reads:
+            return None
+        zero = Decimal("0.00")
+        return tuple(
+            Used(read.usage, read.counts.get(code, 0), read.totals.get(code, zero) if read.usage.sum else None)
+            for read in reads
+        )
 
 
 class LiveUnreadable(UserError):
@@ -172,12 +208,16 @@ def _decoder(fmap: FieldMap) -> Callable[[Any], Any]:
 
 
 def via_columns(mapping: Mapping) -> dict[str, tuple[str, ...]]:
-    """kind -> the columns other kinds' references hold instead of its key."""
+    """kind -> the columns that other kinds' references, or its usage tables, hold instead of
+    its key (read with its rows, so those values turn into codes)."""
     result: dict[str, list[str]] = {}
     for kmap in mapping.kinds.values():
         for fmap in kmap.mapped_fields:
             if fmap.field.references and fmap.via:
                 result.setdefault(fmap.field.references, []).append(fmap.via)
+        for usage in kmap.usage:
+            if usage.via:
+                result.setdefault(kmap.name, []).append(usage.via)
     return {k: tuple(dict.fromkeys(v)) for k, v in result.items()}
 
 
@@ -346,12 +386,63 @@ def read_lookups(connection: sa.Connection, mapping: Mapping) -> dict[tuple[str,
     return result
 
 
-def read_usage(connection: sa.Connection, usage: UsageMap) -> dict[Any, int]:
-    """One grouped query: how many rows of a usage table point at each key."""
-    table = access.usage_table(usage)
-    column = table.c[usage.column]
-    statement = sa.select(column, sa.func.count()).where(*access.scope(table, usage.where)).group_by(column)
-    return {key: int(count) for key, count in connection.execute(statement) if key is not None}
+class UsageUnreadable(UserError):
+    """A usage table the mapping names cannot be read as it says (a column missing, say)."""
+
+
+def read_usage(connection: sa.Connection, usage: UsageMap, *, reference: bool = False) -> dict[Any, tuple[int, Decimal | None]]:
+    """One grouped statement: per value pointing at the kind (key, via value, or through the
+    table in between), how many rows of the usage table use it and the sum of its measure."""
+    statement = access.usage_statement(usage)
+    try:
+        result = connection.execute(statement).all()
+    except (sa.exc.ProgrammingError, sa.exc.OperationalError) as error:
+        raise UsageUnreadable(_unreadable(connection, usage, error, reference)) from None
+    if usage.sum:
+        return {row[0]: (int(row[1]), money(row[2])) for row in result if row[0] is not None}
+    return {row[0]: (int(row[1]), None) for row in result if row[0] is not None}
+
+
+def money(value: Any) -> Decimal:
+    """A sum as the driver hands it over, as a Decimal to the cent. SQLite (and a vendor's FLOAT
+    column) gives a float: it is read through its shortest decimal form, never as binary."""
+    if value is None:
+        return Decimal("0.00")
+    if isinstance(value, float):
+        value = repr(value)
+    return Decimal(value).quantize(CENTS, rounding=ROUND_HALF_UP)
+
+
+def _unreadable(connection: sa.Connection, usage: UsageMap, error: sa.exc.SQLAlchemyError, reference: bool) -> str:
+    from billing_config.db.connect import describe_error, safe_url
+
+    columns = [usage.column, *(c.column for c in usage.where), *([usage.sum] if usage.sum else [])]
+    what = f"{usage.qualified} ({', '.join(columns)})"
+    if usage.through is not None:
+        what += f" joined to {usage.through.table.qualified} ({usage.through.key}, {usage.through.column})"
+    where = safe_url(connection.engine.url)
+    advice = (
+        "a database made by an older `billing-config db init` lacks columns this version's reference schema has "
+        "(services.monthly_charge): run `billing-config db init` against it to add them; it changes nothing else"
+        if reference
+        else "check the mapping's [[kinds.KIND.usage]] tables with `billing-config doctor`"
+    )
+    return f"cannot read what uses entries from {what} on {where}: {describe_error(error, connection.engine.url)}; {advice}"
+
+
+
+def _usage_read(connection: sa.Connection, usage: UsageMap, by_key: dict[Any, str | None], reference: bool) -> UsageRead:
+    """A usage table's read, by code: counts per table, never added across tables."""
+    counts: dict[str, int] = {}
+    totals: dict[str, Decimal] = {}
+    for key, (count, total) in read_usage(connection, usage, reference=reference).items():
+        code = by_key.get(key)
+        if not code:
+            continue
+        counts[code] = counts.get(code, 0) + count
+        if total is not None:
+            totals[code] = totals.get(code, Decimal("0.00")) + total
+    return UsageRead(usage, counts, totals)
 
 
 def require_schema(connection: sa.Connection, mapping: Mapping | None = None, *, columns: bool = False) -> None:
@@ -467,19 +558,13 @@ def read_live(
                         f"refers to {target_key!r}, which is no row of {target} the mapping can see (outside where, or missing)",
                     ))
                 row.values[fmap.name] = lookup.get(target_key)
-    usage: dict[str, dict[str, int]] = {}
+    usage: dict[str, tuple[UsageRead, ...]] = {}
     if with_usage:
         for kmap in mapping.kinds.values():
-            if not kmap.usage:
-                continue
-            totals: dict[str, int] = {}
-            by_key = codes[(kmap.name, None)]
-            for item in kmap.usage:
-                for key, count in read_usage(connection, item).items():
-                    code = by_key.get(key)
-                    if code:
-                        totals[code] = totals.get(code, 0) + count
-            usage[kmap.name] = {code: totals.get(code, 0) for code in rows_by_kind[kmap.name]}
+            if kmap.usage:
+                usage[kmap.name] = tuple(
+                    _usage_read(connection, item, codes[(kmap.name, item.via)], mapping.is_default) for item in kmap.usage
+                )
     if problems and strict:
         from billing_config.db.connect import safe_url
 

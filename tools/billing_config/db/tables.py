@@ -112,6 +112,12 @@ def _usage_columns(table_name: str, optional: tuple[str, ...] = ()) -> list[sa.C
     ]
 
 
+def monthly_charge() -> sa.Column[Any]:
+    """What a service costs its customer each month, in pounds: what plans add up as the money a
+    status change moves (the default mapping's measure)."""
+    return sa.Column("monthly_charge", sa.Numeric(10, 2), nullable=False, server_default=sa.text("0"))
+
+
 def _usage_tables(metadata: sa.MetaData) -> None:
     """The platform's tables that point at config entries; the registry's Usage names their columns.
 
@@ -155,6 +161,7 @@ def _usage_tables(metadata: sa.MetaData) -> None:
         sa.Column("name", sa.String(200), nullable=False),
         sa.Column("customer_id", sa.Integer, sa.ForeignKey(f"{CUSTOMERS}.id"), nullable=True, index=True),
         *_usage_columns(SERVICES),
+        monthly_charge(),
         **MYSQL_TABLE_OPTIONS,
     )
     sa.Table(

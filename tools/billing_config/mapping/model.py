@@ -201,6 +201,7 @@ class UsageMap:
     through: Through | None = None
     sum: str | None = None  # a column of the usage table to add up (monthly charges)
     unit: str | None = None  # what the sum is in: "GBP a month"
+    singular: str | None = None  # the noun for one row, when singular_of() can't derive it ("person")
 
     @property
     def qualified(self) -> str:
@@ -209,6 +210,44 @@ class UsageMap:
     @property
     def table_name(self) -> TableName:
         return TableName(self.table, self.schema)
+
+    @property
+    def one(self) -> str:
+        """The noun for a count of 1: as the mapping states it, else derived from the plural."""
+        return self.singular or singular_of(self.noun)
+
+
+# Plurals no suffix rule reads back; a mapping can state any other with `singular = "..."`.
+_IRREGULAR = {
+    "people": "person", "children": "child", "men": "man", "women": "woman", "staff": "staff", "data": "data",
+    "statuses": "status", "addresses": "address", "analyses": "analysis", "indices": "index", "series": "series",
+    "uses": "use", "aliases": "alias", "bonuses": "bonus", "buses": "bus", "campuses": "campus", "viruses": "virus",
+}
+
+
+def singular_of(noun: str) -> str:
+    """The singular of a plural noun as a reviewer reads it: "customers" -> "customer", "third
+    parties" -> "third party", "sub-categories" -> "sub-category", "lines of business" -> "line of
+    business", "boxes" -> "box". The last word is made singular (the word before " of ", if any);
+    a word no rule knows is kept as it is."""
+    head, of, tail = noun.partition(" of ")
+    before, space, word = head.rpartition(" ")
+    return f"{before}{space}{_singular_word(word)}{of}{tail}"
+
+
+def _singular_word(word: str) -> str:
+    lower = word.lower()
+    prefix, _, last = lower.rpartition("-")
+    if last in _IRREGULAR:
+        found = _IRREGULAR[last]
+        return word[: len(word) - len(last)] + (found.upper() if word.isupper() else found)
+    if len(last) > 4 and last.endswith("ies"):
+        return word[:-3] + ("Y" if word.isupper() else "y")
+    if last.endswith(("sses", "shes", "ches", "xes", "zzes")):
+        return word[:-2]
+    if len(last) > 1 and last.endswith("s") and not last.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
 
 
 @dataclass(frozen=True)

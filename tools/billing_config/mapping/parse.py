@@ -30,7 +30,7 @@ KIND_KEYS = (
     "on_change",
 )
 FIELD_KEYS = ("column", "values", "null", "via", "none", "lookup", "max_length")
-USAGE_KEYS = ("table", "column", "noun", "where", "via", "through", "sum", "unit")
+USAGE_KEYS = ("table", "column", "noun", "singular", "where", "via", "through", "sum", "unit")
 TOP_KEYS = ("kinds", "tool", "guard", "after_apply")
 _NOW_KINDS = ("datetime", "epoch", "epoch_ms")
 # PostgreSQL keeps 63 bytes of a name and MariaDB 64 characters: a longer one is a typo, and
@@ -670,7 +670,7 @@ def _null_value(field: Field, value: Any, path: str, problems: _Problems) -> Any
 
 def _usages(usage_spec: Any, path: str, problems: _Problems) -> tuple[UsageMap, ...]:
     if not isinstance(usage_spec, list):
-        problems.add(path, "write [[kinds.KIND.usage]] tables: table, column, noun, optional where, via, through, sum and unit")
+        problems.add(path, "write [[kinds.KIND.usage]] tables: table, column, noun, optional singular, where, via, through, sum and unit")
         return ()
     usage: list[UsageMap] = []
     for index, item in enumerate(usage_spec):
@@ -692,6 +692,10 @@ def _usage(item: dict[str, Any], at: str, problems: _Problems) -> UsageMap | Non
     if not isinstance(noun, str) or not noun.strip() or not noun.isprintable():
         problems.add(f"{at}.noun", 'the plural a reviewer reads, e.g. noun = "customers"')
         noun = "rows"
+    singular = item.get("singular")
+    if singular is not None and (not isinstance(singular, str) or not singular.strip() or not singular.isprintable()):
+        problems.add(f"{at}.singular", 'the noun for one row, when it is not the plural without its s: singular = "person"')
+        singular = None
     via = _identifier(item["via"], f"{at}.via", problems) if "via" in item else None
     through = _through(item.get("through"), f"{at}.through", problems)
     total = _identifier(item["sum"], f"{at}.sum", problems, "the column to add up") if "sum" in item else None
@@ -705,7 +709,8 @@ def _usage(item: dict[str, Any], at: str, problems: _Problems) -> UsageMap | Non
     where = _conditions(item.get("where"), f"{at}.where", problems)
     if table is None or column is None:
         return None
-    return UsageMap(table.name, table.schema, column, noun.strip(), where, via, through, total, unit)
+    return UsageMap(table.name, table.schema, column, noun.strip(), where, via, through, total, unit,
+                    singular.strip() if singular else None)
 
 
 def _through(spec: Any, path: str, problems: _Problems) -> Through | None:

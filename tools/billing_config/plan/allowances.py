@@ -6,7 +6,7 @@ reviewer approves, not in a flag someone adds to a pipeline::
 
     [[allow]]
     kind = "groups"
-    rule = "max-update-percent"      # or max-delete-percent, max-deletes
+    rule = "max-update-percent"      # or max-delete-percent, max-deletes, max-monthly-change
     limit = 100                      # the limit raised for these changes
     changes = "sha256:5c1e…"         # the digest `plan` prints: exactly these changes
     reason = "Rename every group for the 2025 tariff"
@@ -28,9 +28,13 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from billing_config.errors import UserError
-from billing_config.plan.model import DELETE, UPDATE, Allowed, Blocker, Change
+from billing_config.plan.model import DELETE, UPDATE, Allowed, Blocker, Change, charges_moved
 
-THRESHOLD_RULES = {"max-update-percent": UPDATE, "max-delete-percent": DELETE, "max-deletes": DELETE}
+# What each rule counts: the kind's changes of one action, or those that move charges.
+MOVES_CHARGES = "moves-charges"
+THRESHOLD_RULES = {
+    "max-update-percent": UPDATE, "max-delete-percent": DELETE, "max-deletes": DELETE, "max-monthly-change": MOVES_CHARGES,
+}
 DIGEST_PREFIX = "sha256:"
 _DIGEST_LENGTH = 32  # hex digits: 128 bits, short enough to review, far too long to collide
 
@@ -45,13 +49,17 @@ class Allowance:
 
 
 def changes_digest(changes: Sequence[Change], kind: str, action: str) -> str:
-    """The digest of a kind's changes of one action: codes and the values they end with.
+    """The digest of a kind's changes of one action (or of those that move charges): codes and
+    the values they end with.
 
     Old values are left out on purpose: the pull request is planned against the test
     platform and the merge against live, and the same reviewed change must match on both.
     """
     chosen = sorted(
-        ([change.code, change.action, change.after] for change in changes if change.kind == kind and change.action == action),
+        (
+            [change.code, change.action, change.after] for change in changes
+            if change.kind == kind and (change.action == action or (action == MOVES_CHARGES and change.moved()))
+        ),
         key=lambda item: str(item[0]),
     )
     text = json.dumps(chosen, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
@@ -60,6 +68,8 @@ def changes_digest(changes: Sequence[Change], kind: str, action: str) -> str:
 
 def needed_limit(rule: str, kind: str, changes: Sequence[Change], live_counts: dict[str, int]) -> float:
     """The smallest limit that lets these changes through the rule."""
+    if THRESHOLD_RULES[rule] == MOVES_CHARGES:
+        return float(math.ceil(max(charges_moved(changes, kind).values(), default=0)))
     count = sum(1 for c in changes if c.kind == kind and c.action == THRESHOLD_RULES[rule])
     if rule == "max-deletes":
         return float(count)
@@ -73,10 +83,16 @@ def allow_snippet(kind: str, rule: str, limit: float, digest: str) -> str:
         "[[allow]]\n"
         f'kind = "{kind}"\n'
         f'rule = "{rule}"\n'
-        f"limit = {limit:g}\n"
+        f"limit = {show_limit(limit)}\n"
         f'changes = "{digest}"\n'
         'reason = "why this mass change is intended"\n'
     )
+
+
+def show_limit(limit: float) -> str:
+    """A limit as TOML and reviewers read it: a whole number without a decimal point or an
+    exponent (a money limit of 1,250,000 is ``1250000``, not ``1.25e+06``)."""
+    return str(int(limit)) if float(limit).is_integer() else f"{limit}"
 
 
 def apply_allowances(

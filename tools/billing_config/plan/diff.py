@@ -26,7 +26,7 @@ from billing_config.plan.model import (
 from billing_config.plan.refusals import PROTECTED_ROW
 from billing_config.plan.allowances import Allowance, apply_allowances
 from billing_config.plan.config_empty import config_empty_blockers
-from billing_config.plan.in_use import in_use_blocker
+from billing_config.plan.in_use import in_use_blocker, uses_of
 from billing_config.plan.shipped import shipped_warnings
 from billing_config.plan.thresholds import check_thresholds
 
@@ -119,13 +119,6 @@ def _check_target(documents: Sequence[Document], live: LiveState) -> None:
         raise TargetInvalid(found, live.mapping.source)
 
 
-def _impact(kind: Kind, live: LiveState, code: str) -> tuple[int | None, str | None]:
-    kmap = live.mapping.kinds.get(kind.name)
-    if kmap is None or not kmap.usage:
-        return None, None
-    return live.usage.get(kind.name, {}).get(code, 0), " and ".join(dict.fromkeys(u.noun for u in kmap.usage))
-
-
 def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prune: bool) -> tuple[list[Change], list[Unmanaged]]:
     changes: list[Change] = []
     unmanaged: list[Unmanaged] = []
@@ -155,23 +148,23 @@ def _diff_kind(kind: Kind, documents: dict[str, Document], live: LiveState, prun
             if not _same(row.values[name], wanted[name])
         ]
         if differences:
-            impact, noun = _impact(kind, live, code)
-            changes.append(
-                Change(kind.name, code, UPDATE, str(wanted["name"]), dict(row.values), wanted, differences, impact, noun)
-            )
+            changes.append(Change(
+                kind.name, code, UPDATE, str(wanted["name"]), dict(row.values), wanted, differences,
+                uses_of(live, kind.name, code),
+            ))
     managed = live.managed.get(kind.name, set())
     for code in sorted(set(live_rows) - set(documents)):
         row = live_rows[code]
-        impact, noun = _impact(kind, live, code)
+        impact = uses_of(live, kind.name, code)
         # An entry an apply has seen the file of is managed: removing its file is its delete,
         # reviewed like any change. Rows never managed are only deleted with --prune.
         if prune or code in managed:
-            changes.append(Change(kind.name, code, DELETE, str(row.values["name"]), dict(row.values), None, [], impact, noun))
+            changes.append(Change(kind.name, code, DELETE, str(row.values["name"]), dict(row.values), None, [], impact))
         else:
-            unmanaged.append(Unmanaged(kind.name, code, str(row.values["name"]), impact, noun))
+            unmanaged.append(Unmanaged(kind.name, code, str(row.values["name"]), impact))
     for row in live.unbound.get(kind.name, ()):
         # No code yet (no code column, or a legacy one): `adopt` binds it; never deleted.
-        unmanaged.append(Unmanaged(kind.name, f"#{row.id}", row.name, None, None))
+        unmanaged.append(Unmanaged(kind.name, f"#{row.id}", row.name, None))
     return changes, unmanaged
 
 
@@ -219,7 +212,7 @@ def _in_use(changes: list[Change]) -> list[Blocker]:
     from billing_config.kinds import get_kind
 
     return [
-        in_use_blocker(get_kind(change.kind), change.code, change.name, change.impact, noun=change.impact_noun)
+        in_use_blocker(get_kind(change.kind), change.code, change.name, change.impact or ())
         for change in changes
-        if change.action == DELETE and change.impact
+        if change.action == DELETE and change.used
     ]

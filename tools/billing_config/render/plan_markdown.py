@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from billing_config.plan.allowances import show_limit
 from billing_config.plan.config_empty import for_reviewers
-from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show
+from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show, who
 from billing_config.render.escape import md_code, md_text
 
 GITHUB_COMMENT_LIMIT = 65_536
@@ -42,8 +43,9 @@ def _change_block(change: Change) -> str:
 
 
 def _summary(plan: Plan, shown: int = 3) -> str:
-    """The sentence an admin reads first: who the biggest changes affect, and how."""
-    ranked = sorted((c for c in plan.changes if c.summary_sentence()), key=lambda c: -(c.impact or 0))
+    """The sentence an admin reads first: who the biggest changes affect, how, and the money
+    they move (ranked by that money, then by their largest count)."""
+    ranked = sorted((c for c in plan.changes if c.summary_sentence()), key=lambda c: c.rank(), reverse=True)
     sentences = [md_text(c.summary_sentence() or "") for c in ranked[:shown]]
     if len(ranked) > shown:
         sentences.append(f"{len(ranked) - shown} more change(s) affect customers; see below.")
@@ -81,7 +83,7 @@ def _header(plan: Plan) -> str:
         head.append("**Allowed by `billing-config.toml`** (reviewed `[[allow]]` tables):")
         head.append("")
         head.extend(
-            f"- :white_check_mark: {md_text(a.message)}; allowed up to {a.limit:g} for exactly {md_code(a.changes)}"
+            f"- :white_check_mark: {md_text(a.message)}; allowed up to {show_limit(a.limit)} for exactly {md_code(a.changes)}"
             + (f": {md_text(a.reason)}" if a.reason else "")
             for a in plan.allowed
         )
@@ -128,7 +130,7 @@ def _blocks(plan: Plan) -> list[tuple[str, list[str]]]:
     if plan.unmanaged:
         items = [
             f"- `?` **{md_text(u.kind)}/{md_text(u.code)}** ({md_text(show(u.name))})"
-            + (f", used by {u.impact} {md_text(u.impact_noun)}" if u.impact_noun else "") + "\n"
+            + (f", used by {md_text(who(u.impact))}" if u.impact is not None else "") + "\n"
             for u in plan.unmanaged
         ]
         blocks.append((f"unmanaged: {len(plan.unmanaged)} live entries without a config file (kept; --prune deletes them)", ["".join(items)]))

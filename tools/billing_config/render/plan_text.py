@@ -7,8 +7,9 @@ code holding ``\\r`` or an ANSI sequence is shown escaped and can't rewrite the 
 
 from __future__ import annotations
 
+from billing_config.plan.allowances import show_limit
 from billing_config.plan.config_empty import for_reviewers
-from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show
+from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show, who
 from billing_config.render.escape import log_line
 
 _SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-", REVIVE: "+"}
@@ -52,7 +53,7 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
     if plan.unmanaged:
         lines.append("Unmanaged (live, no config file; kept unless you plan with --prune):")
         for entry in plan.unmanaged:
-            used = f", used by {entry.impact} {entry.impact_noun}" if entry.impact_noun else ""
+            used = f", used by {who(entry.impact)}" if entry.impact is not None else ""
             lines.append(log_line(f"  ? {entry.kind}/{entry.code} ({show(entry.name)}{used})"))
         lines.append("")
     blockers, warnings, left_out = for_reviewers(plan)
@@ -75,7 +76,7 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         lines.append("Allowed by billing-config.toml (reviewed [[allow]] tables):")
         for allowed in plan.allowed:
             reason = f": {allowed.reason}" if allowed.reason else ""
-            lines.append(log_line(f"  * {allowed.message}; allowed up to {allowed.limit:g} for exactly {allowed.changes}{reason}"))
+            lines.append(log_line(f"  * {allowed.message}; allowed up to {show_limit(allowed.limit)} for exactly {allowed.changes}{reason}"))
         lines.append("")
     if warnings:
         lines.append("Warnings (apply goes ahead; check these before approving):")
