@@ -129,7 +129,7 @@ def test_a_delete_that_customers_moved_onto_since_the_plan_is_refused_under_the_
     # Usage is not part of the fingerprint (customers move all day), so only the re-check under the lock sees this.
     execute(engine, "UPDATE customers SET customer_status_id = (SELECT id FROM customer_statuses WHERE code = 'winback') WHERE id = 1")
     before = snapshot(engine)
-    result = apply(cli, live, config_tree, "--plan", str(saved))
+    result = apply(cli, live, config_tree, "--plan", str(saved), "--prune")  # the plan is bound to its --prune
     assert result.code == 1
     # The plan is recomputed under the lock, so its refusal counts the customer who moved.
     assert "customer status 'winback' (Winback) is used by 1 customers and cannot be deleted" in result.err

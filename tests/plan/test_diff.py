@@ -52,7 +52,7 @@ def test_json_plan_is_machine_checkable(live: str, config_tree: Path, cli: Calla
     result = plan(cli, live, config_tree, "--format", "json")
     assert result.code == 0, result.text
     document = json.loads(result.out)
-    assert document["format_version"] == 2
+    assert document["format_version"] == 3
     assert document["fingerprint"].startswith("sha256:") and len(document["fingerprint"]) == 71
     assert document["has_changes"] is True
     assert document["summary"]["statuses"] == {"create": 0, "update": 1, "delete": 0, "unmanaged": 0, "live": 7}
@@ -152,7 +152,7 @@ def test_plan_out_saves_json_for_apply(live: str, config_tree: Path, cli: Callab
     saved = tmp_path / "plan.json"
     result = plan(cli, live, config_tree, "--out", str(saved))
     assert result.code == 0
-    assert json.loads(saved.read_text())["format_version"] == 2
+    assert json.loads(saved.read_text())["format_version"] == 3
     # The command names the same database (this URL has no password to hide).
     assert f"`billing-config apply --database {live} --plan {saved}`" in result.err
 

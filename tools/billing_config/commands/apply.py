@@ -94,8 +94,6 @@ def run(args: argparse.Namespace) -> int:
 def _apply(args: argparse.Namespace, documents: list[Document], saved: Plan | None) -> ApplyResult | None:
     """Connect, then apply the saved plan, or a fresh one (with --yes, or once confirmed).
     None: declined at the prompt."""
-    from dataclasses import replace
-
     from billing_config.apply import run_apply
     from billing_config.apply.transaction import refusal_text
     from billing_config.commands.options import database_from, mapping_from, plan_settings_from
@@ -110,8 +108,8 @@ def _apply(args: argparse.Namespace, documents: list[Document], saved: Plan | No
     if saved is not None:
         from billing_config.plan.saved import check_binding
 
-        settings = replace(settings, prune=saved.prune)
-        check_binding(saved, str(args.plan), documents, settings, wanted_prune=args.prune)
+        # apply's own options, never the file's: a plan made with others is refused.
+        check_binding(saved, str(args.plan), documents, settings)
     engine = open_engine(choice, purpose="billing-config apply", lock_timeout=args.lock_timeout)
     try:
         replan = planner(documents, settings)

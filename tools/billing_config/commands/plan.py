@@ -87,8 +87,22 @@ def apply_command(args: argparse.Namespace, url: str) -> str:
     elif args.database:
         shown = safe_url(url)
         words += ["--database", shown if shown == url else "URL"]  # URL: the same one, password and all
+    words += plan_option_words(args)
     words += ["--plan", str(args.out)]
     return shlex.join(words)
+
+
+def plan_option_words(args: argparse.Namespace) -> list[str]:
+    """The options the plan was made with that apply must repeat (the plan is bound to them)."""
+    from billing_config.plan.model import Thresholds
+
+    words = ["--prune"] if args.prune else []
+    defaults = Thresholds()
+    for name in ("max_update_percent", "max_delete_percent", "max_deletes"):
+        value = getattr(args, name)
+        if value != getattr(defaults, name):
+            words += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
+    return words
 
 
 def detailed_exit_code(plan: Plan) -> int:

@@ -19,7 +19,7 @@ import sqlalchemy as sa
 
 from billing_config.db import sql as access
 from billing_config.db.tool.bindings import Binding, key_text, read_bindings
-from billing_config.db.tool.state import RecordedState, read_managed, read_recorded
+from billing_config.db.tool.state import RecordedState, read_managed, read_recorded, read_used_allowances
 from billing_config.mapping import FieldMap, KindMap, Mapping, UsageMap, default_mapping
 from billing_config.errors import SchemaMissing, UserError
 from billing_config.kinds import Kind
@@ -62,6 +62,8 @@ class LiveState:
     # kind name -> codes an apply has seen a file for (db/state.py): their missing file is a delete.
     # Bound (adopted) rows are not in it until an apply sees their files.
     managed: dict[str, set[str]] = field(default_factory=dict)
+    # [[allow]] digests an apply on this target already let through (plan/allowances.py).
+    used_allowances: frozenset[str] = frozenset()
 
     def ids(self, kind: Kind) -> dict[str, Any]:
         return {code: row.id for code, row in self.rows.get(kind.name, {}).items()}
@@ -324,6 +326,7 @@ def read_live(
     state = LiveState(
         rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping,
         collations=code_collations(connection, mapping), managed=read_managed(connection, mapping.tool_schema),
+        used_allowances=read_used_allowances(connection, mapping.tool_schema),
     )
     state.fingerprint = fingerprint(state)
     return state

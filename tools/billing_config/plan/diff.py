@@ -22,7 +22,7 @@ from billing_config.loader import Document
 from billing_config.plan.model import (
     CREATE, DELETE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged, show,
 )
-from billing_config.plan.allowances import Allowance, apply_allowances
+from billing_config.plan.allowances import Allowance, allowances_digest, apply_allowances
 from billing_config.plan.in_use import in_use_blocker
 from billing_config.plan.shipped import shipped_warnings
 from billing_config.plan.thresholds import check_thresholds
@@ -66,7 +66,7 @@ def compute_plan(
     blockers, allowed = apply_allowances(
         _collisions(changes, live) + _in_use(changes) + _deletes_not_mapped(changes, live)
         + check_thresholds(changes, live_counts, limits),
-        changes, live_counts, allowances,
+        changes, live_counts, allowances, live.used_allowances,
     )
     # The config's codes per managed kind of this target: what apply records as managed.
     entries = {kmap.name: sorted(by_kind[kmap.name]) for kmap in mapping.managed()}
@@ -76,7 +76,7 @@ def compute_plan(
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         tool_version=__version__, git=git or GitInfo(None, None), managed_kinds=list(live_counts),
         entries=entries, allowed=allowed,
-        warnings=shipped_warnings(changes),
+        warnings=shipped_warnings(changes), allow_digest=allowances_digest(allowances),
     )
 
 

@@ -1,4 +1,4 @@
-"""The plan as plain values, and its stable JSON form (``format_version`` 2).
+"""The plan as plain values, and its stable JSON form (``format_version`` 3).
 
 The JSON form is what ``plan --format json`` prints and ``plan --out`` saves; ``apply --plan``
 reads it back with :meth:`Plan.from_dict`. Fields are only ever added within a version; a
@@ -6,6 +6,12 @@ change of meaning gets a new version, and apply refuses versions it does not kno
 
 Version 2 (issue 8) adds ``config_digest``: a saved plan is bound to the config it came from,
 and apply recomputes it from that config rather than trusting the file's contents.
+
+Version 3 (issue 16) binds everything else that changes what apply does to the plan: apply
+refuses a plan whose ``prune``, ``thresholds`` or ``allow_digest`` (the [[allow]] tables of
+billing-config.toml it was made with) differ from its own, so none of them can be smuggled in
+by editing the file; and an [[allow]] digest covers each change's old values too. Warnings
+gain the rule ``live-value-invalid``.
 """
 
 from __future__ import annotations
@@ -14,7 +20,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-FORMAT_VERSION = 2
+FORMAT_VERSION = 3
 CREATE, UPDATE, DELETE = "create", "update", "delete"
 ACTIONS = (CREATE, UPDATE, DELETE)
 
@@ -179,6 +185,9 @@ class Plan:
     entries: dict[str, list[str]] | None = None
     allowed: list[Allowed] = field(default_factory=list)
     warnings: list[PlanWarning] = field(default_factory=list)
+    # The [[allow]] tables the plan was made with (plan/allowances.py allowances_digest): apply
+    # refuses a saved plan when its own differ, as it does for prune and the thresholds.
+    allow_digest: str = ""
 
     @property
     def has_changes(self) -> bool:
@@ -236,6 +245,7 @@ class Plan:
             "database": self.database,
             "fingerprint": self.fingerprint,
             "config_digest": self.config_digest,
+            "allow_digest": self.allow_digest,
             "prune": self.prune,
             "thresholds": asdict(self.thresholds),
             "git": asdict(self.git),
@@ -285,6 +295,7 @@ class Plan:
             git=GitInfo(**data.get("git", {"commit": None, "author": None})),
             managed_kinds=list(data["summary"]) if "summary" in data else None,
             config_digest=data["config_digest"],
+            allow_digest=data["allow_digest"],
             entries={str(k): [str(c) for c in v] for k, v in data["entries"].items()} if data.get("entries") is not None else None,
             allowed=[Allowed(**a) for a in data.get("allowed", [])],
             warnings=[PlanWarning(**w) for w in data.get("warnings", [])],

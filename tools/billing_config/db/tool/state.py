@@ -28,7 +28,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db.tool.tables import STATE, tool_table
+from billing_config.db.tool.tables import AUDIT_LOG, STATE, tool_table
 
 
 
@@ -142,3 +142,23 @@ def record_state(
 def has_state(connection: sa.Connection, schema: str | None = None) -> bool:
     table = _table(schema)
     return bool(_rows_or_none(connection, sa.select(sa.literal(1)).select_from(table).limit(1)))
+
+
+def read_used_allowances(connection: sa.Connection, schema: str | None = None) -> frozenset[str]:
+    """The [[allow]] digests an apply on this target has already let through: the ``changes``
+    of the audit log's ``allow`` rows (apply/audit.py). An allowance lifts its changes once.
+
+    Read as text and parsed here, so a damaged row is skipped rather than failing the read."""
+    import json
+
+    table = tool_table(AUDIT_LOG, schema)
+    statement = sa.select(sa.cast(table.c.after, sa.Text)).where(table.c.action == "allow")
+    used: set[str] = set()
+    for (text,) in _rows_or_none(connection, statement) or ():
+        try:
+            after = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            continue
+        if isinstance(after, dict) and isinstance(after.get("changes"), str):
+            used.add(after["changes"])
+    return frozenset(used)
