@@ -156,16 +156,28 @@ def locked_transaction(
     try:
         connection = connection.execution_options(**_transaction_options(connection))
         with _begin(connection, url, lock_timeout):
+            lock.bound_waits(connection, lock_timeout)  # row and table locks too, not only the apply lock
             lock.acquire(connection, lock_timeout)
             require_schema(connection, mapping)
             yield connection
     except sa.exc.SQLAlchemyError as error:
+        if lock.is_lock_timeout(error):
+            raise lock.row_lock_refusal(connection, written_tables(mapping), lock_timeout, what) from None
         raise DatabaseError(f"{what} failed and was rolled back, nothing changed: {describe_error(error, url)}") from None
     finally:
         try:
             lock.release(connection)
         finally:
             connection.close()
+
+
+def written_tables(mapping: Mapping) -> list[str]:
+    """The tables an apply or rename locks rows of: the mapped tables and the tool's own."""
+    from billing_config.db.tool.tables import tool_metadata
+
+    names = {kmap.table for kmap in mapping.kinds.values()}
+    names.update(table.name for table in tool_metadata(mapping.tool_schema).tables.values())
+    return sorted(names)
 
 
 def _transaction_options(connection: sa.Connection) -> dict[str, object]:

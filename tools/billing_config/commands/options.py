@@ -74,7 +74,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
 def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, metavar="SECONDS",
-        help=f"how long to wait for another apply to finish (default: {DEFAULT_LOCK_TIMEOUT:g})",
+        help=f"how long to wait for any lock: another apply, or rows another session holds (default: {DEFAULT_LOCK_TIMEOUT:g})",
     )
 
 
