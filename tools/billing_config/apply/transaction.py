@@ -61,11 +61,12 @@ def _in_use_now(plan: Plan, live: LiveState) -> list[Blocker]:
     ]
 
 
-def refusal_text(blockers: list[Blocker]) -> str:
-    lines = [f"apply refused, nothing changed ({len(blockers)} problem(s)):"]
-    for blocker in blockers:
-        lines.append(f"  - {blocker.message}; {blocker.hint}")
-    return "\n".join(lines)
+def refusal(blockers: list[Blocker]) -> ApplyRefused:
+    """Apply's refusal of a plan with blockers: one line per blocker (each may hold live names)."""
+    return ApplyRefused(
+        f"apply refused, nothing changed ({len(blockers)} problem(s)):",
+        details=[f"- {blocker.message}; {blocker.hint}" for blocker in blockers],
+    )
 
 
 def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
@@ -126,7 +127,7 @@ def run_apply(
                 show(plan)
             blockers = plan.blockers + _in_use_now(plan, live)
             if blockers:
-                raise ApplyRefused(refusal_text(blockers))
+                raise refusal(blockers)
             stamp = now_stamp()
             audit_rows = 0
             if plan.has_changes:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from billing_config.commands.options import add_config_dir, add_database_options, add_format_option
+from billing_config.commands.output import say, show
 from billing_config.render import FINDING_FORMATS
 
 
@@ -59,17 +59,17 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     if args.format == "json":
-        sys.stdout.write(render.render_json(findings))
+        show(render.render_json(findings))
     elif args.format == "github":
-        sys.stdout.write(render.render_github(findings))
+        show(render.render_github(findings))
     else:
-        sys.stdout.write(render.render_text(findings, colour=wants_colour()))
+        show(render.render_text(findings, colour=wants_colour()))
         errors = sum(1 for f in findings if f.severity is Severity.ERROR)
         warnings = len(findings) - errors
         verdict = "fails" if failed else "fits"
-        print(
+        say(
             f"{safe_url(choice.url)} {verdict} the mapping {mapping.source}: {tables} table(s) checked, "
             f"{errors} error(s), {warnings} warning(s)",
-            file=sys.stderr,
+            err=True,
         )
     return 1 if failed else 0

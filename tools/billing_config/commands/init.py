@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from billing_config.commands.output import say
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -38,22 +39,19 @@ def run(args: argparse.Namespace) -> int:
     if args.check:
         stale = stale_schemas(args.directory)
         if stale:
-            print(
+            say(
                 f"{args.directory}: {len(stale)} schema file(s) differ from billing-config {__version__}'s: "
                 f"{', '.join(stale)}; run `billing-config init {args.directory}` to refresh them and commit the result"
             )
             return 1
-        print(f"{args.directory}: the schemas match billing-config {__version__}", file=sys.stderr)
+        say(f"{args.directory}: the schemas match billing-config {__version__}", err=True)
         return 0
     package = args.package or installed_package_spec()
     report = scaffold_repository(args.directory, args.ci, package)
     for path in report.written:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     for path in report.kept:
-        print(f"kept {path} (already there)")
-    print(
-        f"Initialised {args.directory} for billing-config {__version__}; hooks{' and CI' if args.ci else ''} install "
-        f"{package}.\nNext: set the secrets the targets name (BILLING_*_URL), run `pre-commit install`, and commit.",
-        file=sys.stderr,
-    )
+        say(f"kept {path} (already there)")
+    say(f"Initialised {args.directory} for billing-config {__version__}; hooks{' and CI' if args.ci else ''} install {package}.", err=True)
+    say("Next: set the secrets the targets name (BILLING_*_URL), run `pre-commit install`, and commit.", err=True)
     return 0

@@ -113,10 +113,9 @@ def mapping_from(args: argparse.Namespace) -> Mapping:
 def wants_colour(stream: TextIO | None = None) -> bool:
     """The one colour rule: a terminal (or FORCE_COLOR), unless NO_COLOR is set to anything
     non-empty (no-color.org) or the terminal declares itself dumb."""
-    stream = stream or sys.stdout
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
+    return bool(os.environ.get("FORCE_COLOR")) or (stream.isatty() if stream is not None else sys.stdout.isatty())
 
 
 def targets_file_from(args: argparse.Namespace) -> Path | None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_database_options, add_format_option, add_plan_options
+from billing_config.commands.output import say, show
 from billing_config.errors import UserError
 from billing_config.render import PLAN_FORMATS
 
@@ -48,28 +48,23 @@ def run(args: argparse.Namespace) -> int:
         finally:
             engine.dispose()
     if args.format == "json":
-        sys.stdout.write(render_plan_json(plan))
+        show(render_plan_json(plan))
     elif args.format == "markdown":
         from billing_config.render.mermaid import lifecycle_sections
         from billing_config.render.plan_markdown import render_plan_markdown
 
         changed = [(change.kind, change.code) for change in plan.changes]
-        sys.stdout.write(render_plan_markdown(plan, extra_sections=lifecycle_sections(documents, changed)))
+        show(render_plan_markdown(plan, extra_sections=lifecycle_sections(documents, changed)))
     else:
         from billing_config.render.plan_text import render_plan_text
 
-        sys.stdout.write(render_plan_text(plan, colour=wants_colour()))
+        show(render_plan_text(plan, colour=wants_colour()))
     if args.out is not None:
         try:
             args.out.write_text(render_plan_json(plan), encoding="utf-8")
         except OSError as error:
             raise UserError(f"cannot write the plan to {args.out}: {error.strerror or error}") from None
-        from billing_config.render.escape import log_line
-
-        print(
-            log_line(f"Saved the plan to {args.out}; apply exactly this plan with `{apply_command(args, choice.url)}`."),
-            file=sys.stderr,
-        )
+        say(f"Saved the plan to {args.out}; apply exactly this plan with `{apply_command(args, choice.url)}`.", err=True)
     if args.detailed_exitcode:
         return detailed_exit_code(plan)
     return 0

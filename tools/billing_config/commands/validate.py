@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from billing_config.commands.options import add_config_dir, add_format_option
+from billing_config.commands.output import show
 from billing_config.render import FINDING_FORMATS
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -36,11 +36,11 @@ def run(args: argparse.Namespace) -> int:
     require_config_dir(args.config_dir)
     result = validate_tree(args.config_dir, jobs=args.jobs, base=args.base)
     if args.format == "json":
-        sys.stdout.write(render.render_json(result.findings))
+        show(render.render_json(result.findings))
     elif args.format == "github":
-        sys.stdout.write(render.render_github(result.findings))
+        show(render.render_github(result.findings))
     else:
         colour = wants_colour()
-        sys.stdout.write(render.render_text(result.findings, colour=colour))
-        print(render.render_summary(result.files, result.errors, result.warnings), file=sys.stderr)
+        show(render.render_text(result.findings, colour=colour))
+        show(render.render_summary(result.files, result.errors, result.warnings), err=True)
     return 1 if has_failures(result.findings, args.strict) else 0

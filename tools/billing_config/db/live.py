@@ -76,11 +76,11 @@ class LiveUnreadable(UserError):
     """Live values the mapping cannot read; plan, apply and export refuse rather than guess."""
 
     def __init__(self, where: str, problems: list[LiveProblem]) -> None:
-        shown = "\n".join(f"  - {p.describe()}" for p in problems[:50])
-        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        more = [f"... and {len(problems) - 50} more"] if len(problems) > 50 else []
         super().__init__(
-            f"{where}: {len(problems)} live value(s) cannot be read through the mapping; nothing was changed:\n"
-            f"{shown}{more}\nFix the rows, or extend the mapping's values (run `billing-config doctor` for the full list)"
+            f"{where}: {len(problems)} live value(s) cannot be read through the mapping; nothing was changed. "
+            "Fix the rows, or extend the mapping's values (run `billing-config doctor` for the full list):",
+            details=[f"- {p.describe()}" for p in problems[:50]] + more,
         )
         self.problems = problems
 

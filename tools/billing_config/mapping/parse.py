@@ -25,8 +25,10 @@ class MappingInvalid(UserError):
     """A mapping file that does not parse or does not fit the kinds; every problem listed."""
 
     def __init__(self, source: str, problems: list[str]) -> None:
-        lines = "\n".join(f"  {source}: {problem}" for problem in problems)
-        super().__init__(f"the mapping {source} has {len(problems)} problem(s):\n{lines}")
+        # One detail line per problem, each escaped whole when printed: a key may hold anything.
+        super().__init__(
+            f"the mapping {source} has {len(problems)} problem(s):", details=[f"{source}: {problem}" for problem in problems]
+        )
         self.problems = problems
 
 

@@ -144,5 +144,5 @@ def read_codes(text: str, source: str, proposal: Sequence[Proposed]) -> list[Pro
             seen.add((row.kind, code))
             chosen.append(Proposed(row.kind, row.key, row.name, code, "codes file" if code != row.code else row.source, row.created))
     if problems:
-        raise Refused(f"{source}: adopt refused, nothing changed:\n  " + "\n  ".join(problems))
+        raise Refused(f"{source}: adopt refused, nothing changed:", details=problems)
     return chosen

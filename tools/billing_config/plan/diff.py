@@ -94,9 +94,9 @@ def _check_reference_kinds(by_kind: dict[str, dict[str, Document]], live: LiveSt
                 )
     if problems:
         raise PlanError(
-            "the configuration refers to reference entries the live database lacks:\n  "
-            + "\n  ".join(problems)
-            + "\nAsk the platform team to add them, or remove the files and the fields that name them."
+            "the configuration refers to reference entries the live database lacks (ask the platform team to add "
+            "them, or remove the files and the fields that name them):",
+            details=problems,
         )
 
 
@@ -114,7 +114,7 @@ def _check_unmapped_fields(by_kind: dict[str, dict[str, Document]], live: LiveSt
                         f"(the mapping says {fmap.name} = false); leave it at its default {show(default)} for this target"
                     )
     if problems:
-        raise PlanError("the configuration sets fields this target cannot store:\n  " + "\n  ".join(problems))
+        raise PlanError("the configuration sets fields this target cannot store:", details=problems)
 
 
 def _impact(kind: Kind, live: LiveState, code: str) -> tuple[int | None, str | None]:
