@@ -24,6 +24,7 @@ from billing_config.plan.model import (
 )
 from billing_config.plan.allowances import Allowance, allowances_digest, apply_allowances
 from billing_config.plan.in_use import in_use_blocker
+from billing_config.plan.live_values import live_value_warnings
 from billing_config.plan.shipped import shipped_warnings
 from billing_config.plan.thresholds import check_thresholds
 
@@ -76,7 +77,7 @@ def compute_plan(
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         tool_version=__version__, git=git or GitInfo(None, None), managed_kinds=list(live_counts),
         entries=entries, allowed=allowed,
-        warnings=shipped_warnings(changes), allow_digest=allowances_digest(allowances),
+        warnings=shipped_warnings(changes) + live_value_warnings(live), allow_digest=allowances_digest(allowances),
     )
 
 
