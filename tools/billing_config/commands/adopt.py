@@ -92,5 +92,10 @@ def run(args: argparse.Namespace) -> int:
         report = run_guarded(choice.url, carry_out)
     finally:
         engine.dispose()
-    print(f"Adopted: {report.bound} binding(s) recorded, {len(report.written)} file(s) written under {args.config_dir}.")
+    for skipped in report.skipped:
+        say(f"skipped {skipped}", err=True)
+    say(
+        f"Adopted: {report.bound} binding(s) recorded, {len(report.written)} file(s) written under {args.config_dir}"
+        + (f", {len(report.skipped)} row(s) skipped (see above)." if report.skipped else ".")
+    )
     return 0
