@@ -16,9 +16,9 @@ _PENDING_SIGNS = {"create": "+", "update": "~", "delete": "-"}
 
 
 def _recorded(report: DriftReport) -> str:
-    commit = (report.recorded_commit or "an unknown commit")[:12]
-    when = report.recorded_at or "an unknown time"
-    return f"the state recorded by the last apply ({commit}, {when} UTC)"
+    commit = report.recorded_commit[:12] if report.recorded_commit else "an unknown commit"
+    when = f"{report.recorded_at} UTC" if report.recorded_at else "an unknown time"
+    return f"the state recorded by the last apply ({commit}, {when})"
 
 
 def render_drift_text(report: DriftReport) -> Rendered:
