@@ -127,7 +127,9 @@ def redact_url(url: str | URL) -> str:
     query (``?password=...``, ``?sslpassword=...``), anything SQLAlchemy mis-parses (an
     unescaped ``@`` in the password puts half of it in the host: ``u:Top@Secret@host``) and
     unsupported schemes never come through. A password (in the user part or the query) shows
-    as ``user:***@``. What can't be parsed shows as a placeholder naming only the scheme.
+    as ``user:***@``; only the password field is masked, so a short password that happens to
+    occur in the user or database name leaves them readable. What can't be parsed shows as a
+    placeholder naming only the scheme.
     """
     from sqlalchemy.engine import make_url
 
@@ -154,9 +156,6 @@ def redact_url(url: str | URL) -> str:
             # partly password. Show only what follows the URL's last '@'.
             tail = text.split("?", 1)[0].rsplit("@", 1)[-1]
             shown = f"{scheme}://{credentials}{tail}"
-    for secret in _secret_candidates(text, parsed):
-        if len(secret) >= 3:  # shorter ones would only mangle the display by coincidence
-            shown = shown.replace(secret, "***")
     return shown
 
 
@@ -223,8 +222,16 @@ def scrub(text: str, url: str | URL | None) -> str:
     if url is None:
         return text
     raw = url if isinstance(url, str) else url.render_as_string(hide_password=False)
-    if raw:
-        text = text.replace(raw, redact_url(url))  # the URL itself, echoed whole
+    shown = redact_url(url)
+    # The URL itself, echoed whole, becomes its redacted form, which is kept as it is: masking a
+    # short password's text inside it would mangle the user and database names
+    # (real_dolibarr_*** for a password "user"); only the rest of the text is masked.
+    pieces = text.split(raw) if raw else [text]
+    return shown.join(_mask(piece, url) for piece in pieces)
+
+
+def _mask(text: str, url: str | URL) -> str:
+    """A driver's text without the URL's password, nor any password=... or user:password@."""
     for secret in secrets_of(url):
         if len(secret) >= 2:
             text = text.replace(secret, "***")
