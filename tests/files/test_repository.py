@@ -105,3 +105,17 @@ def test_modelines_resolve_from_wherever_config_sits(tmp_path: Path, cli: Callab
     assert text.splitlines()[0] == "# yaml-language-server: $schema=../../../../schemas/departments.schema.json"
     assert (config / "departments" / "../../../../schemas/departments.schema.json").resolve().is_file()
     assert cli("fmt", "--check", "--config-dir", str(config)).code == 0
+
+
+def test_init_onto_a_file_or_over_a_path_in_the_way_is_a_clear_error(tmp_path: Path, cli: Callable[..., Run]) -> None:
+    """Regression (issue 16, item 8): `init` onto a file ended in "internal error: FileExistsError"."""
+    afile = tmp_path / "afile"
+    afile.write_text("x\n")
+    result = cli("init", str(afile))
+    assert result.code == 1 and "is a file, not a folder" in result.err, result.text
+    blocked = tmp_path / "blocked"
+    (blocked / "config").mkdir(parents=True)
+    (blocked / "config" / "statuses").write_text("a file where a kind folder belongs\n")
+    result = cli("init", str(blocked))
+    assert result.code == 1 and "config/statuses" in result.err and "move what is in the way" in result.err, result.text
+    assert "internal error" not in result.err

@@ -117,6 +117,13 @@ def parse_url(url: str) -> URL:
             f"unsupported database in {redact_url(url)}; "
             "use sqlite, postgresql+psycopg or mysql+pymysql"
         )
+    if parsed.get_backend_name() != "sqlite" and not parsed.database and not {"dbname", "db", "database"} & set(parsed.query):
+        # MariaDB would run every command with no database selected, PostgreSQL in a database
+        # named like the user: neither is a place to look for billing tables or to create them.
+        raise UserError(
+            f"the database URL {redact_url(url)} names no database; add it after the host, for example "
+            f"{parsed.drivername}://USER@HOST/billing"
+        )
     return parsed
 
 

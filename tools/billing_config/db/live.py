@@ -357,7 +357,10 @@ def read_live_and_recorded(engine: sa.Engine, mapping: Mapping | None = None) ->
     mapping = mapping or default_mapping()
     try:
         with engine.connect() as connection, connection.begin():
-            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema)
+            from billing_config.db.connect import safe_url
+
+            where = safe_url(connection.engine.url)
+            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema, where)
     except sa.exc.SQLAlchemyError:
         with engine.connect() as connection:
             require_schema(connection, mapping)

@@ -85,7 +85,13 @@ def prepare_folders(config_dir: Path, kinds: Iterable[Kind] = KINDS, what: str =
         if folder.exists() and not folder.is_dir():
             raise UnsafePath(f"refusing to {what} into {folder}: it is not a folder; nothing was written")
     for kind in kinds:
-        (config_dir / kind.name).mkdir(parents=True, exist_ok=True)
+        try:
+            (config_dir / kind.name).mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file where a parent folder belongs, no permission
+            raise UnsafePath(
+                f"refusing to {what} into {config_dir}: cannot create {config_dir / kind.name} "
+                f"({error.strerror or error}); nothing was written"
+            ) from None
 
 
 def unwritable(kind: Kind, code: str, row: Any, values: dict[str, Any]) -> str | None:

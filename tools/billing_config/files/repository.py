@@ -24,7 +24,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from billing_config import __version__
-from billing_config.files.safe_write import write_text
+from billing_config.errors import UserError
+from billing_config.files.safe_write import UnsafePath, write_text
 from billing_config.kinds import KINDS, SCHEMA_SUFFIX, schemas_dir
 
 PACKAGE_NAME = "billing-config"
@@ -145,6 +146,25 @@ def ci_files(ci: str) -> list[tuple[Path, Path]]:
 
 
 def scaffold_repository(target: Path, ci: str | None, package: str) -> InitReport:
+    """Write what is missing in ``target``; a path in the way (a file where a folder goes, a
+    folder where a file goes, no permission) is a :class:`UserError` naming it."""
+    if target.exists() and not target.is_dir():
+        raise UserError(
+            f"{target} is a file, not a folder: give init the folder of the config repository (created when missing)"
+        )
+    try:
+        return _scaffold(target, ci, package)
+    except UnsafePath:
+        raise
+    except OSError as error:
+        where = error.filename or target
+        raise UserError(
+            f"cannot write the config repository in {target}: {where}: {error.strerror or error}; "
+            "move what is in the way (a file where a folder belongs, or the reverse) and run init again"
+        ) from None
+
+
+def _scaffold(target: Path, ci: str | None, package: str) -> InitReport:
     report = InitReport(package=package)
 
     def write(relative: Path, text: str, *, replace: bool = False) -> None:

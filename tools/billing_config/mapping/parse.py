@@ -264,7 +264,7 @@ def _kind(kind: Kind, spec: dict[str, Any], path: str, problems: _Problems) -> K
     key_spec = spec.get("key")
     key: str | None = None
     if isinstance(key_spec, list):
-        free = [k for k in key_spec if k not in where_columns]
+        free = [k for k in key_spec if not isinstance(k, str) or k not in where_columns]
         if len(free) != 1 or not all(isinstance(k, str) for k in key_spec):
             problems.add(f"{path}.key", "a list of key columns needs all but one fixed by where")
         else:

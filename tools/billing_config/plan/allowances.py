@@ -172,7 +172,7 @@ def read_allowances(path: Path | None) -> tuple[Allowance, ...]:
         kind, rule, limit, digest, reason = (table.get(k) for k in ("kind", "rule", "limit", "changes", "reason"))
         if not isinstance(kind, str) or not kind:
             raise UserError(f'{where} needs kind = "KIND" (a kind folder such as "groups")')
-        if rule not in THRESHOLD_RULES:
+        if not isinstance(rule, str) or rule not in THRESHOLD_RULES:
             raise UserError(f"{where}: rule must be one of {', '.join(sorted(THRESHOLD_RULES))}, not {rule!r}")
         if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
             raise UserError(f"{where} needs limit = N, a number at least 0")
