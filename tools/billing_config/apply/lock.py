@@ -10,8 +10,8 @@
 Every other wait inside the transaction (a row another session holds: ``SELECT ... FOR
 UPDATE``, an update or delete, a table lock) is bounded by the same timeout
 (:func:`bound_waits`: PostgreSQL's ``lock_timeout`` for the transaction, MariaDB's
-``innodb_lock_wait_timeout`` and ``lock_wait_timeout`` for the session until
-:func:`release`), and a wait that times out is refused naming the sessions that hold locks on
+``innodb_lock_wait_timeout`` and ``lock_wait_timeout`` for the session; every session the
+engine opens starts with the same bounds, db/connect.py), and a wait that times out is refused naming the sessions that hold locks on
 the tables being written (:func:`row_lock_refusal`), as for the apply lock.
 """
 
@@ -61,13 +61,11 @@ def acquire(connection: sa.Connection, timeout: float) -> None:
 
 
 def release(connection: sa.Connection) -> None:
-    """Give back a session-level lock (MariaDB) and the session's lock wait timeouts;
-    transaction-level locks and settings are already gone."""
+    """Give back a session-level lock (MariaDB); transaction-level locks are already gone."""
     if connection.dialect.name in ("mysql", "mariadb"):
         try:
             name = mysql_lock_name(connection)
             connection.execute(sa.text("SELECT RELEASE_LOCK(:name)"), {"name": name})
-            connection.execute(sa.text("SET SESSION innodb_lock_wait_timeout = DEFAULT, lock_wait_timeout = DEFAULT"))
             connection.commit()
         except sa.exc.SQLAlchemyError:
             pass  # a dead session has already lost the lock

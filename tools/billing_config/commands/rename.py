@@ -114,7 +114,7 @@ def _rename_on_target(args: argparse.Namespace, kind: str) -> tuple[str, LiveRen
     documents = renamed_documents(load_valid_config(args.config_dir), rename)
     choice = database_from(args)
     mapping = mapping_from(args)
-    engine = open_engine(choice, purpose="billing-config rename")
+    engine = open_engine(choice, purpose="billing-config rename", lock_timeout=args.lock_timeout)
     try:
         result = run_guarded(
             choice.url,

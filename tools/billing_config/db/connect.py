@@ -13,6 +13,7 @@ argument parser does) costs nothing for ``validate``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -296,7 +297,12 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
         connect_args["program_name"] = label
         connect_args["connect_timeout"] = 10
         connect_args["charset"] = "utf8mb4"
-        connect_args["init_command"] = f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'"
+        # Every lock wait of the session (rows, metadata) is bounded by the lock timeout too:
+        # MariaDB's own defaults are 50 s for a row and a day or a year for a table.
+        seconds = max(1, math.ceil(lock_timeout))
+        connect_args["init_command"] = (
+            f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}', innodb_lock_wait_timeout = {seconds}, lock_wait_timeout = {seconds}"
+        )
         options["pool_pre_ping"] = False
     try:
         engine = sa.create_engine(parsed, connect_args=connect_args, **options)
@@ -308,7 +314,24 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
         ) from None
     if backend == "sqlite":
         _prepare_sqlite(engine)
+    elif backend == "postgresql":
+        _bound_postgres_waits(engine, lock_timeout)
     return engine
+
+
+def _bound_postgres_waits(engine: Engine, lock_timeout: float) -> None:
+    """Every lock wait of every session is bounded by the lock timeout (PostgreSQL waits for a
+    row as long as its holder keeps it): a command never hangs on another session's lock."""
+    from sqlalchemy import event
+
+    milliseconds = max(1, math.ceil(lock_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {milliseconds}")
+        cursor.close()
+        dbapi_connection.commit()  # a session setting, kept after the pool's rollbacks
 
 
 def _prepare_sqlite(engine: Engine) -> None:
