@@ -214,3 +214,12 @@ def test_keys_of_a_mapping_and_of_billing_config_toml_never_reach_the_terminal_r
     for result in runs:
         assert "internal error" not in result.err, result.err
         assert_lines_safe(result.out + result.err)
+
+
+def test_argparse_messages_quote_the_command_line_escaped(cli: Callable[..., Run]) -> None:
+    """argparse's own errors quote arguments ("unrecognized arguments: ..."): a sink like any other."""
+    for argv in (["validate", *HOSTILE[:12]], ["plan", "--max-deletes", HOSTILE[0]], ["new", HOSTILE[9], "x"]):
+        result = cli(*argv)
+        assert result.code == 2
+        assert_lines_safe(result.out + result.err)
+        assert all(line.startswith(("usage:", " ", "billing-config")) for line in result.err.splitlines()), result.err

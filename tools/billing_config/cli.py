@@ -16,7 +16,9 @@ PROG = "billing-config"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from billing_config.commands.output import Parser
+
+    parser = Parser(
         prog=PROG,
         description="Customer statuses, groups and departments of the billing platform, kept as code.",
     )

@@ -12,17 +12,23 @@ every other module and fails on any such call. Text reaches the terminal in two 
   workflow commands, Mermaid): :func:`show` takes only a ``Rendered`` value, which only render/
   makes, so mypy refuses a bare string there.
 
-:func:`ask` is the confirmation prompt; :func:`error` prints a :class:`UserError` line by line.
+:func:`ask` is the confirmation prompt; :func:`error` prints a :class:`UserError` line by line;
+:class:`Parser` is argparse writing its usage, help and errors (which quote the command line)
+through :func:`say` too.
 """
 
 from __future__ import annotations
 
+import argparse
 import sys
 from collections.abc import Iterable
-from typing import TextIO
+from typing import TYPE_CHECKING, NoReturn, TextIO
 
 from billing_config.errors import UserError
 from billing_config.render.escape import Rendered, log_line
+
+if TYPE_CHECKING:
+    from _typeshed import SupportsWrite
 
 
 def _stream(err: bool) -> TextIO:
@@ -59,3 +65,19 @@ def error(prefix: str, problem: UserError) -> None:
     first, *rest = problem.lines
     say(f"{prefix}{first}", err=True)
     say_each(rest, err=True)
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse, whose messages quote the command line ("unrecognized arguments: ..."), with
+    every line it prints escaped like a line of ours. Subparsers are made of the same class."""
+
+    def _print_message(self, message: str, file: SupportsWrite[str] | None = None) -> None:
+        """Usage and help: our own lines (the command line never reaches them)."""
+        if message:
+            say_each(message.rstrip("\n").split("\n"), err=file is sys.stderr)
+
+    def error(self, message: str) -> NoReturn:
+        """The usage, then the error as one line: it quotes arguments, which may hold line breaks."""
+        self.print_usage(sys.stderr)
+        say(f"{self.prog}: error: {message}", err=True)
+        self.exit(2)
