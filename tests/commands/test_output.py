@@ -47,13 +47,13 @@ def assert_lines_safe(text: str) -> None:
 # --- nothing prints but the output module --------------------------------------------------
 
 
-def terminal_writes(path: Path) -> list[str]:
+def terminal_writes(path: Path, root: Path = PACKAGE) -> list[str]:
     """Every print, input, or use of sys.stdout / sys.stderr (other than asking .isatty())."""
     tree = ast.parse(path.read_text(encoding="utf-8"))
     parents = {child: node for node in ast.walk(tree) for child in ast.iter_child_nodes(node)}
     found = []
     for node in ast.walk(tree):
-        where = f"{path.relative_to(PACKAGE)}:{getattr(node, 'lineno', '?')}"
+        where = f"{path.relative_to(root)}:{getattr(node, 'lineno', '?')}"
         if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and node.func.id in ("print", "input"):
             found.append(f"{where}: {node.func.id}()")
         elif isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id == "sys" and node.attr in (
@@ -83,16 +83,13 @@ def test_nothing_but_the_output_module_writes_to_the_terminal() -> None:
 
 def test_the_scan_finds_a_raw_print(tmp_path: Path) -> None:
     """The guard itself: the shapes a raw print takes are all caught."""
-    sample = PACKAGE / "commands" / "_scan_sample.py"
-    try:
-        sample.write_text(
-            "import sys\nfrom sys import stdout\nprint('x')\nsys.stdout.write('x')\nsys.stderr.flush()\n"
-            "if sys.stdout.isatty():\n    pass\n",
-            encoding="utf-8",
-        )
-        hits = terminal_writes(sample)
-    finally:
-        sample.unlink()
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import sys\nfrom sys import stdout\nprint('x')\nsys.stdout.write('x')\nsys.stderr.flush()\n"
+        "if sys.stdout.isatty():\n    pass\n",
+        encoding="utf-8",
+    )
+    hits = terminal_writes(sample, tmp_path)
     assert len(hits) == 4, hits
 
 
