@@ -11,9 +11,13 @@ from tests.testing.fixtures import Run
 from tests.testing.git import init_repository
 
 
+# A verifiable pin: a tool installed from a local folder (as here) has none of its own.
+PIN = "billing-config @ git+https://example.invalid/bc@0123456789abcdef0123456789abcdef01234567"
+
+
 def test_init_prints_the_next_three_commands(tmp_path: Path, cli: Callable[..., Run]) -> None:
     repo = tmp_path / "billing platform"
-    result = cli("init", str(repo))
+    result = cli("init", str(repo), "--package", PIN)
     assert result.code == 0, result.text
     lines = result.out.splitlines()
     start = lines.index("Next: the hooks, then start from the platform (its entries become your files), then commit:")
@@ -28,7 +32,7 @@ def test_init_prints_the_next_three_commands(tmp_path: Path, cli: Callable[..., 
 
 def test_in_a_git_repository_it_does_not_say_git_init(tmp_path: Path, cli: Callable[..., Run]) -> None:
     repo = init_repository(tmp_path / "existing")
-    result = cli("init", str(repo))
+    result = cli("init", str(repo), "--package", PIN)
     assert f"  cd {repo} && pre-commit install\n" in result.out and "git init" not in result.out
 
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from billing_config.db.connect import DEFAULT_URL, choose_database, safe_url, scrub
+from billing_config.db.connect import DEFAULT_URL, choose_database, parse_url, safe_url, scrub
 from billing_config.errors import UserError
 
 
@@ -51,3 +51,18 @@ def test_passwords_are_hidden_in_urls_and_scrubbed_from_messages(password: str) 
     for spelling in {password, quote(password, safe=""), quote_plus(password)}:
         assert spelling not in cleaned
     assert cleaned == "connection to postgresql+psycopg://app:***@db.example/billing failed; password=*** rejected for ***"
+
+
+@pytest.mark.parametrize(
+    "url", ["mysql+pymysql://root:pw@127.0.0.1:3306", "mysql+pymysql://root@127.0.0.1:3306/", "postgresql+psycopg://u:pw@h:5432"]
+)
+def test_a_server_url_without_a_database_is_a_clear_error(url: str, tmp_path: Path) -> None:
+    """Regression (issue 16, item 8): MariaDB without a database ended in an internal error."""
+    from billing_config.cli import main
+
+    for command in (["plan"], ["apply", "--yes"], ["doctor"], ["db", "init"], ["drift"], ["export"]):
+        with pytest.raises(UserError, match="names no database; add it after the host") as raised:
+            parse_url(url)
+        assert "pw" not in raised.value.message
+        assert main([*command, "--database", url, "--config-dir", str(tmp_path)]) == 1
+    assert parse_url("postgresql+psycopg://u@h:5432?dbname=billing").query["dbname"] == "billing"

@@ -215,3 +215,25 @@ def test_no_secret_reaches_any_output_end_to_end(db_url: str, config_tree: Path,
         assert SECRET not in text
     if db_url.startswith("postgresql"):
         assert scalar(sa.create_engine(db_url), "SELECT count(*) FROM config_audit_log") >= 1  # the success path ran
+
+
+@pytest.mark.parametrize("password", ["user", "dol", "_u", "bar", "real"])
+def test_only_the_password_field_is_masked(password: str) -> None:
+    """Regression (issue 16, item 9): a short password's text was masked inside the user and
+    database names (`real_dolibarr_***`)."""
+    url = f"mysql+pymysql://real_dolibarr_user:{password}@db.example:3306/real_dolibarr_user"
+    shown = "mysql+pymysql://real_dolibarr_user:***@db.example:3306/real_dolibarr_user"
+    assert redact_url(url) == shown
+    echoed = scrub(f"(1045) access denied for {url}; dsn={url}; password was {password}!", url)
+    assert echoed.count(shown) == 2, echoed
+    assert f"password was {password}!" not in echoed
+
+
+@settings(max_examples=200)
+@given(
+    user=st.text(st.characters(whitelist_categories=["Ll", "Nd"], whitelist_characters="_"), min_size=1, max_size=12),
+    database=st.text(st.characters(whitelist_categories=["Ll", "Nd"], whitelist_characters="_"), min_size=1, max_size=12),
+    password=st.text(st.characters(whitelist_categories=["Ll", "Nd"], whitelist_characters="_"), min_size=1, max_size=4),
+)
+def test_user_host_and_database_are_shown_as_they_are_whatever_the_password(user: str, database: str, password: str) -> None:
+    assert redact_url(f"postgresql+psycopg://{user}:{password}@h:5432/{database}") == f"postgresql+psycopg://{user}:***@h:5432/{database}"

@@ -6,8 +6,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import sqlalchemy as sa
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.testing.fixtures import Run
+from tests.testing.hostile import hostile_text
 from tests.testing.databases import execute
 from tests.testing.files import write_entry
 
@@ -75,3 +78,81 @@ def test_export_keeps_the_fields_a_file_had_and_adds_only_non_defaults(
     # personal_customer was in the file, so it stays even at its default value.
     assert "personal_customer: true" in before and "personal_customer: false" in after
     assert "reseller: false" in after
+
+
+# --- live values no valid file may hold (issue 16, item 5) ----------------------------------
+
+
+def hostile_department_names(backend: str) -> list[str]:
+    """Names a live row can hold that no config file may (the schemas refuse control
+    characters, blank and padded names), escaped in every message about them."""
+    from tests.testing.hostile import HOSTILE
+
+    names = [t for t in HOSTILE if len(t) <= 60 and not (backend == "postgresql" and "\x00" in t)]
+    return [name for name in names if _breaks_the_schema(name)] + [" padded "]
+
+
+def _breaks_the_schema(name: str) -> bool:
+    from billing_config.kinds import get_kind
+    from billing_config.rules.json_schema import values_problems
+
+    kind = get_kind("departments")
+    return bool(values_problems(kind, kind.with_defaults({"name": name})))
+
+
+def test_export_writes_no_file_validate_would_reject_and_says_why_escaped(
+    db_url: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine], tmp_path: Path
+) -> None:
+    """Regression: a live name with control characters was exported into a file validate rejects."""
+    import re
+
+    assert cli("db", "init", "--database", db_url, "--config-dir", str(config_tree), "--sample-data").code == 0
+    engine = engine_for(db_url)
+    names = hostile_department_names(engine.dialect.name)
+    assert len(names) >= 8
+    for number, name in enumerate(names):
+        execute(engine, "INSERT INTO departments (code, name) VALUES (:code, :name)", {"code": f"bad-{number}", "name": name})
+    exported = tmp_path / "exported"
+    result = cli("export", "--database", db_url, "--config-dir", str(exported))
+    assert result.code == 0, result.text
+    for number in range(len(names)):
+        assert not (exported / "departments" / f"bad-{number}.yaml").exists()
+        assert f"departments/bad-{number} (row " in result.err, result.err
+    assert "can't be written to a file that validates" in result.err
+    assert re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202e]", result.out + result.err) is None
+    assert cli("validate", "--config-dir", str(exported)).code == 0
+    # A plan reading those rows says so, escaped, in every format; apply still goes ahead.
+    plan = cli("plan", "--database", db_url, "--config-dir", str(exported), "--format", "json")
+    import json
+
+    warnings = [w for w in json.loads(plan.out)["warnings"] if w["rule"] == "live-value-invalid"]
+    assert sorted(w["code"] for w in warnings) == sorted(f"bad-{number}" for number in range(len(names)))
+    text = cli("plan", "--database", db_url, "--config-dir", str(exported))
+    assert "live-value-invalid: the live department bad-0" in text.out
+    assert re.search("[\x00-\x08\x0b-\x1f\x7f-\x9f\u2028\u2029\u202e]", text.out) is None
+    markdown = cli("plan", "--database", db_url, "--config-dir", str(exported), "--format", "markdown")
+    assert "live-value-invalid" in markdown.out
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.one_of(hostile_text(), st.text(max_size=20)))
+def test_export_never_writes_a_file_validate_rejects(name: str) -> None:
+    """The property behind the regression: for any live name, export either writes a file that
+    validates or writes nothing for the entry and says why."""
+    import tempfile
+
+    from billing_config.db.live import LiveRow, LiveState
+    from billing_config.files.export import export_tree
+    from billing_config.kinds import get_kind
+    from billing_config.rules import validate_tree
+
+    kind = get_kind("departments")
+    live = LiveState(rows={"departments": {"sales": LiveRow(1, "sales", kind.with_defaults({"name": name}))}})
+    with tempfile.TemporaryDirectory() as folder:
+        config = Path(folder) / "config"
+        report = export_tree(live, config)
+        written = config / "departments" / "sales.yaml"
+        if written.exists():
+            assert validate_tree(config).findings == [], name
+        else:
+            assert len(report.skipped) == 1 and "departments/sales" in report.skipped[0]

@@ -135,9 +135,20 @@ def test_a_deleted_threshold_blocker_is_recomputed(
     saved = tmp_path / "plan.json"
     planned = make_plan(cli, sqlite_url, config_tree, saved)
     assert [b["rule"] for b in planned["blockers"]] == ["max-update-percent"]
-    tamper(saved, lambda d: d.update(blockers=[], thresholds={**d["thresholds"], "max_update_percent": 100}))
+    original = saved.read_text()
+    tamper(saved, lambda d: d.update(blockers=[]))
     refused_and_unchanged(cli, engine_for(sqlite_url), sqlite_url, config_tree, saved, "above the 30% threshold")
-    # The apply command's own limits decide: raised there, the same file applies.
+    # A raised limit in the file is an edited option (issue 16): refused before anything else.
+    tamper(saved, lambda d: d.update(thresholds={**d["thresholds"], "max_update_percent": 100}))
+    refused_and_unchanged(cli, engine_for(sqlite_url), sqlite_url, config_tree, saved, "--max-update-percent is 100 in the plan")
+    # Raised on apply alone, the plan made without it is refused too: the options are bound to the plan.
+    saved.write_text(original)
+    refused_and_unchanged_with(
+        cli, engine_for(sqlite_url), sqlite_url, config_tree, saved, ["--max-update-percent", "50"],
+        "--max-update-percent is 30 in the plan and 50 here",
+    )
+    # Planned and applied with the raised limit, it applies.
+    make_plan(cli, sqlite_url, config_tree, saved, "--max-update-percent", "50")
     assert apply_saved(cli, sqlite_url, config_tree, saved, "--max-update-percent", "50").code == 0
 
 
@@ -183,3 +194,104 @@ def test_a_plan_whose_live_rows_moved_is_still_refused(planned: tuple[str, Path,
     url, config, saved = planned
     execute(engine_for(url), "UPDATE departments SET name = 'Provisioning Team' WHERE code = 'provisioning'")
     refused_and_unchanged(cli, engine_for(url), url, config, saved, "the live database changed since this plan was made")
+
+
+# --- Options smuggled in a saved plan (issue 16, item 2) ------------------------------------
+# Everything that changes what apply does is bound to the plan: apply takes its own options,
+# and refuses a plan made (or edited to look made) with others. Each option is one case.
+
+
+def walk_in_group(engine: sa.Engine) -> None:
+    """A live row no apply ever managed: kept unless --prune."""
+    execute(engine, "INSERT INTO customer_groups (code, name, display_class, display_position, personal_customer, reseller) "
+            "VALUES ('walk-in', 'Walk-in', '', 90, :no, :no)", {"no": False})
+
+
+def test_prune_smuggled_into_a_plan_file_deletes_nothing(
+    planned_everywhere: tuple[str, Path, Path], cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine], tmp_path: Path
+) -> None:
+    """Regression: `"prune": true` and pasted deletes made apply --plan (without --prune) delete
+    an unmanaged entry."""
+    url, config, saved = planned_everywhere
+    engine = engine_for(url)
+    walk_in_group(engine)
+    honest = make_plan(cli, url, config, saved)
+    pruned = make_plan(cli, url, config, tmp_path / "pruned.json", "--prune")
+    assert [c["code"] for c in pruned["changes"] if c["action"] == "delete"] == ["walk-in"]
+
+    def smuggle(data: dict[str, Any]) -> None:
+        data.update(prune=True, changes=pruned["changes"], summary=pruned["summary"])
+
+    tamper(saved, smuggle)
+    refused_and_unchanged(cli, engine, url, config, saved, "made with --prune and this apply runs without it")
+    # The honest plan made with --prune is refused the same way unless apply says --prune too.
+    refused_and_unchanged(cli, engine, url, config, tmp_path / "pruned.json", "made with --prune")
+    # And a plan made without --prune cannot be applied with it.
+    saved.write_text(json.dumps(honest))
+    refused_and_unchanged_with(cli, engine, url, config, saved, ["--prune"], "made without --prune")
+    assert scalar(engine, "SELECT COUNT(*) FROM customer_groups WHERE code = 'walk-in'") == 1
+    # Made and applied with --prune, it deletes: the option is bound, not forbidden.
+    assert apply_saved(cli, url, config, tmp_path / "pruned.json", "--prune").code == 0
+    assert scalar(engine, "SELECT COUNT(*) FROM customer_groups WHERE code = 'walk-in'") == 0
+
+
+def refused_and_unchanged_with(
+    cli: Callable[..., Run], engine: sa.Engine, url: str, config: Path, saved: Path, options: list[str], *expected: str
+) -> None:
+    before = snapshot(engine)
+    result = apply_saved(cli, url, config, saved, *options)
+    assert result.code == 1, result.text
+    for text in expected:
+        assert text in result.err, result.err
+    assert "internal error" not in result.err
+    assert snapshot(engine) == before
+
+
+@pytest.mark.parametrize(
+    "field,value,flag",
+    [
+        ("max_update_percent", 100.0, "--max-update-percent is 100 in the plan and 30 here"),
+        ("max_delete_percent", 100.0, "--max-delete-percent is 100 in the plan and 30 here"),
+        ("max_deletes", 1000, "--max-deletes is 1000 in the plan and 25 here"),
+        ("min_entries", 100000, "minimum of live entries is 100000 in the plan and 10 here"),
+    ],
+)
+def test_thresholds_edited_in_a_plan_file_are_refused(
+    planned: tuple[str, Path, Path], cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine],
+    field: str, value: float, flag: str,
+) -> None:
+    url, config, saved = planned
+    tamper(saved, lambda d: d["thresholds"].update({field: value}))
+    refused_and_unchanged(cli, engine_for(url), url, config, saved, flag, "bound to the plan")
+
+
+def test_thresholds_a_plan_was_made_with_must_be_repeated_by_apply(
+    planned: tuple[str, Path, Path], cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    url, config, saved = planned
+    made = cli("plan", "--database", url, "--config-dir", str(config), "--out", str(saved), "--max-deletes", "40", "--prune")
+    assert made.code == 0, made.text
+    # plan prints the apply command with the options the plan is bound to
+    assert "--prune --max-deletes 40 --plan" in made.err, made.err
+    refused_and_unchanged_with(cli, engine_for(url), url, config, saved, ["--prune"], "--max-deletes is 40 in the plan and 25 here")
+    assert apply_saved(cli, url, config, saved, "--prune", "--max-deletes", "40").code == 0
+
+
+def test_allow_tables_changed_between_plan_and_apply_are_refused(
+    planned: tuple[str, Path, Path], cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine], tmp_path: Path
+) -> None:
+    url, config, saved = planned
+    toml = config.parent / "billing-config.toml"
+    allow = '[[allow]]\nkind = "groups"\nrule = "max-deletes"\nlimit = 30\nchanges = "sha256:00"\nreason = "x"\n'
+    toml.write_text(allow)
+    make_plan(cli, url, config, saved)
+    toml.write_text(allow.replace("limit = 30", "limit = 31"))
+    refused_and_unchanged(cli, engine_for(url), url, config, saved, "[[allow]] tables of billing-config.toml differ")
+    toml.unlink()
+    refused_and_unchanged(cli, engine_for(url), url, config, saved, "[[allow]] tables of billing-config.toml differ")
+    # and the digest itself cannot be edited to match another set of tables
+    make_plan(cli, url, config, saved)
+    toml.write_text(allow)
+    refused_and_unchanged(cli, engine_for(url), url, config, saved, "[[allow]] tables")
+    tamper(saved, lambda d: d.update(allow_digest="sha256:" + "0" * 64))
+    refused_and_unchanged(cli, engine_for(url), url, config, saved, "[[allow]] tables")

@@ -96,6 +96,7 @@ def test_the_lint_rules_are_warnings_in_the_catalogue() -> None:
     assert chain_errors == {"crm-only-billable", "final-invoice-not-billable"}
     warnings_elsewhere = (
         "doctor-trigger", "doctor-unique-soft-delete", "doctor-write-privilege", "text-cut-by-comment", "shipped-entry-changed",
+        "live-value-invalid",
     )
     # doctor's notes state facts about a target (its limits, its constraints): never a failure
     notes = {"doctor-target-limit", "doctor-engine-unmanaged", "doctor-unique-constraints", "doctor-char-padding"}

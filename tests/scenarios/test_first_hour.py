@@ -119,7 +119,10 @@ def _first_hour(shell: Shell, tmp_path: Path, engine: sa.Engine, writer: str, re
     statuses_before = scalar(engine, "SELECT COUNT(*) FROM customer_statuses")
 
     # 1. Scaffold, and run the three commands init prints, exactly as printed.
-    scaffolded = shell.run("billing-config init billing-platform-config --ci github", tmp_path)
+    # The tool here is installed from a local folder, which pins nothing verifiable: say the pin,
+    # as a team installing from a local build would (from git, init pins the commit itself).
+    pin = "billing-config @ git+https://example.invalid/bc@0123456789abcdef0123456789abcdef01234567"
+    scaffolded = shell.run(f"billing-config init billing-platform-config --ci github --package '{pin}'", tmp_path)
     repo = tmp_path / "billing-platform-config"
     lines = scaffolded.stdout.splitlines()
     start = next(i for i, line in enumerate(lines) if line.startswith("Next:"))

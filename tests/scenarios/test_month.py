@@ -110,7 +110,7 @@ def test_a_month_of_changes_reviews_applies_drift_deletes_and_mass_changes(
 
     # Day 1: init, the team's entries (twelve groups, so the percentage thresholds apply).
     repo = init_repository(tmp_path / "billing-platform-config")
-    assert cli("init", str(repo), "--ci", "github").code == 0
+    assert cli("init", str(repo), "--ci", "github", "--package", "billing-config @ git+https://example.invalid/bc@" + "0" * 40).code == 0
     shutil.copytree(CONFIG, repo / "config", dirs_exist_ok=True)
     for number in range(6):
         (repo / "config" / "groups" / f"region-{number}.yaml").write_text(f"name: Region {number}\ndisplay_position: {100 + number}\n")

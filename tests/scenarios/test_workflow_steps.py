@@ -207,7 +207,7 @@ def test_gitlab_save_and_apply_scripts_apply_the_saved_plan(platform: tuple[Path
 FAKE_TOOL = """#!/bin/sh
 # Stands in for billing-config: prints a plan, writes --out, exits with $FAKE_STATUS.
 echo "### stand-in plan, exit code $FAKE_STATUS"
-echo "stand-in error output" >&2
+printf '%s\n' "${FAKE_ERROR:-stand-in error output}" >&2
 previous=""
 for argument in "$@"; do
   if [ "$previous" = "--out" ]; then echo '{"format_version": 1}' > "$argument"; fi
@@ -287,6 +287,62 @@ def test_gitlab_plan_job_fails_on_errors_and_refusals_after_writing_the_note(tmp
         result = run_bash(script, tmp_path, env)
         assert (result.returncode == 0) is passes, (status, result.stdout)
         assert (tmp_path / "plan.md").read_text().startswith("### billing-config plan failed" if status == 1 else "### stand-in plan")
+
+
+# --- error text in a Markdown fence ------------------------------------------------------------
+
+# What an error may carry (a live name, a mapping key, a path): lines that would close a fence
+# of three backticks, open a heading, or close the <details> around the plan.
+HOSTILE_ERROR = "billing-config: error: x\n```\n</details>\n# Pwned\n  ````\n`````text\n@everyone"
+
+
+def assert_error_stays_in_its_fence(markdown: str) -> None:
+    """The error text sits in one fenced block that nothing inside it closes."""
+    lines = markdown.splitlines()
+    opening = next(i for i, line in enumerate(lines) if re.fullmatch(r"`{3,}text", line))
+    fence = lines[opening][: -len("text")]
+    closing = [i for i, line in enumerate(lines[opening + 1 :], opening + 1) if re.fullmatch(rf" {{0,3}}`{{{len(fence)},}}\s*", line)]
+    assert closing, markdown
+    assert lines[opening + 1 : closing[0]] == HOSTILE_ERROR.splitlines(), markdown
+
+
+def test_error_text_cannot_close_the_fence_of_the_pull_request_comment(tmp_path: Path, fake_tool: str) -> None:
+    """Issue 16, item 4: a line of error output made of backticks (a mapping key or live name
+    holding a line break) closed the ```text fence and went on as Markdown in the comment."""
+    runner = Runner(tmp_path, fake_tool)
+    runner.base.update(FAKE_STATUS="1", FAKE_ERROR=HOSTILE_ERROR)
+    runner.run(step("pull-request.yml", "plan", "Plan (markdown)"), {"secrets.BILLING_TEST_READONLY_URL": "sqlite:///x"})
+    assert_error_stays_in_its_fence((tmp_path / "plan.md").read_text())
+
+
+@pytest.mark.parametrize("job", ["plan-test", "plan-live"])
+def test_error_text_cannot_close_the_fence_of_the_merge_job_summary(tmp_path: Path, fake_tool: str, job: str) -> None:
+    runner = Runner(tmp_path, fake_tool)
+    runner.base.update(FAKE_STATUS="1", FAKE_ERROR=HOSTILE_ERROR)
+    runner.run(step("apply.yml", job, "Save the plan"), secrets_for("sqlite:///x"))
+    assert_error_stays_in_its_fence(runner.summary.read_text())
+
+
+def test_error_text_cannot_close_the_fence_of_the_drift_summary(tmp_path: Path, fake_tool: str) -> None:
+    runner = Runner(tmp_path, fake_tool)
+    runner.base.update(FAKE_STATUS="1", FAKE_ERROR=HOSTILE_ERROR)
+    runner.run(step("drift.yml", "detect", "Drift against live"), secrets_for("sqlite:///x"))
+    assert_error_stays_in_its_fence(runner.summary.read_text())
+
+
+def test_error_text_cannot_close_the_fence_of_the_merge_request_note(tmp_path: Path, fake_tool: str) -> None:
+    script = "\n".join(gitlab_jobs()["plan"]["script"])
+    env = {**os.environ, "PATH": f"{fake_tool}{os.pathsep}{os.environ['PATH']}", "FAKE_STATUS": "1", "FAKE_ERROR": HOSTILE_ERROR}
+    run_bash(script, tmp_path, env)
+    assert_error_stays_in_its_fence((tmp_path / "plan.md").read_text())
+
+
+def test_every_fenced_file_in_the_workflows_gets_a_fence_longer_than_its_content() -> None:
+    """No step writes `echo '```text'` before a file any more: each sizes its fence."""
+    for path in [*WORKFLOWS.glob("*.yml"), REPO / ".gitlab-ci.yml"]:
+        text = path.read_text()
+        assert "echo '```text'" not in text, path.name
+        assert text.count('echo "${fence}text"') == text.count('while grep -qF -- "$fence"'), path.name
 
 
 # --- the guard against re-running an old merge -------------------------------------------------

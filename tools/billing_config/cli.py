@@ -16,7 +16,9 @@ PROG = "billing-config"
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    from billing_config.commands.output import Parser
+
+    parser = Parser(
         prog=PROG,
         description="Customer statuses, groups and departments of the billing platform, kept as code.",
     )
@@ -38,29 +40,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         code: int = args.run(args)
         return code
     except UserError as error:
+        from billing_config.commands import output
+
         if isinstance(error, ConfigInvalid):
             from billing_config.render.findings import render_text
 
-            sys.stderr.write(render_text(error.findings))
-        from billing_config.render.escape import log_text
-
-        print(log_text(f"{PROG}: error: {error.message}"), file=sys.stderr)
+            output.show(render_text(error.findings), err=True)
+        output.error(f"{PROG}: error: ", error)
         return error.exit_code
     except KeyboardInterrupt:
-        print(f"{PROG}: interrupted", file=sys.stderr)
+        from billing_config.commands.output import say
+
+        say(f"{PROG}: interrupted", err=True)
         return 130
     except BrokenPipeError:
         return 1
     except Exception as error:  # the last line of defence: a user never sees a traceback
         if os.environ.get("BILLING_CONFIG_DEBUG"):
             raise
-        from billing_config.render.escape import log_line
+        from billing_config.commands.output import say
 
-        print(
-            f"{PROG}: internal error: {type(error).__name__}: {log_line(_one_line(error))}\n"
-            f"This is a bug in {PROG}; rerun with BILLING_CONFIG_DEBUG=1 for the details and report it.",
-            file=sys.stderr,
-        )
+        say(f"{PROG}: internal error: {type(error).__name__}: {_one_line(error)}", err=True)
+        say(f"This is a bug in {PROG}; rerun with BILLING_CONFIG_DEBUG=1 for the details and report it.", err=True)
         return 1
 
 

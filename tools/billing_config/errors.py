@@ -17,15 +17,30 @@ if TYPE_CHECKING:
 
 
 class UserError(Exception):
-    """Something the user can fix: bad input, a refused change, an unreachable database."""
+    """Something the user can fix: bad input, a refused change, an unreachable database.
+
+    A message is one line, plus ``details``: one line per item (a problem, a refused change),
+    shown indented below it. Each is printed as one line whatever it holds (the CLI escapes a
+    line break inside one as ``\\x0a``), so a name or a key from a file, a live row or the
+    environment can never start a line of its own: put each item in ``details`` rather than
+    joining lines with ``\\n``.
+    """
 
     exit_code: int = 1
 
-    def __init__(self, message: str, exit_code: int | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, exit_code: int | None = None, *, details: Sequence[str] = ()) -> None:
+        self.headline = message
+        self.details = tuple(details)
+        full = message + "".join(f"\n  {detail}" for detail in self.details)
+        super().__init__(full)
+        self.message = full
         if exit_code is not None:
             self.exit_code = exit_code
+
+    @property
+    def lines(self) -> tuple[str, ...]:
+        """The message as the lines the CLI prints, each escaped whole."""
+        return (self.headline, *(f"  {detail}" for detail in self.details))
 
 
 class ConfigInvalid(UserError):

@@ -88,3 +88,32 @@ def test_the_recorded_values_are_json_with_references_as_codes(live: str, engine
         ).scalar()
     values = json.loads(raw) if isinstance(raw, str) else raw
     assert values["next_status"] == "ex-customer" and values["is_billable"] is True
+
+
+def test_a_damaged_recorded_state_is_a_message_naming_the_rows_and_apply_repairs_it(
+    live: str, config_tree: Path, cli: Callable[..., Run], engine_for: Callable[[str], sa.Engine]
+) -> None:
+    """Regression (issue 16, item 8): hand-edited values (`[1, 2`, `123`, `"abc"`) in
+    config_applied_state ended drift in "internal error". Each database keeps what its JSON
+    column accepts; whatever it kept, drift names the row and says how to repair it."""
+    engine = engine_for(live)
+    damaged = []
+    for code, value in (("sales", "[1, 2"), ("accounts", "123"), ("provisioning", '"abc"')):
+        try:
+            execute(engine, "UPDATE config_applied_state SET \"values\" = :value WHERE kind = 'departments' AND code = :code"
+                    if not live.startswith("mysql") else
+                    "UPDATE config_applied_state SET `values` = :value WHERE kind = 'departments' AND code = :code",
+                    {"value": value, "code": code})
+        except sa.exc.SQLAlchemyError:
+            continue  # PostgreSQL's json refuses text that is no JSON at all
+        damaged.append(code)
+    assert damaged
+    result = cli("drift", "--database", live, "--config-dir", str(config_tree))
+    assert result.code == 1, result.text
+    assert "internal error" not in result.err
+    assert "damaged row(s)" in result.err and "run `billing-config apply`" in result.err
+    for code in damaged:
+        assert f"  departments/{code}: values is" in result.err, result.err
+    assert cli("plan", "--database", live, "--config-dir", str(config_tree), "--detailed-exitcode").code == 0
+    assert cli("apply", "--yes", "--database", live, "--config-dir", str(config_tree)).code == 0
+    assert cli("drift", "--database", live, "--config-dir", str(config_tree)).code == 0

@@ -137,7 +137,7 @@ def _checked_row(live: LiveState, kmap: KindMap, rename: Rename, before: Plan, s
             "apply the config (or export the live values) first, so the rename moves only the code"
         )
     if problems:
-        raise RenameRefused("rename refused, nothing changed:\n  " + "\n  ".join(problems))
+        raise RenameRefused("rename refused, nothing changed:", details=problems)
     return rows[rename.old]
 
 

@@ -64,13 +64,13 @@ def _in_use_now(plan: Plan, live: LiveState) -> list[Blocker]:
     return blockers
 
 
-def refusal_text(blockers: list[Blocker]) -> str:
-    """Each refusal with its rule id where validate puts it, so `explain RULE` is one copy away."""
-    lines = [f"apply refused, nothing changed ({len(blockers)} problem(s)):"]
-    for blocker in blockers:
-        lines.append(f"  - error {blocker.rule} {blocker.message}; {blocker.hint}")
-    lines.append(f"  (`billing-config explain {blockers[0].rule}` says why the rule exists)" if blockers else "")
-    return "\n".join(line for line in lines if line)
+def refusal(blockers: list[Blocker]) -> ApplyRefused:
+    """Apply's refusal of a plan with blockers: one line per blocker (each may hold live names),
+    each with its rule id where validate puts it, so `explain RULE` is one copy away."""
+    details = [f"- error {blocker.rule} {blocker.message}; {blocker.hint}" for blocker in blockers]
+    if blockers:
+        details.append(f"(`billing-config explain {blockers[0].rule}` says why the rule exists)")
+    return ApplyRefused(f"apply refused, nothing changed ({len(blockers)} problem(s)):", details=details)
 
 
 def prepare_target(engine: sa.Engine, url: str, mapping: Mapping) -> None:
@@ -137,7 +137,7 @@ def run_apply(
                 show(plan)
             blockers = plan.blockers + _in_use_now(plan, live)
             if blockers:
-                raise ApplyRefused(refusal_text(blockers))
+                raise refusal(blockers)
             stamp = now_stamp()
             audit_rows = 0
             if plan.has_changes:
@@ -170,16 +170,28 @@ def locked_transaction(
     try:
         connection = connection.execution_options(**_transaction_options(connection, mapping))
         with _begin(connection, url, lock_timeout):
+            lock.bound_waits(connection, lock_timeout)  # row and table locks too, not only the apply lock
             lock.acquire(connection, lock_timeout)
             require_schema(connection, mapping)
             yield connection
     except sa.exc.SQLAlchemyError as error:
+        if lock.is_lock_timeout(error):
+            raise lock.row_lock_refusal(connection, written_tables(mapping), lock_timeout, what) from None
         raise DatabaseError(f"{what} failed and was rolled back, nothing changed: {describe_error(error, url)}") from None
     finally:
         try:
             lock.release(connection)
         finally:
             connection.close()
+
+
+def written_tables(mapping: Mapping) -> list[str]:
+    """The tables an apply or rename locks rows of: the mapped tables and the tool's own."""
+    from billing_config.db.tool.tables import tool_metadata
+
+    names = {kmap.table for kmap in mapping.kinds.values()}
+    names.update(table.name for table in tool_metadata(mapping.tool_schema).tables.values())
+    return sorted(names)
 
 
 def _transaction_options(connection: sa.Connection, mapping: Mapping) -> dict[str, object]:

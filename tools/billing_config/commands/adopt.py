@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 from billing_config.commands.options import add_config_dir, add_database_options
+from billing_config.commands.output import ask, say
 from billing_config.errors import UserError
 
 
@@ -37,6 +38,7 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.db.tool.tables import prepare_tool_tables
     from billing_config.files.adopt import AdoptReport, adopt
     from billing_config.plan.adopt import propose, read_codes, render_proposal
+    from billing_config.plan.model import show
 
     documents = []
     if args.config_dir.is_dir():
@@ -60,27 +62,25 @@ def run(args: argparse.Namespace) -> int:
                 args.propose.write_text(render_proposal(proposal), encoding="utf-8")
             except OSError as error:
                 raise UserError(f"cannot write {args.propose}: {error.strerror or error}") from None
-            print(f"Wrote the proposal for {len(proposal)} row(s) to {args.propose}; edit it and run `billing-config adopt --codes {args.propose}`.")
+            say(f"Wrote the proposal for {len(proposal)} row(s) to {args.propose}; edit it and run `billing-config adopt --codes {args.propose}`.")
             return 0
         missing_files = sum(
             1 for kmap in mapping.kinds.values() for code in live.rows[kmap.name]
             if not (args.config_dir / kmap.name / f"{code}.yaml").exists()
         )
         if not proposal and not missing_files:
-            print("Nothing to adopt: every live row in scope has a code and a file.")
+            say("Nothing to adopt: every live row in scope has a code and a file.")
             return 0
         for item in proposal:
             origin = {"file": "existing file", "legacy": "legacy code", "name": "from its name"}.get(item.source, item.source)
-            print(f"  {item.kind}: row {item.key!r} ({item.name}) -> {item.code} ({origin})")
+            say(f"  {item.kind}: row {item.key!r} ({show(item.name)}) -> {item.code} ({origin})")
         if missing_files:
-            print(f"  and {missing_files} file(s) for live rows that already have a code")
+            say(f"  and {missing_files} file(s) for live rows that already have a code")
         if not args.yes:
             if not sys.stdin.isatty():
                 raise UserError("adopt needs confirmation and there is no terminal to ask at: pass --yes. Nothing was changed")
-            sys.stdout.write(f"\nBind these rows on {safe_url(choice.url)} and write their files? Only 'yes' will be accepted: ")
-            sys.stdout.flush()
-            if sys.stdin.readline().strip() != "yes":
-                print("Adopt cancelled; nothing changed.")
+            if ask(f"Bind these rows on {safe_url(choice.url)} and write their files? Only 'yes' will be accepted:") != "yes":
+                say("Adopt cancelled; nothing changed.")
                 return 1
 
         def carry_out() -> AdoptReport:
@@ -92,5 +92,10 @@ def run(args: argparse.Namespace) -> int:
         report = run_guarded(choice.url, carry_out)
     finally:
         engine.dispose()
-    print(f"Adopted: {report.bound} binding(s) recorded, {len(report.written)} file(s) written under {args.config_dir}.")
+    for skipped in report.skipped:
+        say(f"skipped {skipped}", err=True)
+    say(
+        f"Adopted: {report.bound} binding(s) recorded, {len(report.written)} file(s) written under {args.config_dir}"
+        + (f", {len(report.skipped)} row(s) skipped (see above)." if report.skipped else ".")
+    )
     return 0

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_database_options, add_lock_timeout, add_plan_options
+from billing_config.commands.output import ask, say, show
 from billing_config.errors import UserError
 
 if TYPE_CHECKING:  # importing it for real would slow down every command
@@ -58,17 +59,11 @@ def _show(plan: Plan) -> None:
 
     from billing_config.commands.options import wants_colour
 
-    sys.stdout.write(render_plan_text(plan, colour=wants_colour()))
-    sys.stdout.flush()
+    show(render_plan_text(plan, colour=wants_colour()))
 
 
 def _confirm(plan: Plan) -> bool:
-    from billing_config.render.escape import log_line
-
-    sys.stdout.write(f"\nApply these changes to {log_line(plan.database)}? Only 'yes' will be accepted: ")
-    sys.stdout.flush()
-    answer = sys.stdin.readline().strip()
-    return answer == "yes"
+    return ask(f"Apply these changes to {plan.database}? Only 'yes' will be accepted:") == "yes"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -86,22 +81,19 @@ def run(args: argparse.Namespace) -> int:
     if result is None:
         return 1
     if result.changes:
-        print(f"Applied {result.changes} change(s) in one transaction (run {result.run_id}); {result.audit_rows} audit row(s) written.")
+        say(f"Applied {result.changes} change(s) in one transaction (run {result.run_id}); {result.audit_rows} audit row(s) written.")
     else:
-        print("Nothing to do.")
+        say("Nothing to do.")
     return 0
 
 
 def _apply(args: argparse.Namespace, documents: list[Document], saved: Plan | None) -> ApplyResult | None:
     """Connect, then apply the saved plan, or a fresh one (with --yes, or once confirmed).
     None: declined at the prompt."""
-    from dataclasses import replace
-
     from billing_config.apply import run_apply
-    from billing_config.apply.transaction import refusal_text
+    from billing_config.apply.transaction import refusal
     from billing_config.commands.options import database_from, mapping_from, plan_settings_from
     from billing_config.db.connect import open_engine
-    from billing_config.errors import Refused
     from billing_config.plan.pipeline import make_plan, planner
 
     choice = database_from(args)
@@ -111,8 +103,8 @@ def _apply(args: argparse.Namespace, documents: list[Document], saved: Plan | No
     if saved is not None:
         from billing_config.plan.saved import check_binding
 
-        settings = replace(settings, prune=saved.prune)
-        check_binding(saved, str(args.plan), documents, settings, wanted_prune=args.prune)
+        # apply's own options, never the file's: a plan made with others is refused.
+        check_binding(saved, str(args.plan), documents, settings)
     engine = open_engine(choice, purpose="billing-config apply", lock_timeout=args.lock_timeout)
     try:
         replan = planner(documents, settings)
@@ -123,12 +115,12 @@ def _apply(args: argparse.Namespace, documents: list[Document], saved: Plan | No
         plan = make_plan(engine, url, documents, settings, mapping)
         _show(plan)
         if plan.blockers:
-            raise Refused(refusal_text(plan.blockers))
+            raise refusal(plan.blockers)
         if not plan.has_changes:
             # Nothing to confirm, but the run still records the state it saw (db/state.py).
             return run_apply(engine, url, mapping=mapping, replan=replan, reviewed=plan, lock_timeout=args.lock_timeout)
         if not _confirm(plan):
-            print("Apply cancelled; nothing changed.")
+            say("Apply cancelled; nothing changed.")
             return None
         return run_apply(engine, url, mapping=mapping, replan=replan, reviewed=plan, lock_timeout=args.lock_timeout)
     finally:

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from billing_config.commands.options import add_config_dir, add_database_options
+from billing_config.commands.output import say
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -46,17 +46,17 @@ def run_init(args: argparse.Namespace) -> int:
         engine.dispose()
     where = safe_url(url)
     if report.created_tables:
-        print(f"Created {len(report.created_tables)} table(s) in {where}: {', '.join(report.created_tables)}")
+        say(f"Created {len(report.created_tables)} table(s) in {where}: {', '.join(report.created_tables)}")
     else:
-        print(f"All tables already exist in {where}.")
+        say(f"All tables already exist in {where}.")
     for column in report.added_columns:
-        print(f"Added the column {column} (this version's reference schema has it; existing rows take its default).")
+        say(f"Added the column {column} (this version's reference schema has it; existing rows take its default).")
     for table, count in report.filled.items():
-        print(f"Filled {table} with {count} row(s) from {args.config_dir}.")
+        say(f"Filled {table} with {count} row(s) from {args.config_dir}.")
     if report.sample:
-        print("Added sample data: " + ", ".join(f"{count} {table}" for table, count in report.sample.items()) + ".")
+        say("Added sample data: " + ", ".join(f"{count} {table}" for table, count in report.sample.items()) + ".")
     elif args.sample_data:
-        print("Sample data skipped: the database already has customers.", file=sys.stderr)
+        say("Sample data skipped: the database already has customers.", err=True)
     if report.recorded:
-        print(f"Recorded {report.recorded} entries as this database's applied state (what drift compares with).")
+        say(f"Recorded {report.recorded} entries as this database's applied state (what drift compares with).")
     return 0

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from billing_config.commands.output import say
 from billing_config.errors import UserError
 
 
@@ -27,9 +27,9 @@ def run(args: argparse.Namespace) -> int:
     current = args.out.read_text(encoding="utf-8") if args.out.is_file() else None
     if args.check:
         if current == text:
-            print(f"{args.out} is up to date", file=sys.stderr)
+            say(f"{args.out} is up to date", err=True)
             return 0
-        print(f"{args.out} is out of date with the schemas or the rule catalogue; run `billing-config docs` and commit it")
+        say(f"{args.out} is out of date with the schemas or the rule catalogue; run `billing-config docs` and commit it")
         return 1
     if current != text:
         try:
@@ -37,7 +37,7 @@ def run(args: argparse.Namespace) -> int:
             args.out.write_text(text, encoding="utf-8")
         except OSError as error:
             raise UserError(f"cannot write {args.out}: {error.strerror or error}") from None
-        print(f"wrote {args.out}")
+        say(f"wrote {args.out}")
     else:
-        print(f"{args.out} is up to date", file=sys.stderr)
+        say(f"{args.out} is up to date", err=True)
     return 0

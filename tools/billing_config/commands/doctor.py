@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from billing_config.commands.options import add_config_dir, add_database_options, add_format_option
+from billing_config.commands.output import say, show
 from billing_config.render import FINDING_FORMATS
 
 
@@ -35,7 +35,6 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.db.doctor import DoctorReport, read_only_transaction, run_doctor
     from billing_config.findings import Severity, has_failures, sorted_findings
     from billing_config.render import findings as render
-    from billing_config.render.escape import log_line
 
     choice = database_from(args)
     mapping = mapping_from(args)
@@ -52,18 +51,16 @@ def run(args: argparse.Namespace) -> int:
     findings = sorted_findings(report.findings)
     failed = has_failures(findings, args.strict)
     if args.format == "json":
-        sys.stdout.write(render.render_json(findings))
+        show(render.render_json(findings))
     elif args.format == "github":
-        sys.stdout.write(render.render_github(findings))
+        show(render.render_github(findings))
     else:
-        sys.stdout.write(render.render_text(findings, colour=wants_colour()))
+        show(render.render_text(findings, colour=wants_colour()))
         count = {severity: sum(1 for f in findings if f.severity is severity) for severity in Severity}
         verdict = "fails" if failed else "fits"
-        print(
-            log_line(
-                f"{safe_url(choice.url)} {verdict} the mapping {mapping.source}: {report.tables} table(s) checked, "
-                f"{count[Severity.ERROR]} error(s), {count[Severity.WARNING]} warning(s), {count[Severity.NOTE]} note(s)"
-            ),
-            file=sys.stderr,
+        say(
+            f"{safe_url(choice.url)} {verdict} the mapping {mapping.source}: {report.tables} table(s) checked, "
+            f"{count[Severity.ERROR]} error(s), {count[Severity.WARNING]} warning(s), {count[Severity.NOTE]} note(s)",
+            err=True,
         )
     return 1 if failed else 0

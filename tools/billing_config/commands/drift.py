@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_config_dir, add_database_options, add_format_option
+from billing_config.commands.output import show
 from billing_config.render import DRIFT_FORMATS
 
 if TYPE_CHECKING:
@@ -37,11 +37,11 @@ def run(args: argparse.Namespace) -> int:
     documents = load_valid_config(args.config_dir)
     report = drift_report(args, documents)
     if args.format == "json":
-        sys.stdout.write(render_drift_json(report))
+        show(render_drift_json(report))
     elif args.format == "markdown":
-        sys.stdout.write(render_drift_markdown(report))
+        show(render_drift_markdown(report))
     else:
-        sys.stdout.write(render_drift_text(report))
+        show(render_drift_text(report))
     return 2 if report.has_drift else 0
 
 

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
+from billing_config.commands.output import show
 from billing_config.errors import UserError
 
 
@@ -31,5 +31,5 @@ def run(args: argparse.Namespace) -> int:
             f"there is no rule '{wanted}'{did_you_mean(wanted, catalogue)}; "
             "`billing-config docs` lists every rule in docs/reference.md"
         )
-    sys.stdout.write(render_explanation(rule))
+    show(render_explanation(rule))
     return 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 import argparse
-import sys
 
 from billing_config.commands.options import add_config_dir, add_database_options
+from billing_config.commands.output import say
 
 
 if TYPE_CHECKING:
@@ -51,14 +51,12 @@ def run(args: argparse.Namespace) -> int:
     finally:
         engine.dispose()
     report = export_tree(live, args.config_dir)
-    from billing_config.render.escape import log_line
-
     _print_files(report, "not in the live database")
-    print(log_line(
+    say(
         f"Exported {safe_url(url)} to {args.config_dir}: {len(report.written)} written, "
         f"{report.unchanged} unchanged, {len(report.removed)} removed"
-        + (f", {len(report.skipped)} live row(s) skipped for an invalid code." if report.skipped else ".")
-    ))
+        + (f", {len(report.skipped)} live row(s) skipped (see above)." if report.skipped else ".")
+    )
     return 0
 
 
@@ -70,7 +68,6 @@ def run_only_drift(args: argparse.Namespace) -> int:
     from billing_config.errors import Refused
     from billing_config.files.export import export_tree
     from billing_config.plan.pipeline import load_valid_config
-    from billing_config.render.escape import log_line
 
     documents = load_valid_config(args.config_dir)
     report = drift_report(args, documents)
@@ -82,13 +79,13 @@ def run_only_drift(args: argparse.Namespace) -> int:
             "file to the live values in a pull request"
         )
     if not report.drift:
-        print(log_line(f"No drift on {report.database}; nothing written."))
+        say(f"No drift on {report.database}; nothing written.")
         return 0
     # The drifted entries as live holds them now (the drift read them); removed ones have no row.
     rows: dict[str, dict[str, LiveRow]] = {}
     for item in report.drift:
         if not item.code:  # a row no code is bound to yet: adopt gives it one, then its file
-            print(log_line(f"skipped {item.address} ({item.name}): no code yet; run `billing-config adopt` to bind it and write its file"), file=sys.stderr)
+            say(f"skipped {item.address} ({item.name}): no code yet; run `billing-config adopt` to bind it and write its file", err=True)
             continue
         kind_rows = rows.setdefault(item.kind, {})
         if item.live is not None:
@@ -98,21 +95,20 @@ def run_only_drift(args: argparse.Namespace) -> int:
     live = LiveState(rows={name: rows.get(name, {}) for name in mapping.kinds}, mapping=mapping)
     written = export_tree(live, args.config_dir, only={(item.kind, item.code) for item in report.drift if item.code})
     _print_files(written, "removed from the live database")
-    print(log_line(
+    say(
         f"Exported the drift of {report.database} to {args.config_dir}: {len(written.written)} written, "
-        f"{len(written.removed)} removed, {written.unchanged} unchanged."
-    ))
+        f"{len(written.removed)} removed, {written.unchanged} unchanged"
+        + (f", {len(written.skipped)} skipped (see above)." if written.skipped else ".")
+    )
     return 0
 
 
 def _print_files(report: ExportReport, why_removed: str) -> None:
     """Each file export touched, one line each, escaped for a terminal or a CI log (the paths
     hold live codes)."""
-    from billing_config.render.escape import log_line
-
     for skipped in report.skipped:
-        print(log_line(f"skipped {skipped}"), file=sys.stderr)
+        say(f"skipped {skipped}", err=True)
     for path in report.written:
-        print(log_line(f"wrote {path}"))
+        say(f"wrote {path}")
     for path in report.removed:
-        print(log_line(f"removed {path} ({why_removed})"))
+        say(f"removed {path} ({why_removed})")

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_config_dir
+from billing_config.commands.output import say, show
 from billing_config.findings import Finding
 
 if TYPE_CHECKING:
@@ -32,7 +32,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.files.formatter import format_file, write_atomically
-    from billing_config.render.escape import log_line
     from billing_config.render.findings import render_text
 
     targets = _targets(args.files, args.config_dir)
@@ -41,21 +40,21 @@ def run(args: argparse.Namespace) -> int:
     for path, display, kind, code, problems in targets:
         if kind is None:
             failed += 1
-            sys.stdout.write(render_text(problems))
+            show(render_text(problems))
             continue
         outcome = format_file(path, display, kind, code)
         if outcome.problems:
             failed += 1
-            sys.stdout.write(render_text(outcome.problems))
+            show(render_text(outcome.problems))
             continue
         if outcome.changed:
             changed.append(display)
             if args.check:
-                print(log_line(f"would reformat {display}"))
+                say(f"would reformat {display}")
             else:
                 write_atomically(path, outcome.formatted)
-                print(log_line(f"reformatted {display}"))
-    print(_summary(len(targets), len(changed), failed, args.check), file=sys.stderr)
+                say(f"reformatted {display}")
+    say(_summary(len(targets), len(changed), failed, args.check), err=True)
     if failed:
         return 1
     return 1 if args.check and changed else 0

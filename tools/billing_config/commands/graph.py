@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from billing_config.commands.options import add_config_dir, add_format_option
+from billing_config.commands.output import say, show
 from billing_config.render import GRAPH_FORMATS
 
 
@@ -33,10 +33,10 @@ def run(args: argparse.Namespace) -> int:
     require_config_dir(args.config_dir)
     result = validate_tree(args.config_dir)
     if result.errors:
-        print(
+        say(
             f"warning: the config has {result.errors} error(s) (see 'billing-config validate'); "
             "the diagram shows what could be read",
-            file=sys.stderr,
+            err=True,
         )
     known = {d.code for d in result.documents if d.kind == "statuses"} | {f"{d.kind}/{d.code}" for d in result.documents}
     unknown = sorted(set(args.highlight) - known)
@@ -50,5 +50,5 @@ def run(args: argparse.Namespace) -> int:
             "such as number-statuses/suspended"
         )
     source = lifecycle_chain(result.documents, set(args.highlight))
-    sys.stdout.write(fenced(source) if args.format == "markdown" else source)
+    show(fenced(source) if args.format == "markdown" else source)
     return 0

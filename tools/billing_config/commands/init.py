@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
+
+from billing_config.commands.output import say, say_each
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
@@ -14,15 +15,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
         description=(
             "Write what a config repository needs beside its entries: config/<kind>/ folders, billing-config.toml "
             "with the test and live targets, the schemas, .pre-commit-config.yaml and (with --ci) the CI files, "
-            "all pinned to this version of billing-config. Existing files are kept; the schemas are refreshed."
+            "all pinned to this installation as it can be verified (its git commit, or its archive's sha256; otherwise "
+            "pass --package). Existing files are kept; the schemas are refreshed."
         ),
     )
     parser.add_argument("directory", type=Path, metavar="DIR", help="the config repository (created when missing)")
     parser.add_argument("--ci", choices=("github", "gitlab"), default=None, help="also write the CI files of this service")
     parser.add_argument(
         "--package", default=None, metavar="SPEC",
-        help="the pip requirement the hooks and CI install (default: this installation: its git commit, "
-        "else billing-config==VERSION)",
+        help="the pip requirement the hooks and CI install (default: this installation's git commit, or its "
+        "archive URL with its sha256; init refuses to guess billing-config==VERSION): a git commit, or a version "
+        "with --hash=sha256:...",
     )
     parser.add_argument(
         "--check", action="store_true",
@@ -33,30 +36,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from billing_config import __version__
-    from billing_config.files.repository import installed_package_spec, scaffold_repository, stale_schemas
+    from billing_config.files.repository import is_verifiable, package_pin, scaffold_repository, stale_schemas
 
     if args.check:
         stale = stale_schemas(args.directory)
         if stale:
-            print(
+            say(
                 f"{args.directory}: {len(stale)} schema file(s) differ from billing-config {__version__}'s: "
                 f"{', '.join(stale)}; run `billing-config init {args.directory}` to refresh them and commit the result"
             )
             return 1
-        print(f"{args.directory}: the schemas match billing-config {__version__}", file=sys.stderr)
+        say(f"{args.directory}: the schemas match billing-config {__version__}", err=True)
         return 0
-    package = args.package or installed_package_spec()
+    package = package_pin(args.package)
+    if not is_verifiable(package):
+        say(
+            f"warning: {package} pins no git commit and no hash, so CI cannot check what it installs; "
+            "prefer a commit (@ git+URL@<commit-sha>) or a version with --hash=sha256:...",
+            err=True,
+        )
     report = scaffold_repository(args.directory, args.ci, package)
     for path in report.written:
-        print(f"wrote {path}")
+        say(f"wrote {path}")
     for path in report.kept:
-        print(f"kept {path} (already there)")
-    print(
-        f"Initialised {args.directory} for billing-config {__version__}; hooks{' and CI' if args.ci else ''} install "
-        f"{package}.",
-        file=sys.stderr,
-    )
-    print(next_commands(args.directory))
+        say(f"kept {path} (already there)")
+    say(f"Initialised {args.directory} for billing-config {__version__}; hooks{' and CI' if args.ci else ''} install {package}.", err=True)
+    say_each(next_commands(args.directory).splitlines())
     return 0
 
 

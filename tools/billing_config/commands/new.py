@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 
 from billing_config.commands.options import add_config_dir
+from billing_config.commands.output import say
 from billing_config.files.scaffold import kind_aliases
 
 
@@ -27,7 +28,5 @@ def run(args: argparse.Namespace) -> int:
     from billing_config.loader.tree import display_path
 
     path = scaffold_entry(args.config_dir, kind_aliases()[args.kind], args.name, args.code)
-    from billing_config.render.escape import log_line
-
-    print(log_line(f"created {display_path(path)}"))
+    say(f"created {display_path(path)}")
     return 0

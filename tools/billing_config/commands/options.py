@@ -80,7 +80,7 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
 def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, metavar="SECONDS",
-        help=f"how long to wait for another apply to finish (default: {DEFAULT_LOCK_TIMEOUT:g})",
+        help=f"how long to wait for any lock: another apply, or rows another session holds (default: {DEFAULT_LOCK_TIMEOUT:g})",
     )
 
 
@@ -133,10 +133,9 @@ def mapping_from(args: argparse.Namespace) -> Mapping:
 def wants_colour(stream: TextIO | None = None) -> bool:
     """The one colour rule: a terminal (or FORCE_COLOR), unless NO_COLOR is set to anything
     non-empty (no-color.org) or the terminal declares itself dumb."""
-    stream = stream or sys.stdout
     if os.environ.get("NO_COLOR") or os.environ.get("TERM") == "dumb":
         return False
-    return bool(os.environ.get("FORCE_COLOR")) or stream.isatty()
+    return bool(os.environ.get("FORCE_COLOR")) or (stream.isatty() if stream is not None else sys.stdout.isatty())
 
 
 def targets_file_from(args: argparse.Namespace) -> Path | None:

@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_database_options, add_format_option, add_plan_options
+from billing_config.commands.output import say, show
 from billing_config.errors import UserError
 from billing_config.render import PLAN_FORMATS
 
@@ -52,28 +52,23 @@ def run(args: argparse.Namespace) -> int:
         finally:
             engine.dispose()
     if args.format == "json":
-        sys.stdout.write(render_plan_json(plan))
+        show(render_plan_json(plan))
     elif args.format == "markdown":
         from billing_config.render.mermaid import lifecycle_sections
         from billing_config.render.plan_markdown import render_plan_markdown
 
         changed = [(change.kind, change.code) for change in plan.changes]
-        sys.stdout.write(render_plan_markdown(plan, extra_sections=lifecycle_sections(documents, changed)))
+        show(render_plan_markdown(plan, extra_sections=lifecycle_sections(documents, changed)))
     else:
         from billing_config.render.plan_text import render_plan_text
 
-        sys.stdout.write(render_plan_text(plan, colour=wants_colour()))
+        show(render_plan_text(plan, colour=wants_colour()))
     if args.out is not None:
         try:
             args.out.write_text(render_plan_json(plan), encoding="utf-8")
         except OSError as error:
             raise UserError(f"cannot write the plan to {args.out}: {error.strerror or error}") from None
-        from billing_config.render.escape import log_line
-
-        print(
-            log_line(f"Saved the plan to {args.out}; apply exactly this plan with `{apply_command(args, choice.url, applier)}`."),
-            file=sys.stderr,
-        )
+        say(f"Saved the plan to {args.out}; apply exactly this plan with `{apply_command(args, choice.url, applier)}`.", err=True)
     if args.detailed_exitcode:
         return detailed_exit_code(plan)
     return 0
@@ -92,8 +87,22 @@ def apply_command(args: argparse.Namespace, url: str, target: str | None = None)
     elif args.database:
         shown = safe_url(url)
         words += ["--database", shown if shown == url else "URL"]  # URL: the same one, password and all
+    words += plan_option_words(args)
     words += ["--plan", str(args.out)]
     return shlex.join(words)
+
+
+def plan_option_words(args: argparse.Namespace) -> list[str]:
+    """The options the plan was made with that apply must repeat (the plan is bound to them)."""
+    from billing_config.plan.model import Thresholds
+
+    words = ["--prune"] if args.prune else []
+    defaults = Thresholds()
+    for name in ("max_update_percent", "max_delete_percent", "max_deletes", "max_monthly_change"):
+        value = getattr(args, name, None)
+        if value != getattr(defaults, name):
+            words += [f"--{name.replace('_', '-')}", f"{value:g}" if isinstance(value, float) else str(value)]
+    return words
 
 
 def detailed_exit_code(plan: Plan) -> int:

@@ -7,6 +7,7 @@ import os
 from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_config_dir, add_database_options, add_lock_timeout
+from billing_config.commands.output import say
 from billing_config.db.connect import URL_ENV
 
 if TYPE_CHECKING:
@@ -44,7 +45,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
 
 def run(args: argparse.Namespace) -> int:
     from billing_config.files.rename import carry_out, prepare_config_rename, rename_kind_aliases
-    from billing_config.render.escape import log_line
 
     kind = rename_kind_aliases()[args.kind]
     config = prepare_config_rename(args.config_dir, kind, args.old, args.new)
@@ -57,23 +57,23 @@ def run(args: argparse.Namespace) -> int:
     address = f"{kind.name}/{args.old}"
     if not on_target:
         if config.already_renamed:
-            print(log_line(f"Nothing to rename in config: {address} is already {args.new}."))
+            say(f"Nothing to rename in config: {address} is already {args.new}.")
             return 0
         carry_out(config)
         _report_files(config)
-        print(log_line(
+        say(
             f"Renamed {address} to {args.new} in config only; no target was changed. On each target that has "
             f"'{args.old}', run `billing-config rename {kind.name} {args.old} {args.new} --target NAME` before this "
             "config is applied there, or plan will show a delete and a create."
-        ))
+        )
         return 0
     shown, renamed = _rename_on_target(args, kind.name)
-    print(log_line(
+    say(
         f"Renamed {address} to {args.new} on {shown}: row {renamed.key!r} keeps its key; its {renamed.moved} "
         f"changed in {renamed.where} (audit run {renamed.run_id})."
-    ))
+    )
     if config.already_renamed:
-        print(log_line(f"The config already had {args.new}; no file changed."))
+        say(f"The config already had {args.new}; no file changed.")
         return 0
     from billing_config.files.rename import RenameIncomplete
 
@@ -81,8 +81,12 @@ def run(args: argparse.Namespace) -> int:
         carry_out(config)
     except RenameIncomplete as error:
         raise RenameIncomplete(
-            f"{error.message}\nThe target already has the new code. Once the files are done, "
-            f"`billing-config plan` shows no change for {kind.name}/{args.new}."
+            error.headline,
+            details=(
+                *error.details,
+                f"The target already has the new code. Once the files are done, `billing-config plan` shows no "
+                f"change for {kind.name}/{args.new}.",
+            ),
         ) from None
     _report_files(config)
     return 0
@@ -90,12 +94,11 @@ def run(args: argparse.Namespace) -> int:
 
 def _report_files(config: ConfigRename) -> None:
     from billing_config.loader.tree import display_path
-    from billing_config.render.escape import log_line
 
-    print(log_line(f"  renamed {display_path(config.old_path)} -> {display_path(config.new_path)}"))
+    say(f"  renamed {display_path(config.old_path)} -> {display_path(config.new_path)}")
     for edit in config.edits:
         for line, name in edit.lines:
-            print(log_line(f"  {edit.display}:{line}: {name}: {config.rename.new}"))
+            say(f"  {edit.display}:{line}: {name}: {config.rename.new}")
 
 
 def _rename_on_target(args: argparse.Namespace, kind: str) -> tuple[str, LiveRenamed]:
@@ -111,7 +114,7 @@ def _rename_on_target(args: argparse.Namespace, kind: str) -> tuple[str, LiveRen
     documents = renamed_documents(load_valid_config(args.config_dir), rename)
     choice = database_from(args)
     mapping = mapping_from(args)
-    engine = open_engine(choice, purpose="billing-config rename")
+    engine = open_engine(choice, purpose="billing-config rename", lock_timeout=args.lock_timeout)
     try:
         result = run_guarded(
             choice.url,

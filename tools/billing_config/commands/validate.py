@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from billing_config.commands.options import add_config_dir, add_format_option
+from billing_config.commands.output import show
 from billing_config.render import FINDING_FORMATS
 
 if TYPE_CHECKING:
@@ -50,13 +51,13 @@ def run(args: argparse.Namespace) -> int:
     if args.target or args.mapping:
         result = _with_target(args, result)
     if args.format == "json":
-        sys.stdout.write(render.render_json(result.findings))
+        show(render.render_json(result.findings))
     elif args.format == "github":
-        sys.stdout.write(render.render_github(result.findings))
+        show(render.render_github(result.findings))
     else:
         colour = wants_colour()
-        sys.stdout.write(render.render_text(result.findings, colour=colour))
-        print(render.render_summary(result.files, result.errors, result.warnings), file=sys.stderr)
+        show(render.render_text(result.findings, colour=colour))
+        show(render.render_summary(result.files, result.errors, result.warnings), err=True)
     return 1 if has_failures(result.findings, args.strict) else 0
 
 

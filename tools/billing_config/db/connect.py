@@ -13,6 +13,7 @@ argument parser does) costs nothing for ``validate``.
 
 from __future__ import annotations
 
+import math
 import os
 import re
 from dataclasses import dataclass
@@ -117,6 +118,13 @@ def parse_url(url: str) -> URL:
             f"unsupported database in {redact_url(url)}; "
             "use sqlite, postgresql+psycopg or mysql+pymysql"
         )
+    if parsed.get_backend_name() != "sqlite" and not parsed.database and not {"dbname", "db", "database"} & set(parsed.query):
+        # MariaDB would run every command with no database selected, PostgreSQL in a database
+        # named like the user: neither is a place to look for billing tables or to create them.
+        raise UserError(
+            f"the database URL {redact_url(url)} names no database; add it after the host, for example "
+            f"{parsed.drivername}://USER@HOST/billing"
+        )
     return parsed
 
 
@@ -127,7 +135,9 @@ def redact_url(url: str | URL) -> str:
     query (``?password=...``, ``?sslpassword=...``), anything SQLAlchemy mis-parses (an
     unescaped ``@`` in the password puts half of it in the host: ``u:Top@Secret@host``) and
     unsupported schemes never come through. A password (in the user part or the query) shows
-    as ``user:***@``. What can't be parsed shows as a placeholder naming only the scheme.
+    as ``user:***@``; only the password field is masked, so a short password that happens to
+    occur in the user or database name leaves them readable. What can't be parsed shows as a
+    placeholder naming only the scheme.
     """
     from sqlalchemy.engine import make_url
 
@@ -154,9 +164,6 @@ def redact_url(url: str | URL) -> str:
             # partly password. Show only what follows the URL's last '@'.
             tail = text.split("?", 1)[0].rsplit("@", 1)[-1]
             shown = f"{scheme}://{credentials}{tail}"
-    for secret in _secret_candidates(text, parsed):
-        if len(secret) >= 3:  # shorter ones would only mangle the display by coincidence
-            shown = shown.replace(secret, "***")
     return shown
 
 
@@ -223,8 +230,16 @@ def scrub(text: str, url: str | URL | None) -> str:
     if url is None:
         return text
     raw = url if isinstance(url, str) else url.render_as_string(hide_password=False)
-    if raw:
-        text = text.replace(raw, redact_url(url))  # the URL itself, echoed whole
+    shown = redact_url(url)
+    # The URL itself, echoed whole, becomes its redacted form, which is kept as it is: masking a
+    # short password's text inside it would mangle the user and database names
+    # (real_dolibarr_*** for a password "user"); only the rest of the text is masked.
+    pieces = text.split(raw) if raw else [text]
+    return shown.join(_mask(piece, url) for piece in pieces)
+
+
+def _mask(text: str, url: str | URL) -> str:
+    """A driver's text without the URL's password, nor any password=... or user:password@."""
     for secret in secrets_of(url):
         if len(secret) >= 2:
             text = text.replace(secret, "***")
@@ -282,7 +297,12 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
         connect_args["program_name"] = label
         connect_args["connect_timeout"] = 10
         connect_args["charset"] = "utf8mb4"
-        connect_args["init_command"] = f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}'"
+        # Every lock wait of the session (rows, metadata) is bounded by the lock timeout too:
+        # MariaDB's own defaults are 50 s for a row and a day or a year for a table.
+        seconds = max(1, math.ceil(lock_timeout))
+        connect_args["init_command"] = (
+            f"SET SESSION sql_mode = '{MYSQL_SQL_MODE}', innodb_lock_wait_timeout = {seconds}, lock_wait_timeout = {seconds}"
+        )
         options["pool_pre_ping"] = False
     try:
         engine = sa.create_engine(parsed, connect_args=connect_args, **options)
@@ -294,7 +314,24 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
         ) from None
     if backend == "sqlite":
         _prepare_sqlite(engine)
+    elif backend == "postgresql":
+        _bound_postgres_waits(engine, lock_timeout)
     return engine
+
+
+def _bound_postgres_waits(engine: Engine, lock_timeout: float) -> None:
+    """Every lock wait of every session is bounded by the lock timeout (PostgreSQL waits for a
+    row as long as its holder keeps it): a command never hangs on another session's lock."""
+    from sqlalchemy import event
+
+    milliseconds = max(1, math.ceil(lock_timeout * 1000))
+
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        cursor = dbapi_connection.cursor()
+        cursor.execute(f"SET lock_timeout = {milliseconds}")
+        cursor.close()
+        dbapi_connection.commit()  # a session setting, kept after the pool's rollbacks
 
 
 def _prepare_sqlite(engine: Engine) -> None:

@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from billing_config.db import sql as access
 from billing_config.db.catalog import Catalog, read_catalog
 from billing_config.db.tool.bindings import Binding, key_text, read_bindings
-from billing_config.db.tool.state import RecordedState, read_managed, read_recorded
+from billing_config.db.tool.state import RecordedState, read_managed, read_recorded, read_used_allowances
 from billing_config.mapping import FieldMap, KindMap, Mapping, UsageMap, default_mapping
 from billing_config.errors import SchemaMissing, UserError
 from billing_config.kinds import Kind
@@ -107,6 +107,8 @@ class LiveState:
     others: dict[str, list[OtherRow]] = field(default_factory=dict)  # kind -> rows outside scope that matter
     # (kind, field) -> lookup key -> the value its lookup table holds, for writing lookups back
     lookups: dict[tuple[str, str], dict[Any, Any]] = field(default_factory=dict)
+    # [[allow]] digests an apply on this target already let through (plan/allowances.py).
+    used_allowances: frozenset[str] = frozenset()
 
     def ids(self, kind: Kind) -> dict[str, Any]:
         return {code: row.id for code, row in self.rows.get(kind.name, {}).items()}
@@ -131,11 +133,11 @@ class LiveUnreadable(UserError):
     """Live values the mapping cannot read; plan, apply and export refuse rather than guess."""
 
     def __init__(self, where: str, problems: list[LiveProblem]) -> None:
-        shown = "\n".join(f"  - {p.describe()}" for p in problems[:50])
-        more = f"\n  ... and {len(problems) - 50} more" if len(problems) > 50 else ""
+        more = [f"... and {len(problems) - 50} more"] if len(problems) > 50 else []
         super().__init__(
-            f"{where}: {len(problems)} live value(s) cannot be read through the mapping; nothing was changed:\n"
-            f"{shown}{more}\nFix the rows, or extend the mapping's values (run `billing-config doctor` for the full list)"
+            f"{where}: {len(problems)} live value(s) cannot be read through the mapping; nothing was changed. "
+            "Fix the rows, or extend the mapping's values (run `billing-config doctor` for the full list):",
+            details=[f"- {p.describe()}" for p in problems[:50]] + more,
         )
         self.problems = problems
 
@@ -575,6 +577,7 @@ def read_live(
         rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping,
         collations=code_collations(connection, mapping), managed=read_managed(connection, mapping.tool_schema),
         catalog=catalog, others=others, lookups=lookups,
+        used_allowances=read_used_allowances(connection, mapping.tool_schema),
     )
     state.fingerprint = fingerprint(state)
     return state
@@ -605,7 +608,10 @@ def read_live_and_recorded(engine: sa.Engine, mapping: Mapping | None = None) ->
     mapping = mapping or default_mapping()
     try:
         with engine.connect() as connection, connection.begin():
-            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema)
+            from billing_config.db.connect import safe_url
+
+            where = safe_url(connection.engine.url)
+            return read_live(connection, mapping, with_usage=False), read_recorded(connection, mapping.tool_schema, where)
     except sa.exc.SQLAlchemyError:
         with engine.connect() as connection:
             require_schema(connection, mapping, columns=True)

@@ -32,7 +32,7 @@ class ExportReport:
     written: list[Path] = field(default_factory=list)
     unchanged: int = 0
     removed: list[Path] = field(default_factory=list)
-    skipped: list[str] = field(default_factory=list)  # live rows whose code is no valid code, described
+    skipped: list[str] = field(default_factory=list)  # live rows with no valid code, or values no file may hold, described
 
 
 def _kept_comments(text: str) -> tuple[str, ...]:
@@ -73,17 +73,39 @@ def _existing(path: Path, kind: Kind) -> dict[str, Any] | None:
     return dict(document.data)
 
 
-def _prepare_folders(config_dir: Path) -> None:
-    """Refuse before writing anything when a kind folder (or config/) is a symbolic link."""
+def prepare_folders(config_dir: Path, kinds: Iterable[Kind] = KINDS, what: str = "export") -> None:
+    """Refuse before writing anything when a kind folder (or config/) is a symbolic link or no
+    folder; then create the missing ones (export and adopt both write through here)."""
     from billing_config.files.safe_write import UnsafePath
 
-    for folder in (config_dir, *(config_dir / kind.name for kind in KINDS)):
+    kinds = list(kinds)
+    for folder in (config_dir, *(config_dir / kind.name for kind in kinds)):
         if folder.is_symlink():
-            raise UnsafePath(f"refusing to export into {folder}: it is a symbolic link; nothing was written")
+            raise UnsafePath(f"refusing to {what} into {folder}: it is a symbolic link; nothing was written")
         if folder.exists() and not folder.is_dir():
-            raise UnsafePath(f"refusing to export into {folder}: it is not a folder; nothing was written")
-    for kind in KINDS:
-        (config_dir / kind.name).mkdir(parents=True, exist_ok=True)
+            raise UnsafePath(f"refusing to {what} into {folder}: it is not a folder; nothing was written")
+    for kind in kinds:
+        try:
+            (config_dir / kind.name).mkdir(parents=True, exist_ok=True)
+        except OSError as error:  # a file where a parent folder belongs, no permission
+            raise UnsafePath(
+                f"refusing to {what} into {config_dir}: cannot create {config_dir / kind.name} "
+                f"({error.strerror or error}); nothing was written"
+            ) from None
+
+
+def unwritable(kind: Kind, code: str, row: Any, values: dict[str, Any]) -> str | None:
+    """Why a live row can't become an entry file (its values break the kind's schema, so the
+    file would fail validate), said with every value escaped; None when it can."""
+    from billing_config.rules.json_schema import values_problems
+
+    problems = values_problems(kind, values)
+    if not problems:
+        return None
+    return (
+        f"{kind.name}/{code} (row {row!r}): its live values can't be written to a file that validates "
+        f"({'; '.join(problems)}); nothing was written for it: fix the row on the platform"
+    )
 
 
 def export_tree(live: LiveState, config_dir: Path, only: Collection[tuple[str, str]] | None = None) -> ExportReport:
@@ -98,7 +120,7 @@ def export_tree(live: LiveState, config_dir: Path, only: Collection[tuple[str, s
     from billing_config.files.safe_write import write_text
 
     report = ExportReport()
-    _prepare_folders(config_dir)
+    prepare_folders(config_dir)
     for kind in KINDS:
         if kind.name not in live.rows:  # not on this target's mapping: left alone
             continue
@@ -128,8 +150,12 @@ def export_tree(live: LiveState, config_dir: Path, only: Collection[tuple[str, s
             if path.is_symlink():
                 report.skipped.append(f"{path}: a symbolic link; not followed, not written (replace it with a real file)")
                 continue
-            old = path.read_text(encoding="utf-8") if path.is_file() else None
             values = kind.with_defaults(rows[code].values)
+            refused = unwritable(kind, code, rows[code].id, values)
+            if refused is not None:
+                report.skipped.append(refused)
+                continue
+            old = path.read_text(encoding="utf-8") if path.is_file() else None
             existing = _existing(path, kind) if old is not None else None
             if existing is not None and _same_entry(kind.with_defaults(existing), values):
                 report.unchanged += 1

@@ -244,9 +244,7 @@ def carry_out(plan: ConfigRename) -> None:
         except (OSError, UserError) as error:
             reason = error.message if isinstance(error, UserError) else (error.strerror or str(error))
             left = [words for _w, _a in steps[index:] for words in _w]
-            raise RenameIncomplete(
-                f"renaming the files stopped: {reason}. Still to do, by hand:\n  " + "\n  ".join(left)
-            ) from None
+            raise RenameIncomplete(f"renaming the files stopped: {reason}. Still to do, by hand:", details=left) from None
 
 
 def _write_new(plan: ConfigRename, text: str) -> None:

@@ -11,6 +11,9 @@ that does not exist, CI that cannot install the tool). So ``init`` writes it:
   modelines ``fmt``/``new``/``export`` write resolve (``check_schemas`` says when they are stale);
 - ``.pre-commit-config.yaml`` and the CI files, pinned to one package spec: this repository's
   own workflow files (shipped in the package), with ``BILLING_CONFIG_PACKAGE`` set to the pin.
+  The CI jobs that install it hold database URLs, so the pin must be one pip can verify: a
+  git commit, or an archive or version with its sha256 (:func:`package_pin`); init never
+  writes a bare ``billing-config==VERSION``, a name anyone may publish on a package index.
 
 Files that already exist are left as they are (the schemas aside, which belong to the tool),
 so running ``init`` again after an upgrade refreshes the schemas and adds what is missing.
@@ -24,7 +27,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from billing_config import __version__
-from billing_config.files.safe_write import write_text
+from billing_config.errors import UserError
+from billing_config.files.safe_write import UnsafePath, write_text
 from billing_config.kinds import KINDS, SCHEMA_SUFFIX, schemas_dir
 
 PACKAGE_NAME = "billing-config"
@@ -57,28 +61,110 @@ def ci_templates_dir() -> Path:
     return Path(__file__).resolve().parents[3]
 
 
-def installed_package_spec() -> str:
-    """The pip requirement that installs exactly this tool.
+_COMMIT = re.compile(r"[0-9a-f]{40}|[0-9a-f]{64}")
+_SHA256 = re.compile(r"[0-9a-f]{64}")
+# A version pinned with its hash, as a requirements-file line: billing-config==0.1.0 --hash=sha256:...
+_HASHED = re.compile(r"\S+==\S+(\s+--hash=sha256:[0-9a-f]{64})+")
 
-    Installed from git, the commit it was installed from (PEP 610's direct_url.json): until
-    tags exist a commit SHA is the only pin that cannot move. Otherwise this version from the
-    package index.
+
+class UnverifiablePin(UserError):
+    """init found nothing it can pin and verify, and --package was not given."""
+
+
+def installed_package_spec() -> str | None:
+    """The pip requirement that installs exactly this tool and can be checked, or None.
+
+    Installed from git, the commit it was installed from (PEP 610's direct_url.json records
+    it): a commit SHA cannot move. Installed from an archive at an https URL, that URL with the
+    archive's sha256 (pip checks it). Anything else (a package index, a local folder, an
+    editable checkout) records nothing a CI job could verify: ``billing-config==VERSION`` is
+    a name anyone may publish under on a package index, so it is never pinned unchecked.
     """
+    origin = _direct_url()
+    url = origin.get("url")
+    if not isinstance(url, str) or not url.startswith(("https://", "ssh://", "git://", "git+")):
+        return None
+    vcs = origin.get("vcs_info")
+    if isinstance(vcs, dict):
+        commit = vcs.get("commit_id")
+        if vcs.get("vcs") == "git" and isinstance(commit, str) and _COMMIT.fullmatch(commit):
+            return f"{PACKAGE_NAME} @ git+{url.removeprefix('git+')}@{commit}"
+        return None
+    archive = origin.get("archive_info")
+    if isinstance(archive, dict) and url.startswith("https://"):
+        hashes = archive.get("hashes")
+        digest = hashes.get("sha256") if isinstance(hashes, dict) else None
+        if digest is None and isinstance(archive.get("hash"), str) and archive["hash"].startswith("sha256="):
+            digest = archive["hash"].removeprefix("sha256=")
+        if isinstance(digest, str) and _SHA256.fullmatch(digest):
+            return f"{PACKAGE_NAME} @ {url.split('#', 1)[0]}#sha256={digest}"
+    return None
+
+
+def _direct_url() -> dict[str, object]:
     from importlib import metadata
 
     try:
         text = metadata.distribution(PACKAGE_NAME).read_text("direct_url.json")
     except metadata.PackageNotFoundError:
-        text = None
-    if text:
-        try:
-            origin = json.loads(text)
-        except ValueError:
-            origin = {}
-        vcs = origin.get("vcs_info") if isinstance(origin, dict) else None
-        if isinstance(vcs, dict) and vcs.get("vcs") == "git" and vcs.get("commit_id") and origin.get("url"):
-            return f"{PACKAGE_NAME} @ git+{origin['url']}@{vcs['commit_id']}"
-    return f"{PACKAGE_NAME}=={__version__}"
+        return {}
+    try:
+        origin = json.loads(text) if text else {}
+    except ValueError:
+        return {}
+    return origin if isinstance(origin, dict) else {}
+
+
+def installed_from() -> str:
+    """Where this installation came from, in words, for the message that refuses to guess."""
+    origin = _direct_url()
+    url = origin.get("url")
+    if not origin or not isinstance(url, str):
+        return f"a package index (billing-config=={__version__})"
+    dir_info = origin.get("dir_info")
+    if isinstance(dir_info, dict):
+        return f"the local folder {url.removeprefix('file://')}" + (" (editable)" if dir_info.get("editable") else "")
+    return f"{url.split('#', 1)[0]}, which gives no commit or hash a CI job can check"
+
+
+def package_pin(package: str | None) -> str:
+    """The requirement init writes into the hooks and CI: ``--package`` as given (checked to be
+    one requirement), else the verifiable pin of this installation; otherwise a refusal."""
+    if package is not None:
+        if not package.strip() or package.strip() != package or package.startswith("-") or any(
+            ord(char) < 32 or ord(char) == 127 for char in package
+        ):
+            raise UserError(
+                f"--package {ascii(package)} is not one pip requirement; give for example "
+                '"billing-config @ git+https://github.com/ORG/billing-config@<commit-sha>"'
+            )
+        return package
+    pin = installed_package_spec()
+    if pin is None:
+        raise UnverifiablePin(
+            f"init will not pin billing-config=={__version__}: this billing-config was installed from "
+            f"{installed_from()}, and a version on a package index is a name anyone may publish under, which the "
+            "CI jobs holding database URLs would install. Pass the pin to write with --package: a git commit "
+            '("billing-config @ git+https://github.com/ORG/billing-config@<commit-sha>") or a version and its hash '
+            '("billing-config==0.1.0 --hash=sha256:<sha256 of the wheel>"); or install billing-config from git at a '
+            "commit and run init again"
+        )
+    return pin
+
+
+def is_verifiable(package: str) -> bool:
+    """Whether a pin names something that cannot change: a git commit, or content with its sha256."""
+    if _HASHED.fullmatch(package):
+        return True
+    if "#sha256=" in package:
+        return bool(_SHA256.fullmatch(package.rsplit("#sha256=", 1)[1]))
+    return "@ git+" in package and bool(_COMMIT.fullmatch(package.rsplit("@", 1)[1]))
+
+
+def precommit_requirement(package: str) -> str:
+    """pre-commit passes each dependency to pip as one argument, where --hash can't go: the
+    hooks get the pinned version (they run on a developer's machine and hold no database URL)."""
+    return package.split(" --hash=", 1)[0] if _HASHED.fullmatch(package) else package
 
 
 def targets_toml() -> str:
@@ -105,10 +191,11 @@ def targets_toml() -> str:
 
 def precommit_config(package: str) -> str:
     """Hooks that install the pinned tool into pre-commit's own environment."""
-    dependency = json.dumps(package)
+    dependency = json.dumps(precommit_requirement(package))
     return (
         "# Run `pre-commit install` once per clone; the hooks then run on every commit.\n"
-        f"# Written by billing-config {__version__} (`billing-config init`); the pin below is the tool's version.\n"
+        f"# Written by billing-config {__version__} (`billing-config init`); the pin below is the tool's pin (without a\n"
+        "# --hash, which pre-commit can't pass to pip; the CI files check it).\n"
         "repos:\n"
         "  - repo: local\n"
         "    hooks:\n"
@@ -145,6 +232,25 @@ def ci_files(ci: str) -> list[tuple[Path, Path]]:
 
 
 def scaffold_repository(target: Path, ci: str | None, package: str) -> InitReport:
+    """Write what is missing in ``target``; a path in the way (a file where a folder goes, a
+    folder where a file goes, no permission) is a :class:`UserError` naming it."""
+    if target.exists() and not target.is_dir():
+        raise UserError(
+            f"{target} is a file, not a folder: give init the folder of the config repository (created when missing)"
+        )
+    try:
+        return _scaffold(target, ci, package)
+    except UnsafePath:
+        raise
+    except OSError as error:
+        where = error.filename or target
+        raise UserError(
+            f"cannot write the config repository in {target}: {where}: {error.strerror or error}; "
+            "move what is in the way (a file where a folder belongs, or the reverse) and run init again"
+        ) from None
+
+
+def _scaffold(target: Path, ci: str | None, package: str) -> InitReport:
     report = InitReport(package=package)
 
     def write(relative: Path, text: str, *, replace: bool = False) -> None:

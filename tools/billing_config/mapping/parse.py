@@ -53,8 +53,11 @@ class MappingInvalid(UserError):
     """A mapping file that does not parse or does not fit the kinds; every problem listed."""
 
     def __init__(self, source: str, located: list[Problem]) -> None:
-        lines = "\n".join(f"  {source}:{p.line}:{p.column}: {p}" for p in located)
-        super().__init__(f"the mapping {source} has {len(located)} problem(s):\n{lines}")
+        # One detail line per problem, each escaped whole when printed: a key may hold anything.
+        super().__init__(
+            f"the mapping {source} has {len(located)} problem(s):",
+            details=[f"{source}:{p.line}:{p.column}: {p}" for p in located],
+        )
         self.located = located
         self.problems = [str(p) for p in located]
 
@@ -383,7 +386,7 @@ def _flag(spec: dict[str, Any], name: str, default: bool, path: str, problems: _
 def _key(key_spec: Any, where: tuple[Condition, ...], path: str, problems: _Problems) -> str | None:
     if isinstance(key_spec, list):
         fixed = {c.column for c in where}
-        free = [k for k in key_spec if k not in fixed]
+        free = [k for k in key_spec if not isinstance(k, str) or k not in fixed]
         if len(free) != 1 or not all(isinstance(k, str) for k in key_spec):
             problems.add(path, "a list of key columns needs all but one fixed by where")
             return None

@@ -95,22 +95,36 @@ def propose(documents: Sequence[Document], live: LiveState) -> list[Proposed]:
             taken.add(code)
             result.append(Proposed(kind.name, row.id, row.name, code, "legacy" if stored else "name", row.created))
     if problems:
-        raise Refused("adopt refused, nothing changed:\n  " + "\n  ".join(problems))
+        raise Refused("adopt refused, nothing changed:", details=problems)
     return result
 
 
-def render_proposal(proposal: Sequence[Proposed]) -> str:
-    """The proposal as a TOML file to review and edit (`adopt --propose FILE`, then `--codes FILE`)."""
+# What a TOML basic string can't hold raw (C0 controls but tab, DEL), and what no reviewer should
+# meet raw in a file (C1 controls, line separators, bidi overrides): written as \\uXXXX escapes.
+_TOML_ESCAPED = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+
+
+def toml_string(text: str) -> str:
+    """Text as a TOML basic string that any TOML reader reads back as the same text."""
     import json
 
+    quoted = json.dumps(text, ensure_ascii=False)  # JSON's escapes \\" \\\\ \\n \\uXXXX are TOML's too
+    return _TOML_ESCAPED.sub(lambda m: f"\\u{ord(m.group()):04x}", quoted)
+
+
+def render_proposal(proposal: Sequence[Proposed]) -> str:
+    """The proposal as a TOML file to review and edit (`adopt --propose FILE`, then `--codes FILE`);
+    every value is a TOML string or integer that ``read_codes`` reads back as it was."""
     lines = [
         "# billing-config adopt: the code each live row will be bound to. Edit `code` (lower-case words",
         "# joined by hyphens) and run `billing-config adopt --codes THIS-FILE`.",
     ]
     for item in proposal:
+        key = str(item.key) if isinstance(item.key, bool) or not isinstance(item.key, (int, str)) else item.key
         lines += [
-            "", "[[adopt]]", f"kind = {json.dumps(item.kind)}", f"key = {json.dumps(item.key) if isinstance(item.key, (int, str)) else json.dumps(str(item.key))}",
-            f"name = {json.dumps(item.name, ensure_ascii=False)}", f"code = {json.dumps(item.code)}",
+            "", "[[adopt]]", f"kind = {toml_string(item.kind)}",
+            f"key = {key}" if isinstance(key, int) and -(2**63) <= key < 2**63 else f"key = {toml_string(str(key))}",
+            f"name = {toml_string(item.name)}", f"code = {toml_string(item.code)}",
             f"# from: {item.source}",
         ]
     return "\n".join(lines) + "\n"
@@ -144,5 +158,5 @@ def read_codes(text: str, source: str, proposal: Sequence[Proposed]) -> list[Pro
             seen.add((row.kind, code))
             chosen.append(Proposed(row.kind, row.key, row.name, code, "codes file" if code != row.code else row.source, row.created))
     if problems:
-        raise Refused(f"{source}: adopt refused, nothing changed:\n  " + "\n  ".join(problems))
+        raise Refused(f"{source}: adopt refused, nothing changed:", details=problems)
     return chosen

@@ -12,10 +12,18 @@ reviewer approves, not in a flag someone adds to a pipeline::
     reason = "Rename every group for the 2025 tariff"
 
 An allowance is bound to a digest of the very changes it allows (each changed entry's code,
-action and new values), so it cannot carry over: a later, unrelated mass change of the same
-kind has another digest and is refused again, even if the old table is never removed. The plan
-that a refused change produces prints the table to paste; the apply after merge honours it
-and records it in the audit log.
+action, and its values before and after), so it cannot carry over: a later, unrelated mass
+change of the same kind has another digest and is refused again, even if the old table is
+never removed. And it lifts its changes once per target: an apply that uses it records it in
+the audit log (``action = 'allow'``, with the digest), and a digest recorded there lifts
+nothing again, so entries re-created with the same values and deleted again are refused under
+the old table. The plan that a refused change produces prints the table to paste; the apply
+after merge honours it and records it in the audit log.
+
+The old values are in the digest because the contract says an allow covers exactly the
+change it was written for; the price is that a pull request planned against the test
+platform gets a digest for test's old values, and where live holds other old values the live
+plan is refused with its own table to paste (in a second pull request).
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -49,21 +57,30 @@ class Allowance:
 
 
 def changes_digest(changes: Sequence[Change], kind: str, action: str) -> str:
-    """The digest of a kind's changes of one action (or of those that move charges): codes and
-    the values they end with.
+    """The digest of a kind's changes of one action (or of those that move charges): each
+    change's code, action, and its values before and after (every field, references as codes).
 
-    Old values are left out on purpose: the pull request is planned against the test
-    platform and the merge against live, and the same reviewed change must match on both.
+    The values before are in it so that an allow written for one change never lifts another
+    with the same codes and outcome (entries re-created with other values and deleted again).
     """
     chosen = sorted(
         (
-            [change.code, change.action, change.after] for change in changes
+            [change.code, change.action, change.before, change.after] for change in changes
             if change.kind == kind and (change.action == action or (action == MOVES_CHARGES and change.moved()))
         ),
         key=lambda item: str(item[0]),
     )
-    text = json.dumps(chosen, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(chosen, sort_keys=True, ensure_ascii=False, separators=(",", ":"), default=str)
     return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()[:_DIGEST_LENGTH]
+
+
+def allowances_digest(allowances: Sequence[Allowance]) -> str:
+    """The digest of the [[allow]] tables in effect (in file order, every key): a saved plan
+    carries it, and apply refuses the plan when its own tables differ."""
+    text = json.dumps(
+        [[a.kind, a.rule, a.limit, a.changes, a.reason] for a in allowances], ensure_ascii=False, separators=(",", ":")
+    )
+    return DIGEST_PREFIX + hashlib.sha256(text.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def needed_limit(rule: str, kind: str, changes: Sequence[Change], live_counts: dict[str, int]) -> float:
@@ -100,8 +117,12 @@ def apply_allowances(
     changes: Sequence[Change],
     live_counts: dict[str, int],
     allowances: Sequence[Allowance],
+    used: Collection[str] = (),
 ) -> tuple[list[Blocker], list[Allowed]]:
-    """Lift the threshold blockers an allowance matches exactly; give the others their snippet."""
+    """Lift the threshold blockers an allowance matches exactly; give the others their snippet.
+
+    ``used``: the digests an apply on this target has already let through (the audit log's
+    ``allow`` rows): an allowance lifts its changes once, never again."""
     remaining: list[Blocker] = []
     lifted: list[Allowed] = []
     for blocker in blockers:
@@ -117,16 +138,22 @@ def apply_allowances(
             ),
             None,
         )
-        if match is not None:
+        if match is not None and digest not in used:
             lifted.append(Allowed(match.kind, match.rule, match.limit, match.changes, match.reason, blocker.message))
             continue
         hint = (
             f"{blocker.hint}; or, to allow exactly these changes after review, add the [[allow]] table shown "
             "to billing-config.toml in this pull request"
         )
-        remaining.append(
-            Blocker(blocker.rule, blocker.kind, blocker.code, blocker.message, hint, allow_snippet(blocker.kind, blocker.rule, needed, digest))
-        )
+        snippet: str | None = allow_snippet(blocker.kind, blocker.rule, needed, digest)
+        if digest in used:
+            # Pasting the same table again would change nothing: say so, and offer no table.
+            hint = (
+                f"an apply on this target already let exactly these changes through under [[allow]] changes = "
+                f"\"{digest}\", and an allowance lifts its changes once; {blocker.hint}"
+            )
+            snippet = None
+        remaining.append(Blocker(blocker.rule, blocker.kind, blocker.code, blocker.message, hint, snippet))
     return remaining, lifted
 
 
@@ -157,7 +184,7 @@ def read_allowances(path: Path | None) -> tuple[Allowance, ...]:
         kind, rule, limit, digest, reason = (table.get(k) for k in ("kind", "rule", "limit", "changes", "reason"))
         if not isinstance(kind, str) or not kind:
             raise UserError(f'{where} needs kind = "KIND" (a kind folder such as "groups")')
-        if rule not in THRESHOLD_RULES:
+        if not isinstance(rule, str) or rule not in THRESHOLD_RULES:
             raise UserError(f"{where}: rule must be one of {', '.join(sorted(THRESHOLD_RULES))}, not {rule!r}")
         if isinstance(limit, bool) or not isinstance(limit, (int, float)) or limit < 0:
             raise UserError(f"{where} needs limit = N, a number at least 0")

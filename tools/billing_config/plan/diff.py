@@ -24,9 +24,10 @@ from billing_config.plan.model import (
     CREATE, DELETE, REVIVE, UPDATE, Blocker, Change, FieldChange, GitInfo, Plan, Thresholds, Unmanaged, show,
 )
 from billing_config.plan.refusals import PROTECTED_ROW
-from billing_config.plan.allowances import Allowance, apply_allowances
+from billing_config.plan.allowances import Allowance, allowances_digest, apply_allowances
 from billing_config.plan.config_empty import config_empty_blockers
 from billing_config.plan.in_use import in_use_blocker, uses_of
+from billing_config.plan.live_values import live_value_warnings
 from billing_config.plan.shipped import shipped_warnings
 from billing_config.plan.thresholds import check_thresholds
 
@@ -71,7 +72,7 @@ def compute_plan(
     blockers, allowed = apply_allowances(
         collision_blockers(changes, live) + _protected(changes, live) + _in_use(changes) + _deletes_not_mapped(changes, live)
         + check_thresholds(changes, live_counts, limits),
-        changes, live_counts, allowances,
+        changes, live_counts, allowances, live.used_allowances,
     )
     # A kind the config holds no entry of would be emptied: refused first, pointing to export
     # (plan/config_empty.py).
@@ -84,7 +85,8 @@ def compute_plan(
         created_at=datetime.now(timezone.utc).replace(microsecond=0).isoformat(),
         tool_version=__version__, git=git or GitInfo(None, None), managed_kinds=list(live_counts),
         entries=entries, allowed=allowed,
-        warnings=shipped_warnings(changes), hooks=mapping.hooks(),
+        warnings=shipped_warnings(changes) + live_value_warnings(live), hooks=mapping.hooks(),
+        allow_digest=allowances_digest(allowances),
     )
 
 
@@ -102,9 +104,9 @@ def _check_reference_kinds(by_kind: dict[str, dict[str, Document]], live: LiveSt
                 )
     if problems:
         raise PlanError(
-            "the configuration refers to reference entries the live database lacks:\n  "
-            + "\n  ".join(problems)
-            + "\nAsk the platform team to add them, or remove the files and the fields that name them."
+            "the configuration refers to reference entries the live database lacks (ask the platform team to add "
+            "them, or remove the files and the fields that name them):",
+            details=problems,
         )
 
 

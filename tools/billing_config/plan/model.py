@@ -12,6 +12,11 @@ says whether the change moves those charges (``impact.moves_charges``), gives un
 entries the same ``impact``, and adds the ``max_monthly_change`` threshold. Amounts are JSON
 numbers with two decimals, read back as exact Decimals. It also adds the ``revive`` action (with ``revive_key``, the restored row's key), a
 ``revive`` count in the summary, and ``hooks``: the mapping's own statements apply will run.
+It also (issue 16) binds everything else that changes what apply does to the plan: apply
+refuses a plan whose ``prune``, ``thresholds`` or ``allow_digest`` (the [[allow]] tables of
+billing-config.toml it was made with) differ from its own, so none of them can be smuggled in
+by editing the file; and an [[allow]] digest covers each change's old values too. Warnings
+gain the rule ``live-value-invalid``.
 """
 
 from __future__ import annotations
@@ -356,6 +361,9 @@ class Plan:
     allowed: list[Allowed] = field(default_factory=list)
     warnings: list[PlanWarning] = field(default_factory=list)
     hooks: list[str] = field(default_factory=list)  # the mapping's own statements apply runs (guards, on_change, after_apply)
+    # The [[allow]] tables the plan was made with (plan/allowances.py allowances_digest): apply
+    # refuses a saved plan when its own differ, as it does for prune and the thresholds.
+    allow_digest: str = ""
 
     @property
     def has_changes(self) -> bool:
@@ -420,6 +428,7 @@ class Plan:
             "database": self.database,
             "fingerprint": self.fingerprint,
             "config_digest": self.config_digest,
+            "allow_digest": self.allow_digest,
             "prune": self.prune,
             "thresholds": asdict(self.thresholds),
             "git": asdict(self.git),
@@ -469,6 +478,7 @@ class Plan:
             git=GitInfo(**data.get("git", {"commit": None, "author": None})),
             managed_kinds=list(data["summary"]) if "summary" in data else None,
             config_digest=data["config_digest"],
+            allow_digest=data["allow_digest"],
             entries={str(k): [str(c) for c in v] for k, v in data["entries"].items()} if data.get("entries") is not None else None,
             allowed=[Allowed(**{**a, "limit": float(a["limit"])}) for a in data.get("allowed", [])],
             warnings=[PlanWarning(**w) for w in data.get("warnings", [])],

@@ -4,10 +4,13 @@ A plan file sits in a CI workspace or on someone's disk between ``plan --out`` a
 --plan``; anyone who can edit it could otherwise have apply write an invalid code, a 5,000
 character name, changes whose threshold blocker was deleted, or an audit row for a delete that
 never happened under a made-up author. So apply trusts nothing in it:
-- the file must match ``plan-format.schema.json`` (version 2) field by field, every kind must be
+- the file must match ``plan-format.schema.json`` (version 3) field by field, every kind must be
   a managed kind and every ``after`` must pass its kind's JSON Schema (:func:`check_plan_file`);
-- it must come from this config (same ``config_digest``), this checkout's commit, this target
-  and a compatible ``--prune`` (:func:`check_binding`);
+- it must come from this config (same ``config_digest``), this checkout's commit and this
+  target, and have been made with the options apply runs with: the same ``--prune``, the same
+  thresholds and the same [[allow]] tables (``allow_digest``). Apply never takes an option from
+  the file: an edited ``"prune": true`` with pasted deletes is refused like an edited change
+  (:func:`check_binding`);
 - under the lock, apply recomputes the plan from the config and the live rows and refuses
   unless the changes are the same (apply.transaction); the refusals are recomputed with the
   apply command's own limits, and the audit's git fields are the checkout's.
@@ -94,8 +97,9 @@ def _check_changes(changes: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def check_binding(saved: Plan, where: str, documents: Sequence[Document], settings: PlanSettings, *, wanted_prune: bool) -> None:
-    """Refuse a plan made from another config, at another commit, or for another target."""
+def check_binding(saved: Plan, where: str, documents: Sequence[Document], settings: PlanSettings) -> None:
+    """Refuse a plan made from another config, at another commit, for another target, or with
+    other options than ``settings`` (apply's own: --prune, the thresholds, the [[allow]] tables)."""
     from billing_config.plan.source import config_digest
 
     again = "Make a new plan here, review it, and apply that. Nothing was changed"
@@ -114,5 +118,40 @@ def check_binding(saved: Plan, where: str, documents: Sequence[Document], settin
 
     if without_user(saved.database) != without_user(settings.database):
         raise Refused(f"the plan in {where} was made against {ascii(saved.database)[1:-1]}, not {settings.database}. {again}")
-    if wanted_prune and not saved.prune:
-        raise Refused(f"the plan in {where} was made without --prune; make a new plan with --prune")
+    differences = option_differences(saved, settings)
+    if differences:
+        raise Refused(
+            f"the plan in {where} was made with other options than this apply: {'; '.join(differences)}. "
+            "Everything that changes what apply does is bound to the plan: run apply with the options the plan was "
+            f"made with, or make a new plan with this apply's options, review it, and apply that. Nothing was changed"
+        )
+
+
+def option_differences(saved: Plan, settings: PlanSettings) -> list[str]:
+    """How the options a saved plan was made with differ from apply's own, one phrase each."""
+    from billing_config.plan.allowances import allowances_digest
+
+    differences = []
+    if saved.prune != settings.prune:
+        differences.append(
+            "the plan was made with --prune and this apply runs without it" if saved.prune
+            else "the plan was made without --prune; make a new plan with --prune"
+        )
+    for name, flag in (
+        ("max_update_percent", "--max-update-percent"), ("max_delete_percent", "--max-delete-percent"),
+        ("max_deletes", "--max-deletes"), ("min_entries", "the threshold's minimum of live entries"),
+    ):
+        planned, here = getattr(saved.thresholds, name), getattr(settings.thresholds, name)
+        if planned != here:
+            differences.append(f"{flag} is {_number(planned)} in the plan and {_number(here)} here")
+    digest = allowances_digest(settings.allowances)
+    if saved.allow_digest != digest:
+        differences.append(
+            f"the [[allow]] tables of billing-config.toml differ from those the plan was made with "
+            f"(plan {_short(saved.allow_digest, 19)}, here {digest[:18]}…)"
+        )
+    return differences
+
+
+def _number(value: object) -> str:
+    return f"{value:g}" if isinstance(value, float) else _short(str(value), 30)

@@ -7,20 +7,18 @@ Codes, names and values come from the live database, so every sink escapes them 
 
 from __future__ import annotations
 
-import json
-
 from billing_config.plan.drift import ADDED, CHANGED, REMOVED, Drifted, DriftReport
 from billing_config.plan.model import show
-from billing_config.render.escape import log_line, md_code, md_text
+from billing_config.render.escape import Rendered, json_text, log_line, md_code, md_text
 
 _SIGNS = {CHANGED: "~", ADDED: "+", REMOVED: "-"}
 _PENDING_SIGNS = {"create": "+", "update": "~", "delete": "-"}
 
 
 def _recorded(report: DriftReport) -> str:
-    commit = (report.recorded_commit or "an unknown commit")[:12]
-    when = report.recorded_at or "an unknown time"
-    return f"the state recorded by the last apply ({commit}, {when} UTC)"
+    commit = report.recorded_commit[:12] if report.recorded_commit else "an unknown commit"
+    when = f"{report.recorded_at} UTC" if report.recorded_at else "an unknown time"
+    return f"the state recorded by the last apply ({commit}, {when})"
 
 
 def _no_code(item: Drifted) -> str:
@@ -29,7 +27,7 @@ def _no_code(item: Drifted) -> str:
     return " (no code yet: `billing-config adopt` gives it one and writes its file)"
 
 
-def render_drift_text(report: DriftReport) -> str:
+def render_drift_text(report: DriftReport) -> Rendered:
     lines = [f"Drift of {report.database} against {_recorded(report)}", ""]
     if not report.drift:
         lines.append("No drift. Live holds what the last apply left there.")
@@ -49,14 +47,14 @@ def render_drift_text(report: DriftReport) -> str:
         names = ", ".join(f"{kind}/{code}" for kind, code in report.conflicts)
         lines.append(f"Conflict: {names} changed on live while a merged change to it waits; a person must decide which wins.")
         lines.append("")
-    return "\n".join(log_line(line) for line in lines)
+    return Rendered("\n".join(log_line(line) for line in lines))
 
 
-def render_drift_json(report: DriftReport) -> str:
-    return json.dumps(report.to_dict(), indent=2, ensure_ascii=False, default=str) + "\n"
+def render_drift_json(report: DriftReport) -> Rendered:
+    return json_text(report.to_dict())
 
 
-def render_drift_markdown(report: DriftReport) -> str:
+def render_drift_markdown(report: DriftReport) -> Rendered:
     lines = ["### billing-config drift", ""]
     if not report.drift:
         lines.append("**No drift.** Live holds what the last apply left there.")
@@ -80,4 +78,4 @@ def render_drift_markdown(report: DriftReport) -> str:
         lines.append(f":warning: **Conflict**: {names} changed on live while a merged change to it waits; decide which wins.")
         lines.append("")
     lines.append(f"<sub>Database {md_code(report.database)}, compared with {md_text(_recorded(report))}</sub>")
-    return "\n".join(lines) + "\n"
+    return Rendered("\n".join(lines) + "\n")

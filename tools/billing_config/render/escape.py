@@ -17,15 +17,27 @@ What the functions promise (the hypothesis tests in tests/render/test_escape.py 
   closed early by the content.
 - :func:`gh_data`, :func:`gh_property`: the escaping GitHub's runner defines for workflow
   command values.
+- :func:`json_text`: JSON in which no control character, line separator or bidi override
+  stands raw (JSON leaves C1 controls and U+2028 as they are; they are written ``\\uNNNN``).
+
+What a renderer returns for a command to print is a :data:`Rendered`: only render/ makes one,
+and the commands' one output module (commands/output.py) prints a renderer's text only as a
+``Rendered``, so a bare string can't reach the terminal by accident (mypy refuses it).
 """
 
 from __future__ import annotations
 
+import json
 import re
+from typing import Any, NewType
 
-# C0 controls, DEL, C1 controls, the Unicode line/paragraph separators, and the bidirectional
-# formatting characters (they reorder what is shown: "Trojan Source").
-_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff]")
+# Text a renderer has escaped for its sink, piece by piece: what commands/output.show prints.
+Rendered = NewType("Rendered", str)
+
+# C0 controls, DEL, C1 controls, the Unicode line/paragraph separators, the bidirectional
+# formatting characters (they reorder what is shown: "Trojan Source"), and lone surrogates (the
+# command line's undecodable bytes: no stream can encode them).
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
 
 
 def _visible(match: re.Match[str]) -> str:
@@ -148,6 +160,24 @@ def md_fence(content: str, info: str = "") -> str:
 
 # ---------------------------------------------------------------------------------------------
 # GitHub Actions workflow commands (::error file=...,line=...::message)
+
+
+# Raw in JSON text as json.dumps writes it (ensure_ascii=False): everything of _CONTROL except the
+# line breaks of the indentation (inside strings json.dumps already escapes C0 controls).
+_JSON_RAW = re.compile("[\x7f-\x9f\u2028\u2029\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff\ud800-\udfff]")
+
+
+def json_text(value: Any, *, indent: int | None = 2) -> Rendered:
+    """``value`` as JSON for a terminal, a log or a file: non-ASCII text stays readable, but no
+    control character, line separator or bidi override appears raw (each is ``\\uNNNN``,
+    which every JSON reader reads back as the same character)."""
+    return json_rendered(json.dumps(value, indent=indent, ensure_ascii=False, default=str))
+
+
+def json_rendered(text: str) -> Rendered:
+    """JSON text made as :func:`json_text` makes it (another encoder's, such as the plan's
+    exact-decimal one): every control character, separator or bidi override as ``\\uNNNN``."""
+    return Rendered(_JSON_RAW.sub(lambda m: f"\\u{ord(m.group()):04x}", text) + "\n")
 
 
 def gh_data(text: str) -> str:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from billing_config.findings import RuleInfo
+from billing_config.render.escape import Rendered, log_text
 
 
-def render_explanation(rule: RuleInfo) -> str:
+def render_explanation(rule: RuleInfo) -> Rendered:
     def indented(text: str) -> list[str]:
         return [f"    {line}" if line else "" for line in text.splitlines()]
 
@@ -22,4 +23,4 @@ def render_explanation(rule: RuleInfo) -> str:
         "The fix:",
         *indented(rule.fix),
     ]
-    return "\n".join(lines) + "\n"
+    return Rendered(log_text("\n".join(lines)) + "\n")  # the catalogue's own lines, each made safe

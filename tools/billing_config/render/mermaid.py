@@ -17,7 +17,7 @@ from collections.abc import Collection, Iterable
 
 from billing_config.kinds import KINDS, KINDS_BY_NAME, Kind, is_valid_code
 from billing_config.loader import Document
-from billing_config.render.escape import has_control, md_fence
+from billing_config.render.escape import Rendered, has_control, md_fence
 
 CHANGED_CLASS = "changed"
 MISSING_CLASS = "missing"
@@ -118,7 +118,7 @@ def _plural(kind: Kind) -> str:
     return kind.singular + ("es" if kind.singular.endswith("s") else "s")
 
 
-def lifecycle_chain(documents: Iterable[Document], highlight: Collection[str] = ()) -> str:
+def lifecycle_chain(documents: Iterable[Document], highlight: Collection[str] = ()) -> Rendered:
     """The whole chain as Mermaid source (without fences): one box per list (customer statuses,
     number, service and feature statuses) holding its entries, solid arrows from a status to its
     next status, dotted arrows labelled with the list they lead into for every related status
@@ -169,13 +169,13 @@ def lifecycle_chain(documents: Iterable[Document], highlight: Collection[str] = 
         lines.append(f"    class {','.join(highlighted)} {CHANGED_CLASS}")
     if missing:
         lines.append(f"    class {','.join(missing)} {MISSING_CLASS}")
-    return "\n".join(lines) + "\n"
+    return Rendered("\n".join(lines) + "\n")
 
 
-def fenced(source: str) -> str:
+def fenced(source: str) -> Rendered:
     """The diagram as a Markdown code block, which GitHub and GitLab render as a picture; the
     fence is longer than any backtick run in the source, so nothing in it can close the block."""
-    return md_fence(source, "mermaid")
+    return Rendered(md_fence(source, "mermaid"))
 
 
 # GitHub's Mermaid refuses diagrams over 50,000 characters, and the whole plan comment must stay

@@ -14,6 +14,7 @@ from decimal import Decimal
 from typing import Any
 
 from billing_config.plan.model import Plan
+from billing_config.render.escape import Rendered, json_rendered
 
 
 def exact_json(data: Any, **options: Any) -> str:
@@ -34,5 +35,6 @@ def exact_json(data: Any, **options: Any) -> str:
     return re.sub('"' + re.escape(marker) + r'(-?[0-9]+(?:\.[0-9]+)?)"', r"\1", text)
 
 
-def render_plan_json(plan: Plan) -> str:
-    return exact_json(plan.to_dict(), indent=2, ensure_ascii=False) + "\n"
+def render_plan_json(plan: Plan) -> Rendered:
+    """Exact amounts, and no control character raw (render.escape.json_rendered)."""
+    return json_rendered(exact_json(plan.to_dict(), indent=2, ensure_ascii=False))

@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from billing_config.plan.allowances import show_limit
 from billing_config.plan.config_empty import for_reviewers
 from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show, who
-from billing_config.render.escape import md_code, md_text
+from billing_config.render.escape import Rendered, md_code, md_text
 
 GITHUB_COMMENT_LIMIT = 65_536
 DEFAULT_LIMIT = 60_000  # leaves room for whatever a workflow wraps around the comment
@@ -157,7 +157,7 @@ def _fill(out: str, blocks: list[tuple[str, list[str]]], limit: int) -> tuple[st
     return out, False
 
 
-def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> str:
+def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: int = DEFAULT_LIMIT) -> Rendered:
     """The comment: every piece of user or live text passes through render.escape."""
     limit = min(limit, GITHUB_COMMENT_LIMIT - 1)
     out = _header(plan)
@@ -177,4 +177,4 @@ def render_plan_markdown(plan: Plan, extra_sections: Sequence[str] = (), limit: 
             f"> :warning: Cut short to fit a pull-request comment{left_out}: {len(plan.changes)} change(s) in all. "
             "Run `billing-config plan` (or see the job log) for the full list.\n"
         )
-    return out
+    return Rendered(out)

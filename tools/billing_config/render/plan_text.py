@@ -10,7 +10,7 @@ from __future__ import annotations
 from billing_config.plan.allowances import show_limit
 from billing_config.plan.config_empty import for_reviewers
 from billing_config.plan.model import CREATE, DELETE, REVIVE, UPDATE, Change, Plan, show, who
-from billing_config.render.escape import log_line
+from billing_config.render.escape import Rendered, log_line
 
 _SIGNS = {CREATE: "+", UPDATE: "~", DELETE: "-", REVIVE: "+"}
 _COLOURS = {CREATE: "\033[32m", UPDATE: "\033[33m", DELETE: "\033[31m", REVIVE: "\033[32m"}
@@ -38,7 +38,7 @@ def _change_lines(change: Change, colour: bool) -> list[str]:
     return [lines[0], *(log_line(line) for line in lines[1:])]
 
 
-def render_plan_text(plan: Plan, colour: bool = False) -> str:
+def render_plan_text(plan: Plan, colour: bool = False) -> Rendered:
     lines = [log_line(f"Plan for {plan.database} (live state {plan.fingerprint[:19]}…)"), ""]
     if not plan.has_changes:
         lines.append("No changes. The live database matches the configuration.")
@@ -89,4 +89,4 @@ def render_plan_text(plan: Plan, colour: bool = False) -> str:
         lines.extend(log_line(f"  $ {statement}") for statement in plan.hooks)
         lines.append("")
     lines.append(f"Plan: {plan.headline()}.")
-    return "\n".join(lines) + "\n"
+    return Rendered("\n".join(lines) + "\n")

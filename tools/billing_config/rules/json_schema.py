@@ -464,6 +464,24 @@ def text_problem(value: str) -> str | None:
     return None
 
 
+def values_problems(kind: Kind, values: dict[str, Any]) -> list[str]:
+    """Why values that come from no file (a live row) can't be written to one that validates,
+    one phrase per problem ("name holds the control character \\x1b; ..."); none when they
+    pass the kind's schema. Export and adopt skip such an entry; plan warns about it."""
+    if _fast_validator(kind).is_valid(values):
+        return []
+    problems: list[str] = []
+    for error in _explainer(kind).iter_errors(values):
+        at = ".".join(str(part) for part in error.absolute_path) or "the entry"
+        value = error.instance
+        said = text_problem(value) if isinstance(value, str) else None
+        problems.append(
+            f"{at} {said}" if said
+            else f"{at} is {_describe_value(value)}, which breaks the '{error.validator}' rule of {kind.schema_file}"
+        )
+    return list(dict.fromkeys(problems)) or [f"the values break a rule of {kind.schema_file}"]
+
+
 def _other(problem: _Problem) -> list[Finding]:
     return [problem.make(OTHER, f"{problem.field} breaks the '{problem.error.validator}' rule of {problem.kind.schema_file}")]
 

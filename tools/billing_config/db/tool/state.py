@@ -28,7 +28,8 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from billing_config.db.tool.tables import STATE, tool_table
+from billing_config.db.tool.tables import AUDIT_LOG, STATE, tool_table
+from billing_config.errors import UserError
 
 
 
@@ -86,26 +87,103 @@ def _rows_or_none(connection: sa.Connection, statement: sa.Select[Any]) -> list[
         return None
 
 
+class StateDamaged(UserError):
+    """Rows of the recorded state that no apply wrote (edited by hand or by another program)."""
+
+    def __init__(self, where: str, problems: list[str]) -> None:
+        more = [f"... and {len(problems) - 20} more"] if len(problems) > 20 else []
+        super().__init__(
+            f"the recorded state on {where} ({STATE}) has {len(problems)} damaged row(s), so drift can't compare "
+            "live with it; run `billing-config apply` on this target, which records the whole state again:",
+            details=[*problems[:20], *more],
+        )
+
+
+def _raw(column: sa.ColumnElement[Any]) -> sa.ColumnElement[Any]:
+    """A column as the driver returns it, with no SQLAlchemy conversion that a hand-edited value
+    could break (a JSON decode, a date parse): this module checks every value itself."""
+    return sa.type_coerce(column, sa.String)
+
+
 def read_managed(connection: sa.Connection, schema: str | None = None) -> dict[str, set[str]]:
-    """kind -> codes of the managed entries, in one light query (no values): what plan needs."""
+    """kind -> codes of the managed entries, in one light query (no values): what plan needs.
+
+    A row whose kind or code is no text (edited by hand) counts as not managed: its file's
+    removal then plans no delete, and the next apply records the state afresh."""
     table = _table(schema)
     result: dict[str, set[str]] = {}
-    rows = _rows_or_none(connection, sa.select(table.c.kind, table.c.code).where(table.c.managed == sa.true()))
-    for kind, code in rows or ():
-        result.setdefault(kind, set()).add(code)
+    statement = sa.select(_raw(table.c.kind), _raw(table.c.code)).where(table.c.managed == sa.true())
+    for kind, code in _rows_or_none(connection, statement) or ():
+        if isinstance(kind, str) and isinstance(code, str):
+            result.setdefault(kind, set()).add(code)
     return result
 
 
-def read_recorded(connection: sa.Connection, schema: str | None = None) -> RecordedState:
-    """Every recorded entry with its values: what ``drift`` compares live against."""
+def read_recorded(connection: sa.Connection, schema: str | None = None, where: str = "this target") -> RecordedState:
+    """Every recorded entry with its values: what ``drift`` compares live against. Rows no
+    apply could have written are refused with :class:`StateDamaged`, naming each."""
     table = _table(schema)
     state = RecordedState()
     statement = sa.select(
-        table.c.kind, table.c.code, table.c.managed, table.c["values"], table.c.git_commit, table.c.run_id, table.c.applied_at
+        _raw(table.c.kind), _raw(table.c.code), _raw(table.c.managed), sa.cast(table.c["values"], sa.Text),
+        _raw(table.c.git_commit), _raw(table.c.run_id), _raw(table.c.applied_at),
     )
+    problems: list[str] = []
     for kind, code, managed, values, commit, run_id, applied_at in _rows_or_none(connection, statement) or ():
-        state.entries.setdefault(kind, {})[code] = Recorded(bool(managed), dict(values or {}), commit, run_id, applied_at)
+        entry = f"{ascii(kind)[1:-1] if isinstance(kind, str) else ascii(kind)}/{ascii(code)[1:-1] if isinstance(code, str) else ascii(code)}"
+        try:
+            if not isinstance(kind, str) or not isinstance(code, str):
+                raise ValueError("its kind and code must be text")
+            record = Recorded(
+                _managed(managed), _values(values), _text_or_none(commit, "git_commit"), str(run_id), _stamp(applied_at)
+            )
+        except ValueError as error:
+            problems.append(f"{entry}: {error}")
+            continue
+        state.entries.setdefault(kind, {})[code] = record
+    if problems:
+        raise StateDamaged(where, problems)
     return state
+
+
+def _managed(raw: Any) -> bool:
+    if raw in (True, False, 0, 1) or raw in ("0", "1", "true", "false", "t", "f"):
+        return raw in (True, 1, "1", "true", "t")
+    raise ValueError(f"managed is {_shown(raw)}, not true or false")
+
+
+def _values(raw: Any) -> dict[str, Any]:
+    import json
+
+    try:
+        values = json.loads(raw) if isinstance(raw, (str, bytes)) else raw
+    except ValueError:
+        raise ValueError(f"values is {_shown(raw)}, which is not JSON") from None
+    if not isinstance(values, dict):
+        raise ValueError(f"values is {_shown(raw)}, not a JSON object of field values")
+    return values
+
+
+def _text_or_none(raw: Any, name: str) -> str | None:
+    if raw is None or isinstance(raw, str):
+        return raw
+    raise ValueError(f"{name} is {_shown(raw)}, not text")
+
+
+def _stamp(raw: Any) -> datetime:
+    if isinstance(raw, datetime):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return datetime.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise ValueError(f"applied_at is {_shown(raw)}, not a time")
+
+
+def _shown(raw: Any) -> str:
+    text = ascii(raw)
+    return text if len(text) <= 60 else text[:59] + "…"
 
 
 def record_state(
@@ -142,3 +220,23 @@ def record_state(
 def has_state(connection: sa.Connection, schema: str | None = None) -> bool:
     table = _table(schema)
     return bool(_rows_or_none(connection, sa.select(sa.literal(1)).select_from(table).limit(1)))
+
+
+def read_used_allowances(connection: sa.Connection, schema: str | None = None) -> frozenset[str]:
+    """The [[allow]] digests an apply on this target has already let through: the ``changes``
+    of the audit log's ``allow`` rows (apply/audit.py). An allowance lifts its changes once.
+
+    Read as text and parsed here, so a damaged row is skipped rather than failing the read."""
+    import json
+
+    table = tool_table(AUDIT_LOG, schema)
+    statement = sa.select(sa.cast(table.c.after, sa.Text)).where(table.c.action == "allow")
+    used: set[str] = set()
+    for (text,) in _rows_or_none(connection, statement) or ():
+        try:
+            after = json.loads(text) if isinstance(text, str) else text
+        except ValueError:
+            continue
+        if isinstance(after, dict) and isinstance(after.get("changes"), str):
+            used.add(after["changes"])
+    return frozenset(used)
