@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 import sys
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_format_option
 from billing_config.render import FINDING_FORMATS
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "validate",
-        help="check every config file against its schema and the cross-reference rules",
+        help=COMMANDS["validate"],
         description="Check the whole config tree and report every problem at once.",
     )
     add_config_dir(parser)
