@@ -13,7 +13,6 @@ clash is reported.
 
 from __future__ import annotations
 
-import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +56,8 @@ def probe(config_dir: Path, base: str | None = None) -> ChangeProbe:
 
 def read_changes(config_dir: Path, base: str = DEFAULT_BASE) -> ChangeSet | None:
     """The change relative to ``base``: tracked differences, renames included, and untracked files."""
+    import subprocess  # here, not at the top: validate asks git only when it finds a clash
+
     try:
         diff = _git(config_dir, "diff", "--name-status", "-z", "-M", "--relative", base, "--", ".")
         others = _git(config_dir, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")
@@ -108,6 +109,8 @@ def _pair_unrecorded_renames(added: set[str], deleted: set[str], renamed: dict[s
 
 
 def _git(config_dir: Path, *args: str) -> str | None:
+    import subprocess
+
     completed = subprocess.run(
         ["git", "-C", str(config_dir), *args], capture_output=True, text=True, timeout=20, check=False,
     )
