@@ -51,11 +51,12 @@ def test_validate_does_not_import_sqlalchemy_or_drivers() -> None:
     assert heavy == []
 
 
-def test_a_clean_tree_of_simple_files_needs_neither_pyyaml_nor_jsonschema_nor_git() -> None:
+def test_a_clean_tree_of_simple_files_needs_no_costly_library() -> None:
     """Files of 'key: value' lines (all of the sample config) are read by the loader's fast
-    path, valid entries are answered by the compiled schema check, and git is asked only about
-    a clash: importing PyYAML, a JSON Schema library or subprocess would each cost more than
-    reading the sample tree."""
+    path, valid entries are answered by the compiled schema check, git is asked only about a
+    clash, and the value classes validate builds are named tuples or plain classes: importing
+    PyYAML, a JSON Schema library, subprocess or dataclasses (with inspect) would each cost
+    more than reading the sample tree."""
     loaded, _ = _modules_loaded_by(["validate", "--config-dir", str(CONFIG)])
-    needless = {"yaml", "_yaml", "jsonschema", "jsonschema_rs", "subprocess"}
+    needless = {"yaml", "_yaml", "jsonschema", "jsonschema_rs", "subprocess", "dataclasses", "inspect"}
     assert [name for name in loaded if name.split(".")[0] in needless] == []

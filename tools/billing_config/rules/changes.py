@@ -13,22 +13,22 @@ clash is reported.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
+from types import MappingProxyType
+from typing import NamedTuple
 
 DEFAULT_BASE = "HEAD"
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeSet:
+class ChangeSet(NamedTuple):
     """Entry files relative to the config folder, such as 'statuses/active.yaml'."""
 
     base: str
     added: frozenset[str] = frozenset()
     modified: frozenset[str] = frozenset()
     deleted: frozenset[str] = frozenset()
-    renamed: dict[str, str] = field(default_factory=dict)  # old -> new
+    renamed: Mapping[str, str] = MappingProxyType({})  # old -> new
 
     def touched(self, relative: str) -> bool:
         return relative in self.added or relative in self.modified or relative in self.renamed.values()

@@ -17,9 +17,8 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 
 from billing_config.findings import E, Finding, declare, did_you_mean, finding, shorten
 from billing_config.kinds import KINDS, Field, Kind, get_kind
@@ -225,8 +224,7 @@ def _belongs_elsewhere(kind: Kind, document: Document) -> Finding | None:
     )
 
 
-@dataclass(frozen=True, slots=True)
-class _Problem:
+class _Problem(NamedTuple):
     """One schema error, with what every message about it needs."""
 
     kind: Kind

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import os
 from collections.abc import Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from billing_config.findings import Finding, sorted_findings
@@ -25,11 +24,13 @@ PARALLEL_THRESHOLD = 4000
 MAX_FINDINGS_PER_RULE_AND_FILE = 20
 
 
-@dataclass(slots=True)
 class TreeResult:
-    documents: list[Document]
-    findings: list[Finding]
-    files: int
+    __slots__ = ("documents", "findings", "files")
+
+    def __init__(self, documents: list[Document], findings: list[Finding], files: int) -> None:
+        self.documents = documents
+        self.findings = findings
+        self.files = files
 
     @property
     def errors(self) -> int:
