@@ -1,9 +1,11 @@
 """The check of a whole tree, by one process or by a pool of them: the same result, byte for byte.
 
 Big trees are read by worker processes, chunk by chunk, and the rules over the whole tree run
-after, in the parent. The threshold is forced low here (parallel_from, or the variable the
-command line reads) so that a tree of a few hundred files, with mistakes of every stage,
-goes through the pool.
+after, in the parent. The threshold is forced low here (parallel_from, --jobs, or the variable
+the command line reads) so that a tree of a few hundred files, with mistakes of every stage,
+goes through the pool; and the parent is slowed down (PARENT_READS_SLOWLY), so that the
+workers, once up, read most chunks, as they do in a big tree, instead of finding the parent
+done before they start.
 """
 
 from __future__ import annotations
@@ -38,6 +40,29 @@ MISTAKES = {
     "departments/quoted.yaml": 'name: "Dept \\u00e9"\n',
 }
 
+# A module that makes the parent read 10 ms a file and the workers at full speed, each noting
+# its process id in $WORKERS_FILE when it reads; imported by a test, or by a sitecustomize in
+# every process of a command line. Workers find it on the path their parent gave them.
+PARENT_READS_SLOWLY = """
+import multiprocessing, os, time
+from billing_config.rules import tree
+
+_read_and_check = tree.read_and_check
+
+
+def parent_reads_slowly(entries):
+    if multiprocessing.parent_process() is None:
+        time.sleep(0.01 * len(entries))
+    else:
+        with open(os.environ["WORKERS_FILE"], "a") as noted:
+            noted.write(f"{os.getpid()}\\n")
+    return _read_and_check(entries)
+
+
+tree.read_and_check = parent_reads_slowly
+tree.CHUNK_FILES = 10
+"""
+
 
 def grow(config: Path) -> int:
     """Entries as people write them (quotes, comments, blank lines), and the mistakes above;
@@ -62,20 +87,90 @@ def big_tree(config_tree: Path) -> Path:
     return config_tree
 
 
-def test_a_pool_of_processes_finds_exactly_what_one_process_finds(big_tree: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)  # a pool even on one core
-    assert validation._worker_count(300, None, parallel_from=100) == 2
+@pytest.fixture
+def slow_parent(tmp_path: Path) -> tuple[Path, dict[str, str], Path]:
+    """The folder of slow_parent_reading (and of a sitecustomize that imports it), the
+    environment that loads it into every process of a command line, and the file in which
+    workers note themselves."""
+    folder = tmp_path / "slow-parent"
+    folder.mkdir()
+    (folder / "slow_parent_reading.py").write_text(PARENT_READS_SLOWLY)
+    (folder / "sitecustomize.py").write_text("import slow_parent_reading\n")
+    noted = tmp_path / "workers"
+    noted.write_text("")
+    path = os.pathsep.join(filter(None, [str(folder), os.environ.get("PYTHONPATH")]))
+    return folder, {"PYTHONPATH": path, "WORKERS_FILE": str(noted)}, noted
+
+
+def test_a_pool_of_processes_finds_exactly_what_one_process_finds(
+    big_tree: Path, slow_parent: tuple[Path, dict[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
     single = validate_tree(big_tree, jobs=1)
     assert len({f.rule for f in single.findings}) >= 12 and len(single.findings) >= 15
-    for parallel in (validate_tree(big_tree, parallel_from=100), validate_tree(big_tree, jobs=3)):
-        assert parallel.findings == single.findings
-        assert [d.path for d in parallel.documents] == [d.path for d in single.documents]
-        assert parallel.documents == single.documents
-        assert parallel.files == single.files
+    folder, env, noted = slow_parent
+    monkeypatch.setenv("WORKERS_FILE", env["WORKERS_FILE"])
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)  # a pool even on one core
+    monkeypatch.setattr(validation, "read_and_check", validation.read_and_check)  # put back after the test
+    monkeypatch.setattr(validation, "CHUNK_FILES", validation.CHUNK_FILES)
+    monkeypatch.syspath_prepend(str(folder))
+    try:
+        import slow_parent_reading  # noqa: F401  (this process now reads slowly)
+
+        for parallel in (validate_tree(big_tree, parallel_from=100), validate_tree(big_tree, jobs=3)):
+            assert parallel.findings == single.findings
+            assert [d.path for d in parallel.documents] == [d.path for d in single.documents]
+            assert parallel.documents == single.documents
+            assert parallel.files == single.files
+    finally:
+        sys.modules.pop("slow_parent_reading", None)
+    assert len(noted.read_text().split()) >= 10, "the workers should have read most chunks"
+
+
+WORKERS_DIE = """
+import multiprocessing, os, time
+from billing_config.rules import tree
+
+_read_and_check = tree.read_and_check
+
+
+def workers_die(entries):
+    if multiprocessing.parent_process() is not None:
+        with open(os.environ["WORKERS_FILE"], "a") as noted:
+            noted.write(f"{os.getpid()}\\n")
+        os._exit(9)  # as if killed for memory
+    time.sleep(0.01 * len(entries))
+    return _read_and_check(entries)
+
+
+tree.read_and_check = workers_die
+tree.CHUNK_FILES = 10
+"""
+
+
+def test_when_workers_die_validate_reads_their_chunks_itself(
+    big_tree: Path, slow_parent: tuple[Path, dict[str, str], Path], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    single = validate_tree(big_tree, jobs=1)
+    folder, env, noted = slow_parent
+    (folder / "workers_die.py").write_text(WORKERS_DIE)
+    monkeypatch.setenv("WORKERS_FILE", env["WORKERS_FILE"])
+    monkeypatch.setattr(validation, "read_and_check", validation.read_and_check)  # put back after the test
+    monkeypatch.setattr(validation, "CHUNK_FILES", validation.CHUNK_FILES)
+    monkeypatch.syspath_prepend(str(folder))
+    try:
+        import workers_die  # noqa: F401
+
+        survived = validate_tree(big_tree, jobs=2)
+    finally:
+        sys.modules.pop("workers_die", None)
+    assert noted.read_text(), "a worker should have been handed a chunk, and died"
+    assert (survived.findings, survived.documents) == (single.findings, single.documents)
 
 
 @pytest.mark.parametrize("output", ["text", "json", "github"])
-def test_validate_prints_the_same_bytes_from_one_process_or_a_pool(big_tree: Path, output: str) -> None:
+def test_validate_prints_the_same_bytes_from_one_process_or_a_pool(
+    big_tree: Path, slow_parent: tuple[Path, dict[str, str], Path], output: str
+) -> None:
     def run(*extra: str, env: dict[str, str] | None = None) -> tuple[int, bytes, bytes]:
         completed = subprocess.run(
             [sys.executable, "-m", "billing_config", "validate", "--config-dir", str(big_tree), "--format", output, *extra],
@@ -86,7 +181,9 @@ def test_validate_prints_the_same_bytes_from_one_process_or_a_pool(big_tree: Pat
     single = run("--jobs", "1")
     assert single[0] == 1 and single[1] and b"Traceback" not in single[2]
     assert run(env={PARALLEL_FROM_ENV: "100"}) == single  # the pool the command line chooses (one per core)
-    assert run("--jobs", "3") == single  # a pool of three, however many cores there are
+    _, slowed, noted = slow_parent
+    assert run("--jobs", "3", env=slowed) == single  # a pool of three, the workers reading most chunks
+    assert len(noted.read_text().split()) >= 10
 
 
 @pytest.mark.parametrize(
@@ -108,37 +205,22 @@ def test_the_threshold_moves_with_its_variable(monkeypatch: pytest.MonkeyPatch) 
     assert validation._worker_count(49, None, parallel_from=10) == 4  # the parameter beats the variable
 
 
-SLOW_READING = """
-import time
-from billing_config.rules import tree
-
-_read_and_check = tree.read_and_check
-
-
-def slow(entries):
-    time.sleep(0.01 * len(entries))
-    return _read_and_check(entries)
-
-
-tree.read_and_check = slow
-tree.CHUNK_FILES = 5  # a chunk still takes 50 ms, as 250 files do for real
-"""
-
-
-def test_ctrl_c_stops_the_pool_and_no_worker_prints_a_traceback(big_tree: Path, tmp_path: Path) -> None:
+def test_ctrl_c_stops_the_pool_and_no_worker_prints_a_traceback(
+    big_tree: Path, slow_parent: tuple[Path, dict[str, str], Path]
+) -> None:
     """Ctrl-C reaches every process of the terminal's process group; the workers hold it, so
     only validate answers (exit 130, one line), once the chunks under way are read."""
     import signal
     import time
 
-    (tmp_path / "slow").mkdir()
-    (tmp_path / "slow" / "sitecustomize.py").write_text(SLOW_READING)  # in every process, workers too
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(tmp_path / "slow"), os.environ.get("PYTHONPATH", "")])}
+    _, env, noted = slow_parent
     process = subprocess.Popen(
         [sys.executable, "-m", "billing_config", "validate", "--config-dir", str(big_tree), "--jobs", "2"],
-        cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
+        cwd=REPO, env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, start_new_session=True,
     )
-    time.sleep(1.5)  # the workers are up and reading (the whole read takes about 3 s)
+    deadline = time.monotonic() + 20
+    while not noted.read_text() and time.monotonic() < deadline:
+        time.sleep(0.05)  # until a worker is reading
     os.killpg(process.pid, signal.SIGINT)
     started = time.monotonic()
     _, stderr = process.communicate(timeout=30)

@@ -145,41 +145,53 @@ def _in_parallel(entries: list[EntryFile], workers: int) -> tuple[list[Document]
     in the order of the files: the same documents and findings, in the same order, as one
     process gives.
 
-    The workers take chunks from the front, two ahead each; this process reads chunks from
-    the back in the meantime instead of waiting, starting while the workers start up, until
-    the two meet. Its own documents make no trip through a pipe. A worker that dies (killed
-    for memory, say) fails the run with BrokenProcessPool instead of leaving it waiting.
+    This process reads chunks from the back, starting at once; once a worker is up, the
+    workers take chunks from the front, two ahead each, until the two ends meet. Its own
+    documents make no trip through a pipe. If the workers cannot start or one dies (no
+    /dev/shm for the pool's queues, a main module a fresh interpreter cannot run, a worker
+    killed for memory), this process reads what they left: slower, never another result.
     """
     import multiprocessing
     from collections import deque
     from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
     size = max(1, min(CHUNK_FILES, -(-len(entries) // workers)))
     chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
-    done: list[tuple[list[Document], list[Finding]]] = [([], [])] * len(chunks)
-    pending: deque[tuple[int, Future[tuple[list[Document], list[Finding]]]]] = deque()
-    front, back = 0, len(chunks)
-    with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(START_METHOD)) as pool:
+    done: list[tuple[list[Document], list[Finding]] | None] = [None] * len(chunks)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(START_METHOD)) as pool:
+            pending: deque[tuple[int, Future[tuple[list[Document], list[Finding]]]]] = deque()
+            front, back = 0, len(chunks)
 
-        def hand_out() -> None:
-            nonlocal front
-            while front < back and len(pending) < 2 * (workers - 1):
-                pending.append((front, pool.submit(read_and_check, chunks[front])))
-                front += 1
+            def hand_out() -> None:
+                nonlocal front
+                while front < back and len(pending) < 2 * (workers - 1):
+                    pending.append((front, pool.submit(read_and_check, chunks[front])))
+                    front += 1
 
-        with _interrupts_held():  # the first chunks start the workers, which keep Ctrl-C held
-            hand_out()
-        while front < back:
-            back -= 1
-            done[back] = read_and_check(chunks[back])
-            while pending and pending[0][1].done():
-                index, future = pending.popleft()
+            with _interrupts_held():  # starting the workers, which keep Ctrl-C held
+                up = [pool.submit(os.getpid) for _ in range(workers - 1)]
+            while front < back:
+                # No chunk waits for a worker still starting up: until one is up, this process
+                # reads alone, else it could end up waiting for a chunk no one has begun.
+                if any(future.done() for future in up):
+                    hand_out()
+                if front < back:
+                    back -= 1
+                    done[back] = read_and_check(chunks[back])
+                while pending and pending[0][1].done():
+                    index, future = pending.popleft()
+                    done[index] = future.result()
+            for index, future in pending:
                 done[index] = future.result()
-            hand_out()
-        for index, future in pending:
-            done[index] = future.result()
-    documents = [document for chunk_documents, _ in done for document in chunk_documents]
-    findings = [problem for _, chunk_findings in done for problem in chunk_findings]
+    except (BrokenProcessPool, OSError):
+        pass  # the chunks left unread are read below
+    for index, chunk in enumerate(chunks):
+        if done[index] is None:
+            done[index] = read_and_check(chunk)
+    documents = [document for chunk_done in done if chunk_done for document in chunk_done[0]]
+    findings = [problem for chunk_done in done if chunk_done for problem in chunk_done[1]]
     return documents, findings
 
 
