@@ -8,9 +8,12 @@ Measures, each as a fresh process from start to exit (median of --runs):
   same entries written by hand (quoted values, comments, blank lines; see generate_tree.py),
   timed in alternation so that a busy machine slows both alike, and the ratio of the two,
   also with both on one process (--jobs 1);
-- the crossover: hand-written trees of 500 to 8,000 files, each on one process and on the
+- the crossover: hand-written trees of 500 to 16,000 files, each on one process and on the
   pool of one process per core (the threshold forced down), in alternation; the smallest
-  size from which the pool is faster, against rules/tree.py's PARALLEL_FROM;
+  size from which the pool is faster, against rules/tree.py's PARALLEL_FROM. Beside it,
+  validate's own CPU seconds in the pool (its run's length on idle cores: it reads while the
+  workers read) and how much faster two busy processes go than one on this machine, since a
+  pool gains only on cores no one else (no other virtual machine either) is using;
 - the 16,000-file hand-written tree as validate reads it (the pool) and on one process, and
   check-jsonschema on exactly its 10,000 status files with the same schema (run once: it takes
   about 20 s): the ratio of their wall times;
@@ -35,6 +38,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import NamedTuple
@@ -114,7 +118,7 @@ def ensure_trees() -> tuple[Path, Path, Path]:
     return full, statuses_only, hand_written
 
 
-CROSSOVER_SIZES = (500, 1000, 2000, 4000, 8000)
+CROSSOVER_SIZES = (500, 1000, 2000, 4000, 8000, 16000)
 POOL = {"BILLING_CONFIG_PARALLEL_FROM": "1"}  # the pool validate uses on a big tree, at any size
 
 
@@ -125,28 +129,72 @@ def with_env(extra: dict[str, str]) -> dict[str, str]:
 
 def sized_tree(files: int) -> Path:
     """A hand-written tree of about files files, in the 16,000-file tree's proportions."""
+    if files == 16000:
+        return OUT / "hand-written" / "config"
     target = OUT / "sizes" / str(files) / "config"
     if not (target / "departments").is_dir():
         generate(target, statuses=files * 10 // 16, groups=files * 5 // 16, departments=files // 16, style="hand-written")
     return target
 
 
-def crossover(validate: list[str], runs: int) -> int | None:
+# validate, then its own CPU seconds (workers not included) written to $BENCH_OWN_CPU: on idle
+# cores a pool's run lasts about as long as this, as validate reads while the workers read.
+OWN_CPU = (
+    "import os, resource, sys; from billing_config.cli import main; code = main(sys.argv[1:]); "
+    "usage = resource.getrusage(resource.RUSAGE_SELF); "
+    "open(os.environ['BENCH_OWN_CPU'], 'w').write(repr(usage.ru_utime + usage.ru_stime)); sys.exit(code)"
+)
+
+
+def parallel_capacity() -> float:
+    """How much faster two busy processes get through their work than one: 2.0 on two idle
+    cores, 1.0 when the machine (or its host) gives them one core's worth between them."""
+    loop = [sys.executable, "-c", "sum(range(2 * 10**7))"]
+    one = statistics.median(timed(loop, REPO).wall for _ in range(3))
+    two = []
+    for _ in range(3):
+        start = time.perf_counter()
+        processes = [subprocess.Popen(loop) for _ in range(2)]
+        for process in processes:
+            process.wait()
+        two.append(time.perf_counter() - start)
+    return 2 * one / statistics.median(two)
+
+
+def crossover(runs: int) -> int | None:
     """Prints one process against the pool for each size; returns the smallest size from which
     the pool is faster at every size measured, or None."""
     from billing_config.rules.tree import PARALLEL_FROM
 
     faster: list[tuple[int, bool]] = []
-    print(f"crossover (hand-written trees, wall, median of {runs}; one process vs one per core):")
-    for size in CROSSOVER_SIZES:
-        tree = sized_tree(size)
-        files = sum(1 for _ in tree.rglob("*.yaml"))
-        one, pool = medians_alternating([[*validate, str(tree), "--jobs", "1"], [*validate, str(tree)]], REPO, runs, [{}, POOL])
-        faster.append((files, pool.wall < one.wall))
-        print(
-            f"  {files:>6} files: one {one.wall:.3f} s (cpu {one.cpu:.3f}), pool {pool.wall:.3f} s (cpu {pool.cpu:.3f}): "
-            f"{one.wall / pool.wall:.2f}x  (load {os.getloadavg()[0]:.2f})"
-        )
+    print(
+        f"crossover (hand-written trees, median of {runs}; one process vs one per core, and validate's own cpu "
+        f"in the pool, which its wall time nears on idle cores); two busy processes run "
+        f"{parallel_capacity():.2f}x as fast as one here (2.00x on two idle cores):"
+    )
+    validate = [sys.executable, "-c", OWN_CPU, "validate", "--config-dir"]
+    with tempfile.TemporaryDirectory() as folder:
+        own_file = str(Path(folder) / "own")
+        for size in CROSSOVER_SIZES:
+            tree = sized_tree(size)
+            files = sum(1 for _ in tree.rglob("*.yaml"))
+            commands = [([*validate, str(tree), "--jobs", "1"], {}), ([*validate, str(tree)], POOL)]
+            results: list[list[tuple[Run, float]]] = [[], []]
+            for index in range(-1, runs):  # the first round warms up
+                for which, (command, env) in enumerate(commands):
+                    run = timed(command, REPO, {**env, "BENCH_OWN_CPU": own_file})
+                    if index >= 0:
+                        results[which].append((run, float(Path(own_file).read_text())))
+            one, pool = (
+                (statistics.median(r.wall for r, _ in rs), statistics.median(r.cpu for r, _ in rs), statistics.median(o for _, o in rs))
+                for rs in results
+            )
+            faster.append((files, pool[0] < one[0]))
+            print(
+                f"  {files:>6} files: one {one[0]:.3f} s (cpu {one[1]:.3f}), pool {pool[0]:.3f} s (cpu {pool[1]:.3f}, "
+                f"validate's own {pool[2]:.3f}): {one[0] / pool[0]:.2f}x wall, {one[1] / pool[2]:.2f}x own cpu  "
+                f"(load {os.getloadavg()[0]:.2f})"
+            )
     found = next((files for i, (files, _) in enumerate(faster) if all(win for _, win in faster[i:])), None)
     shown = f"{found} files" if found is not None else f"none up to {faster[-1][0]} files"
     print(f"parallel crossover: {shown}  (validate uses the pool from PARALLEL_FROM = {PARALLEL_FROM} files)")
@@ -192,7 +240,7 @@ def main() -> None:
     )
 
     if not args.skip_crossover:
-        crossover(validate, args.runs)
+        crossover(args.runs)
 
     ours, ours_peak = median_of([*validate, str(statuses_only)], REPO, args.runs)
     print(f"10,000 status files (+ reference lists): {ours:.3f} s, peak {ours_peak} MiB")
