@@ -16,6 +16,7 @@ them. Not using a composer is the point:
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from array import array
@@ -141,7 +142,12 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
     try:
         with open(path, "rb") as handle:
             # One byte more than allowed tells a too-large file apart without reading all of it.
-            raw = handle.read(MAX_FILE_BYTES + 1)
+            # Asking for that many bytes would allocate (and map, and fault in) 256 KiB for every
+            # file; ask for the size the file has, then read on if it grew in the meantime.
+            size = min(os.fstat(handle.fileno()).st_size, MAX_FILE_BYTES)
+            raw = handle.read(size + 1)
+            if len(raw) > size:
+                raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
     except OSError as error:
         hint = "; check its permissions" if isinstance(error, PermissionError) else ""
         return fail("file-unreadable", 1, 1, f"cannot read the file: {error.strerror or error}{hint}")
