@@ -5,11 +5,13 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from billing_config.cli import main
+from billing_config.cli import build_parser, main, parser_for
+from billing_config.commands import COMMANDS
 from tests.conftest import CONFIG, REPO
 from tests.testing.git import git, init_repository
 
@@ -69,3 +71,40 @@ def test_missing_config_dir_is_a_clear_error(tmp_path: Path, capsys: pytest.Capt
 
 def test_repository_root_is_where_tests_run() -> None:
     assert (REPO / "pyproject.toml").is_file()
+
+
+def _printed(parse: Callable[[], object], capsys: pytest.CaptureFixture[str]) -> tuple[object, str, str]:
+    """What parsing prints, and its exit code (argparse exits for --help and for mistakes)."""
+    try:
+        code: object = parse()
+    except SystemExit as exit_:
+        code = exit_.code
+    captured = capsys.readouterr()
+    return code, captured.out, captured.err
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["--help"],
+        ["-h", "validate"],
+        ["--version"],
+        [],
+        ["valdate"],
+        ["--bogus", "plan", "--out", "x"],
+        *([name, "--help"] for name in COMMANDS),
+        ["rename", "status"],
+        ["validate", "--format", "xml"],
+        ["db"],
+    ],
+    ids=lambda argv: " ".join(argv) or "(nothing)",
+)
+def test_the_parser_built_for_one_command_says_what_the_whole_parser_says(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """The command line builds only the parser of the command it runs (so validate never
+    imports what plan's options need); help and errors must not show the difference."""
+    whole = _printed(lambda: build_parser().parse_args(argv), capsys)
+    built = _printed(lambda: parser_for(argv).parse_args(argv), capsys)
+    assert built == whole
+    assert whole[0] in (0, 2)

@@ -339,16 +339,3 @@ def test_a_real_process_reports_and_exits_1_without_a_traceback(config_tree: Pat
     assert completed.returncode == 1
     assert completed.stdout.splitlines()[0].startswith("::error file=config/departments/sales.yaml,line=1,col=7,")
     assert "Traceback" not in completed.stderr
-
-
-@pytest.mark.parametrize(
-    "files, load, expected",
-    [(100, 0.0, 1), (3999, 0.0, 1), (16_000, 0.0, 2), (16_000, 0.4, 2), (16_000, 1.0, 1), (16_000, 3.0, 1)],
-)
-def test_big_trees_use_the_idle_cores(files: int, load: float, expected: int, monkeypatch: pytest.MonkeyPatch) -> None:
-    from billing_config.rules import tree as validation
-
-    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
-    monkeypatch.setattr(os, "getloadavg", lambda: (load, load, load))
-    assert validation._worker_count(files, None) == expected
-    assert validation._worker_count(files, 3) == 3

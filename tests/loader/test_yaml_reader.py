@@ -266,6 +266,25 @@ def test_a_file_just_under_the_cap_is_read(read: Read) -> None:
     assert findings == [] and document is not None
 
 
+@pytest.mark.parametrize("length", [100, 256 * 1024 - 10, 256 * 1024 + 10])
+def test_a_file_that_grew_after_its_size_was_taken_is_read_whole_up_to_the_cap(
+    read: Read, length: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The reader asks for as many bytes as the file had when opened (not for the cap, which
+    would allocate 256 KiB a file); a file still being written reads on, up to the cap."""
+    import os
+
+    from billing_config.loader import yaml_reader
+
+    real_fstat = os.fstat
+    monkeypatch.setattr(yaml_reader.os, "fstat", lambda fd: os.stat_result((*real_fstat(fd)[:6], 10, *real_fstat(fd)[7:])))
+    document, findings = read("name: " + "x" * length + "\n")
+    if length < 256 * 1024:
+        assert findings == [] and document is not None and len(document.data["name"]) == length
+    else:
+        assert only(findings).rule == "file-too-large" and document is None
+
+
 def test_a_duplicate_huge_key_is_quoted_short(read: Read) -> None:
     key = "k" * 100_000  # a key this long must be explicit ('? key'): plain keys stop at 1024
     _, findings = read(f"? {key}\n: 1\n? {key}\n: 2\n")

@@ -6,16 +6,20 @@ import argparse
 import importlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 
 from billing_config import __version__
-from billing_config.commands import COMMAND_MODULES
+from billing_config.commands import COMMANDS
 from billing_config.errors import ConfigInvalid, UserError
 
 PROG = "billing-config"
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(commands: Collection[str] | None = None, *, list_the_rest: bool = False) -> argparse.ArgumentParser:
+    """The command line's parser, with the parsers of the commands named (by default every
+    command's). Building a command's parser imports what its options need, so the command line
+    builds only the one it runs. list_the_rest adds every other command by its line of help
+    alone, which is all `billing-config --help` and the message about an unknown command show."""
     from billing_config.commands.output import Parser
 
     parser = Parser(
@@ -24,16 +28,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
-    for name in COMMAND_MODULES:
-        module = importlib.import_module(f"billing_config.commands.{name}")
-        module.register(subparsers)
+    for name, summary in COMMANDS.items():
+        if commands is None or name in commands:
+            module = importlib.import_module(f"billing_config.commands.{name}")
+            module.register(subparsers)
+        elif list_the_rest:
+            subparsers.add_parser(name, help=summary)
     return parser
 
 
+def parser_for(argv: Sequence[str]) -> argparse.ArgumentParser:
+    """The parser an argument list needs: its command's alone when it starts with one (the
+    parser itself has only --help and --version); else every command listed, for the help or
+    the error, and the first command named, if any, in full, for its error message."""
+    if argv and argv[0] in COMMANDS:
+        return build_parser((argv[0],))
+    return build_parser([argument for argument in argv if argument in COMMANDS][:1], list_the_rest=True)
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    arguments = sys.argv[1:] if argv is None else list(argv)
+    parser = parser_for(arguments)
     try:
-        args = parser.parse_args(argv)
+        args = parser.parse_args(arguments)
     except SystemExit as exit_:  # argparse has already printed the usage message
         return exit_.code if isinstance(exit_.code, int) else 2
     try:

@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from collections.abc import Mapping
 from functools import cached_property
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any, NamedTuple
 
 CODE_PATTERN = r"^[a-z0-9]+(-[a-z0-9]+)*$"
 CODE_MAX_LENGTH = 64
@@ -44,8 +44,7 @@ def is_valid_code(code: object) -> bool:
     return isinstance(code, str) and len(code) <= CODE_MAX_LENGTH and CODE_RE.fullmatch(code) is not None
 
 
-@dataclass(frozen=True, slots=True)
-class Field:
+class Field(NamedTuple):
     """One config field, as its kind's JSON Schema describes it."""
 
     name: str
@@ -62,8 +61,7 @@ class Field:
     maximum: int | None = None
 
 
-@dataclass(frozen=True, slots=True)
-class Usage:
+class Usage(NamedTuple):
     """A table outside the registry whose rows point at entries of a kind.
 
     The planner counts these rows to show a change's impact, and a delete is refused while
@@ -75,8 +73,7 @@ class Usage:
     noun: str  # plural, as a reviewer reads it: "customers", "tickets"
 
 
-@dataclass(frozen=True, slots=True)
-class Shipped:
+class Shipped(NamedTuple):
     """Entries the platform ships and relies on: their codes, and why they should stay as shipped.
 
     The platform's own billing, reporting and delivery rules look these entries up, so a plan
@@ -88,24 +85,45 @@ class Shipped:
     reason: str
 
 
-@dataclass(frozen=True)
 class Kind:
-    name: str  # folder under config/ and schema file stem, e.g. "statuses"
-    singular: str  # how messages name one entry: "status", "number status"
-    table: str  # live database table
-    managed: bool  # True: the sync tool writes it; False: only checked to exist live
-    references: Mapping[str, str] = field(default_factory=dict)  # field -> kind name
-    usage: Usage | None = None
-    # Further names `new` accepts besides the folder name and the hyphenated singular.
-    aliases: tuple[str, ...] = ()
-    # The platform comes with this list filled in: `db init` copies it from config/ into an empty
-    # table even without --sample-data, as a fresh platform would have it.
-    seeded: bool = False
-    shipped: Shipped | None = None
-    # The fields that decide whether the charges of what uses an entry are invoiced: a change
-    # to one states the money it moves (a usage table's measure) and counts toward
-    # --max-monthly-change.
-    charge_fields: tuple[str, ...] = ()
+    """One kind of entry, declared once in KINDS below; its fields come from its schema.
+
+    A plain class (the module docstring of findings.model says why not a dataclass); kinds are
+    compared by identity, as there is one of each.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        singular: str,
+        table: str,
+        managed: bool,
+        references: Mapping[str, str] | None = None,
+        usage: Usage | None = None,
+        aliases: tuple[str, ...] = (),
+        seeded: bool = False,
+        shipped: Shipped | None = None,
+        charge_fields: tuple[str, ...] = (),
+    ) -> None:
+        self.name = name  # folder under config/ and schema file stem, e.g. "statuses"
+        self.singular = singular  # how messages name one entry: "status", "number status"
+        self.table = table  # live database table
+        self.managed = managed  # True: the sync tool writes it; False: only checked to exist live
+        self.references: Mapping[str, str] = references if references is not None else {}  # field -> kind name
+        self.usage = usage
+        # Further names `new` accepts besides the folder name and the hyphenated singular.
+        self.aliases = aliases
+        # The platform comes with this list filled in: `db init` copies it from config/ into an
+        # empty table even without --sample-data, as a fresh platform would have it.
+        self.seeded = seeded
+        self.shipped = shipped
+        # The fields that decide whether the charges of what uses an entry are invoiced: a change
+        # to one states the money it moves (a usage table's measure) and counts toward
+        # --max-monthly-change.
+        self.charge_fields = charge_fields
+
+    def __repr__(self) -> str:
+        return f"Kind({self.name!r})"
 
     @property
     def schema_file(self) -> str:

@@ -6,6 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_database_options
 from billing_config.commands.output import ask, say
 from billing_config.errors import UserError
@@ -14,7 +15,7 @@ from billing_config.errors import UserError
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "adopt",
-        help="bind live rows that have no code yet and write their config files",
+        help=COMMANDS["adopt"],
         description=(
             "For live rows with no code (no code column, or a legacy code that is no valid file name): bind "
             "them to existing config files (by name, then by every field) or to codes proposed from their "

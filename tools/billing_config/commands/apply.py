@@ -9,6 +9,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_database_options, add_lock_timeout, add_plan_options
 from billing_config.commands.output import ask, say, show
 from billing_config.errors import UserError
@@ -22,7 +23,7 @@ if TYPE_CHECKING:  # importing it for real would slow down every command
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "apply",
-        help="apply the configuration to the live database (one transaction)",
+        help=COMMANDS["apply"],
         description=(
             "Apply the diff between the configuration and the live database in one transaction, all or "
             "nothing. Confirm at the prompt, with --yes, or by passing a reviewed plan file (--plan)."

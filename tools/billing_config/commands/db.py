@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import argparse
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_database_options
 from billing_config.commands.output import say
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    parser = subparsers.add_parser("db", help="set up a billing database", description="Set up a billing database.")
+    parser = subparsers.add_parser("db", help=COMMANDS["db"], description="Set up a billing database.")
     actions = parser.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     init = actions.add_parser(
         "init",

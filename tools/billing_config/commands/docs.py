@@ -6,13 +6,14 @@ import argparse
 from pathlib import Path
 
 from billing_config.commands.output import say
+from billing_config.commands import COMMANDS
 from billing_config.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "docs",
-        help="generate the configuration reference (docs/reference.md) from the schemas and rules",
+        help=COMMANDS["docs"],
         description="Write the reference of every kind, field and validation rule, generated from the schemas and the rule catalogue.",
     )
     parser.add_argument("--out", type=Path, default=Path("docs/reference.md"), metavar="FILE", help="where to write (default: docs/reference.md)")

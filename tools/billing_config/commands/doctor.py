@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_database_options, add_format_option
 from billing_config.commands.output import say, show
 from billing_config.render import FINDING_FORMATS
@@ -12,7 +13,7 @@ from billing_config.render import FINDING_FORMATS
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "doctor",
-        help="check a database against its mapping before the first write",
+        help=COMMANDS["doctor"],
         description=(
             "Check that every mapped table and column exists, that column types hold what the mapping writes, "
             "that NOT NULL columns are covered, keys, sequences, engines, unique constraints, scopes under each "

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import TYPE_CHECKING
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_database_options, add_format_option
 from billing_config.commands.output import show
 from billing_config.render import DRIFT_FORMATS
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "drift",
-        help="show what changed on live outside the repository since the last apply",
+        help=COMMANDS["drift"],
         description=(
             "Compare the live database with the state the last apply recorded on it, field by field: entries "
             "changed, added or removed out of band are drift (exit 2). Merged changes not yet applied are "

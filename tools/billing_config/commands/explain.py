@@ -5,13 +5,14 @@ from __future__ import annotations
 import argparse
 
 from billing_config.commands.output import show
+from billing_config.commands import COMMANDS
 from billing_config.errors import UserError
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "explain",
-        help="explain a rule: why it exists, an example of the mistake and its fix",
+        help=COMMANDS["explain"],
         description="Print the lesson behind a rule id that validate, plan or apply reported.",
     )
     parser.add_argument("rule", metavar="RULE-ID", help="a rule id, as validate prints it after error or warning")

@@ -6,6 +6,7 @@ from typing import TYPE_CHECKING
 
 import argparse
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_database_options
 from billing_config.commands.output import say
 
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "export",
-        help="write the live database out as config files",
+        help=COMMANDS["export"],
         description=(
             "Write every live entry as a config file in the canonical format and remove entry files "
             "whose code is not live, so the config tree mirrors the database and a following plan is empty."

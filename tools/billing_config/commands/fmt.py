@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir
 from billing_config.commands.output import say, show
 from billing_config.findings import Finding
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "fmt",
-        help="put entry files in canonical key order and style, keeping comments",
+        help=COMMANDS["fmt"],
         description=(
             "Rewrite entry files in the canonical style: the schema modeline first, keys in schema "
             "order (unknown keys after them), one quoting style. Comments and blank lines are kept. "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_format_option
 from billing_config.commands.output import say, show
 from billing_config.render import GRAPH_FORMATS
@@ -12,7 +13,7 @@ from billing_config.render import GRAPH_FORMATS
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "graph",
-        help="draw the status lifecycle (next statuses and related statuses) as a Mermaid diagram",
+        help=COMMANDS["graph"],
         description=(
             "Print the whole status lifecycle as a Mermaid flowchart: which customer status follows "
             "which, the number, service and feature status each one applies, and the feature status "

@@ -6,12 +6,13 @@ import argparse
 from pathlib import Path
 
 from billing_config.commands.output import say, say_each
+from billing_config.commands import COMMANDS
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "init",
-        help="scaffold a config repository: config/, billing-config.toml, schemas/, hooks and CI",
+        help=COMMANDS["init"],
         description=(
             "Write what a config repository needs beside its entries: config/<kind>/ folders, billing-config.toml "
             "with the test and live targets, the schemas, .pre-commit-config.yaml and (with --ci) the CI files, "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir
 from billing_config.commands.output import say
 from billing_config.files.scaffold import kind_aliases
@@ -13,7 +14,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     aliases = kind_aliases()
     parser = subparsers.add_parser(
         "new",
-        help="create a new status, group or department file with every field at its default",
+        help=COMMANDS["new"],
         description="Scaffold a valid, formatted entry file whose code is derived from its name.",
     )
     parser.add_argument("kind", choices=sorted(aliases), metavar="KIND", help=f"one of: {', '.join(sorted(aliases))}")

@@ -15,7 +15,6 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, TextIO
 
-from billing_config.db.connect import DEFAULT_LOCK_TIMEOUT, DEFAULT_URL, URL_ENV
 from billing_config.errors import UserError
 
 if TYPE_CHECKING:
@@ -31,6 +30,8 @@ def add_config_dir(parser: argparse.ArgumentParser, help: str = "the config tree
 
 def add_database_options(parser: argparse.ArgumentParser) -> None:
     """--database and --target, shared by every command that talks to the database."""
+    from billing_config.db.connect import DEFAULT_URL, URL_ENV
+
     group = parser.add_mutually_exclusive_group()
     group.add_argument(
         "--database", metavar="URL", default=None,
@@ -78,6 +79,8 @@ def add_plan_options(parser: argparse.ArgumentParser) -> None:
 
 
 def add_lock_timeout(parser: argparse.ArgumentParser) -> None:
+    from billing_config.db.connect import DEFAULT_LOCK_TIMEOUT
+
     parser.add_argument(
         "--lock-timeout", type=float, default=DEFAULT_LOCK_TIMEOUT, metavar="SECONDS",
         help=f"how long to wait for any lock: another apply, or rows another session holds (default: {DEFAULT_LOCK_TIMEOUT:g})",

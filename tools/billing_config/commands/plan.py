@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_database_options, add_format_option, add_plan_options
 from billing_config.commands.output import say, show
 from billing_config.errors import UserError
@@ -18,7 +19,7 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "plan",
-        help="show what apply would change in the live database",
+        help=COMMANDS["plan"],
         description="Diff the configuration against the live database and show every change and its impact. Writes nothing.",
     )
     add_database_options(parser)

@@ -6,6 +6,7 @@ import argparse
 import os
 from typing import TYPE_CHECKING
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_database_options, add_lock_timeout
 from billing_config.commands.output import say
 from billing_config.db.connect import URL_ENV
@@ -21,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[ty
     aliases = rename_kind_aliases()
     parser = subparsers.add_parser(
         "rename",
-        help="change an entry's code: its file, the references to it, and its code on a target",
+        help=COMMANDS["rename"],
         description=(
             "Change an entry's code (its file name) without a delete and a create: with a target (--database, "
             f"--target or ${URL_ENV}) the code moves on the target first, in one audited transaction under the apply "

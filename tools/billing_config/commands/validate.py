@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from billing_config.commands import COMMANDS
 from billing_config.commands.options import add_config_dir, add_format_option
 from billing_config.commands.output import show
 from billing_config.render import FINDING_FORMATS
@@ -17,7 +18,7 @@ if TYPE_CHECKING:
 def register(subparsers: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     parser = subparsers.add_parser(
         "validate",
-        help="check every config file against its schema and the cross-reference rules",
+        help=COMMANDS["validate"],
         description="Check the whole config tree and report every problem at once.",
     )
     add_config_dir(parser)
@@ -64,8 +65,6 @@ def run(args: argparse.Namespace) -> int:
 def _with_target(args: argparse.Namespace, result: TreeResult) -> TreeResult:
     """The tree's findings plus what the target's mapping says it cannot store (target-limit,
     target-value), without a database: the limits the mapping states."""
-    from dataclasses import replace
-
     from billing_config.findings import sorted_findings
     from billing_config.mapping.limits import target_findings
     from billing_config.mapping.targets import choose_mapping
@@ -73,4 +72,6 @@ def _with_target(args: argparse.Namespace, result: TreeResult) -> TreeResult:
     start = args.config_dir if args.config_dir.is_dir() else Path.cwd()
     mapping = choose_mapping(args.mapping, args.target, start, strict=True)
     found = target_findings(result.documents, mapping)
-    return replace(result, findings=sorted_findings(result.findings + found)) if found else result
+    if found:
+        result.findings = sorted_findings(result.findings + found)
+    return result

@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -306,7 +306,7 @@ def rewrite_entry(path: Path, kind: Kind, values: Mapping[str, Any]) -> str | No
 
 def _explained(problem: Finding) -> Finding:
     """A loader problem, saying that fmt left the file alone because of it."""
-    return replace(problem, message=f"{problem.message} (fmt leaves the file as it is until this is fixed)")
+    return problem._replace(message=f"{problem.message} (fmt leaves the file as it is until this is fixed)")
 
 
 def write_atomically(path: Path, text: str) -> None:

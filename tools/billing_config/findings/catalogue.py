@@ -14,8 +14,8 @@ configurations, suppressions and people's memory refer to them.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from types import MappingProxyType
+from typing import NamedTuple
 
 from billing_config.findings.model import Finding, Severity
 
@@ -30,8 +30,7 @@ N = Severity.NOTE
 STAGES = ("layout", "yaml", "schema", "references", "uniqueness", "format", "lint", "chain", "target", "doctor", "sync")
 
 
-@dataclass(frozen=True, slots=True)
-class RuleInfo:
+class RuleInfo(NamedTuple):
     """A rule and the short lesson `billing-config explain RULE-ID` gives about it.
 
     ``mistake`` and ``fix`` are the same few lines before and after: for a config rule, a file's

@@ -2,12 +2,17 @@
 
 A finding is found once and rendered many ways (text, JSON, GitHub annotations, Markdown), so
 it carries everything a renderer needs and nothing about how it will look.
+
+The value classes of the stages validate runs (here, in kinds, loader and rules) are named
+tuples or plain classes, not dataclasses: importing dataclasses (it imports inspect) and
+building ten dataclasses cost validate 10 ms of the 50 it took on the sample tree, and it runs
+on every commit.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from enum import Enum
+from typing import NamedTuple
 
 
 class Severity(str, Enum):
@@ -16,8 +21,7 @@ class Severity(str, Enum):
     NOTE = "note"  # a fact worth knowing (a target's limit); never a failure, even with --strict
 
 
-@dataclass(frozen=True, slots=True)
-class Finding:
+class Finding(NamedTuple):
     path: str  # as the user should read it: relative to the working directory when under it
     line: int  # 1-based; 1 for whole-file problems
     column: int  # 1-based

@@ -70,6 +70,8 @@ def text_cut_by_comment(text: str, data: dict[str, Any], display: str, kind: str
     fields = get_kind(kind).field_map
     findings = []
     for number, source in enumerate(text.splitlines(), 1):
+        if " #" not in source and "\t#" not in source:
+            continue  # most lines of a commented file: no comment after a value
         match = _CUT.match(source)
         if match is None:
             continue

@@ -16,6 +16,7 @@ them. Not using a composer is the point:
 
 from __future__ import annotations
 
+import os
 import re
 import sys
 from array import array
@@ -23,9 +24,6 @@ from collections.abc import Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
-
-import yaml
-from yaml._yaml import CParser
 
 from billing_config.findings import E, Finding, declare, finding, shorten
 from billing_config.loader.document import Document, JsonPath, format_json_path
@@ -127,15 +125,6 @@ declare(
     fix="name: Active",
 )
 
-_ScalarEvent = yaml.ScalarEvent
-_MappingStartEvent = yaml.MappingStartEvent
-_MappingEndEvent = yaml.MappingEndEvent
-_SequenceStartEvent = yaml.SequenceStartEvent
-_SequenceEndEvent = yaml.SequenceEndEvent
-_AliasEvent = yaml.AliasEvent
-_DocumentStartEvent = yaml.DocumentStartEvent
-
-
 class _Refused(Exception):
     """Raised inside the build when the file cannot become a document at all."""
 
@@ -153,7 +142,12 @@ def read_entry(path: Path | str, display: str, kind: str, code: str) -> tuple[Do
     try:
         with open(path, "rb") as handle:
             # One byte more than allowed tells a too-large file apart without reading all of it.
-            raw = handle.read(MAX_FILE_BYTES + 1)
+            # Asking for that many bytes would allocate (and map, and fault in) 256 KiB for every
+            # file; ask for the size the file has, then read on if it grew in the meantime.
+            size = min(os.fstat(handle.fileno()).st_size, MAX_FILE_BYTES)
+            raw = handle.read(size + 1)
+            if len(raw) > size:
+                raw += handle.read(MAX_FILE_BYTES + 1 - len(raw))
     except OSError as error:
         hint = "; check its permissions" if isinstance(error, PermissionError) else ""
         return fail("file-unreadable", 1, 1, f"cannot read the file: {error.strerror or error}{hint}")
@@ -208,6 +202,8 @@ def _read_text(
         if document is not None:
             # the fast path keeps comments too, so it gives the same warning the event loop does
             return document, text_cut_by_comment(text, document.data, display, kind, code)
+    import yaml  # only here: most files take the fast path, and importing PyYAML costs more than reading them
+
     try:
         document = _build(text, display, kind, code, findings)
     except _Refused as refusal:
@@ -316,6 +312,8 @@ def _build(text: str, display: str, kind: str, code: str, findings: list[Finding
     Positions go into a flat list of integers (see Document) instead of one object per value:
     most files are valid and nobody ever asks where their values are.
     """
+    from yaml._yaml import CParser
+
     parser = CParser(text)
     paths: list[JsonPath] = []
     numbers: list[int] = []
@@ -342,6 +340,16 @@ def _walk(get_event: Any, paths: list[JsonPath], numbers: list[int], duplicate: 
     adds its path to paths and four numbers to numbers: key line and column, value line and
     column. Events are duck-typed here: the stubs type them all as the base Event.
     """
+    from yaml import (
+        AliasEvent,
+        DocumentStartEvent,
+        MappingEndEvent,
+        MappingStartEvent,
+        ScalarEvent,
+        SequenceEndEvent,
+        SequenceStartEvent,
+    )
+
     stack: list[list[Any]] = []
     root: dict[str, Any] | None = None
     documents = 0
@@ -350,7 +358,7 @@ def _walk(get_event: Any, paths: list[JsonPath], numbers: list[int], duplicate: 
         if event is None:
             return root
         cls = event.__class__
-        if cls is _ScalarEvent:
+        if cls is ScalarEvent:
             if event.anchor is not None:
                 _refuse_anchor(event)
             if event.tag is not None:
@@ -360,20 +368,20 @@ def _walk(get_event: Any, paths: list[JsonPath], numbers: list[int], duplicate: 
             elif event.value != "" or event.style:  # a plain empty scalar is '---' alone: an empty document
                 mark = event.start_mark
                 raise _Refused("yaml-not-mapping", mark.line + 1, mark.column + 1, _not_mapping("a single value"))
-        elif cls is _MappingStartEvent or cls is _SequenceStartEvent:
+        elif cls is MappingStartEvent or cls is SequenceStartEvent:
             if event.anchor is not None:
                 _refuse_anchor(event)
             if event.tag is not None and not event.implicit:
                 _refuse_tag(event)
             if stack:
-                _open_nested(event, cls is _MappingStartEvent, stack, paths, numbers)
+                _open_nested(event, cls is MappingStartEvent, stack, paths, numbers)
             else:
-                root = _open_root(event, cls is _MappingStartEvent, stack)
-        elif cls is _MappingEndEvent or cls is _SequenceEndEvent:
+                root = _open_root(event, cls is MappingStartEvent, stack)
+        elif cls is MappingEndEvent or cls is SequenceEndEvent:
             stack.pop()
-        elif cls is _AliasEvent:
+        elif cls is AliasEvent:
             _refuse_anchor(event)
-        elif cls is _DocumentStartEvent:
+        elif cls is DocumentStartEvent:
             documents += 1
             if documents > 1:
                 mark = event.start_mark

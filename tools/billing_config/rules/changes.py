@@ -13,11 +13,10 @@ clash is reported.
 
 from __future__ import annotations
 
-import subprocess
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from types import MappingProxyType
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 if TYPE_CHECKING:
     from billing_config.kinds import Kind
@@ -25,15 +24,14 @@ if TYPE_CHECKING:
 DEFAULT_BASE = "HEAD"
 
 
-@dataclass(frozen=True, slots=True)
-class ChangeSet:
+class ChangeSet(NamedTuple):
     """Entry files relative to the config folder, such as 'statuses/active.yaml'."""
 
     base: str
     added: frozenset[str] = frozenset()
     modified: frozenset[str] = frozenset()
     deleted: frozenset[str] = frozenset()
-    renamed: dict[str, str] = field(default_factory=dict)  # old -> new
+    renamed: Mapping[str, str] = MappingProxyType({})  # old -> new
 
     def touched(self, relative: str) -> bool:
         return relative in self.added or relative in self.modified or relative in self.renamed.values()
@@ -74,6 +72,8 @@ _MAX_PAIRS = 2500
 
 def read_changes(config_dir: Path, base: str = DEFAULT_BASE) -> ChangeSet | None:
     """The change relative to ``base``: tracked differences, renames included, and untracked files."""
+    import subprocess  # here, not at the top: validate asks git only when it finds a clash
+
     try:
         diff = _git(config_dir, "diff", "--name-status", "-z", GIT_RENAME_SIMILARITY, "--relative", base, "--", ".")
         others = _git(config_dir, "ls-files", "-z", "--others", "--exclude-standard", "--", ".")
@@ -176,6 +176,8 @@ def _entry_on_disk(config_dir: Path, relative: str, kind: str) -> dict[str, Any]
 def _entries_at(config_dir: Path, base: str, paths: list[str], kind: str) -> dict[str, dict[str, Any] | None]:
     """The entries of these files (relative to config_dir) as they were at ``base``, read with
     one `git cat-file --batch`."""
+    import subprocess  # here, not at the top: validate asks git only when it finds a clash
+
     from billing_config.loader import read_entry_bytes
 
     request = "".join(f"{base}:./{path}\n" for path in paths).encode("utf-8")
@@ -204,6 +206,8 @@ def _entries_at(config_dir: Path, base: str, paths: list[str], kind: str) -> dic
 
 
 def _git(config_dir: Path, *args: str) -> str | None:
+    import subprocess
+
     completed = subprocess.run(
         ["git", "-C", str(config_dir), *args], capture_output=True, text=True, timeout=20, check=False,
     )

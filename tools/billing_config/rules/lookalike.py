@@ -41,6 +41,8 @@ def scripts_of(word: str) -> set[str]:
 
 def mixed_word(text: str) -> str | None:
     """The first word of the text that mixes confusable scripts, if any."""
+    if text.isascii():
+        return None  # every ASCII letter is Latin: nothing to mix, and most names are ASCII
     for word in re.split(r"[\W_]+", unicodedata.normalize("NFC", text)):
         if len(scripts_of(word)) > 1:
             return word

@@ -1,15 +1,16 @@
 """The whole check of a config tree: layout, every file, then the rules that need every entry.
 
-Reading and per-file checks dominate the cost and are independent per file, so big trees are
-split across processes when there is a free core to run them; small trees stay in one
-process, where starting workers and sending documents back would cost more than it saves.
+Reading and per-file checks dominate the cost and are independent per file, so a big tree is
+read by one process per core, chunk by chunk; the rules over the whole tree (references,
+uniqueness, the chain) run after, in this process. A small tree stays in one process, where
+starting workers and sending documents back would cost more than it saves.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Sequence
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 from billing_config.findings import Finding, sorted_findings
@@ -18,18 +19,28 @@ from billing_config.rules.changes import probe
 from billing_config.rules.checks import check_document, check_tree
 from billing_config.rules.json_schema import WRONG_FOLDER
 
-# Below this many files one process is faster than forking workers: a simple file reads in
-# about 25 us, and each document costs about 10 us to send back from a worker.
-PARALLEL_THRESHOLD = 4000
+# Below this many files one process is faster than starting workers (measured by
+# benchmarks/validate_bench.py: the crossover); tests and benchmarks move it with the variable.
+PARALLEL_FROM = 4000
+PARALLEL_FROM_ENV = "BILLING_CONFIG_PARALLEL_FROM"
+# Files in a chunk: small enough that the processes finish within a chunk of each other
+# (250 files read in about 15 ms), big enough that handing them out costs nothing.
+CHUNK_FILES = 250
+# Workers start as fresh interpreters: nothing of the parent's state (a database engine's
+# sockets and locks, when plan or apply validate) is copied into them, on every platform alike.
+# Each costs about 50 ms to start (it imports the loader and the rules); see _in_parallel.
+START_METHOD = "spawn"
 # A file with thousands of stray keys would otherwise print thousands of lines of one rule.
 MAX_FINDINGS_PER_RULE_AND_FILE = 20
 
 
-@dataclass(slots=True)
 class TreeResult:
-    documents: list[Document]
-    findings: list[Finding]
-    files: int
+    __slots__ = ("documents", "findings", "files")
+
+    def __init__(self, documents: list[Document], findings: list[Finding], files: int) -> None:
+        self.documents = documents
+        self.findings = findings
+        self.files = files
 
     @property
     def errors(self) -> int:
@@ -81,11 +92,17 @@ def _bounded(problems: list[Finding]) -> list[Finding]:
     return kept
 
 
-def validate_tree(config_dir: Path, jobs: int | None = None, base: str | None = None) -> TreeResult:
+def validate_tree(
+    config_dir: Path, jobs: int | None = None, base: str | None = None, parallel_from: int | None = None
+) -> TreeResult:
     """Check everything under config_dir.
 
     base is the git revision a clash or a broken reference is judged against (default HEAD):
     the finding lands on the entry this change touched. Git is asked only when one is found.
+
+    jobs fixes the number of processes that read the files (1: this one alone); by default a
+    tree of parallel_from files or more (default PARALLEL_FROM, or $BILLING_CONFIG_PARALLEL_FROM)
+    is read by one process per core. Either way the result is the same, in the same order.
 
     Raises FileNotFoundError if it does not exist and NotADirectoryError if it is no folder.
     """
@@ -94,7 +111,7 @@ def validate_tree(config_dir: Path, jobs: int | None = None, base: str | None = 
     if not config_dir.is_dir():
         raise NotADirectoryError(str(config_dir))
     entries, findings = discover(config_dir)
-    workers = _worker_count(len(entries), jobs)
+    workers = _worker_count(len(entries), jobs, parallel_from)
     if workers > 1:
         documents, problems = _in_parallel(entries, workers)
     else:
@@ -107,47 +124,89 @@ def validate_tree(config_dir: Path, jobs: int | None = None, base: str | None = 
     return TreeResult(documents=documents, findings=sorted_findings(findings), files=len(entries))
 
 
-def _worker_count(files: int, jobs: int | None) -> int:
-    """How many processes to read with: one, unless the tree is big and cores are idle.
-
-    A second process only pays when it gets a core of its own; on a machine already busy
-    (CI running tests beside the hook) the split measured 30% slower than one process, so
-    the count follows the cores the load average leaves free.
-    """
+def _worker_count(files: int, jobs: int | None, parallel_from: int | None = None) -> int:
+    """How many processes read the files: jobs if given; else one for a tree below the
+    threshold, and one per core the process may run on for a bigger one."""
     if jobs is not None:
-        return max(1, jobs)
-    if files < PARALLEL_THRESHOLD:
+        return max(1, min(jobs, files))
+    if parallel_from is None:
+        parallel_from = int(os.environ.get(PARALLEL_FROM_ENV) or PARALLEL_FROM)
+    if files < max(parallel_from, 2):
         return 1
     try:
         cores = len(os.sched_getaffinity(0))
     except AttributeError:  # not on Linux
         cores = os.cpu_count() or 1
-    try:
-        idle = cores - os.getloadavg()[0]
-    except OSError:  # load average unavailable
-        idle = cores
-    return max(1, min(cores, int(idle + 0.5), 8))
+    return max(1, min(cores, files))
 
 
 def _in_parallel(entries: list[EntryFile], workers: int) -> tuple[list[Document], list[Finding]]:
-    """Splits the files between the parent and workers-1 child processes.
+    """read_and_check by this process and workers-1 worker processes, chunk by chunk, merged
+    in the order of the files: the same documents and findings, in the same order, as one
+    process gives.
 
-    The parent takes a share itself instead of waiting: on two cores that is one child, and
-    only half the documents pay for the trip back through a pipe.
+    This process reads chunks from the back, starting at once; once a worker is up, the
+    workers take chunks from the front, two ahead each, until the two ends meet. Its own
+    documents make no trip through a pipe. If the workers cannot start or one dies (no
+    /dev/shm for the pool's queues, a main module a fresh interpreter cannot run, a worker
+    killed for memory), this process reads what they left: slower, never another result.
     """
     import multiprocessing
+    from collections import deque
+    from concurrent.futures import Future, ProcessPoolExecutor
+    from concurrent.futures.process import BrokenProcessPool
 
-    # fork shares the already-imported modules with the children; the fallback covers
-    # platforms without it.
-    method = "fork" if "fork" in multiprocessing.get_all_start_methods() else "spawn"
-    context = multiprocessing.get_context(method)
-    chunks = [entries[i::workers] for i in range(workers)]
-    with context.Pool(workers - 1) as pool:
-        pending = pool.map_async(read_and_check, chunks[1:], chunksize=1)
-        documents, findings = read_and_check(chunks[0])
-        results = pending.get()
-    for chunk_documents, chunk_findings in results:
-        documents.extend(chunk_documents)
-        findings.extend(chunk_findings)
-    documents.sort(key=lambda d: d.path)
+    size = max(1, min(CHUNK_FILES, -(-len(entries) // workers)))
+    chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
+    done: list[tuple[list[Document], list[Finding]] | None] = [None] * len(chunks)
+    try:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(START_METHOD)) as pool:
+            pending: deque[tuple[int, Future[tuple[list[Document], list[Finding]]]]] = deque()
+            front, back = 0, len(chunks)
+
+            def hand_out() -> None:
+                nonlocal front
+                while front < back and len(pending) < 2 * (workers - 1):
+                    pending.append((front, pool.submit(read_and_check, chunks[front])))
+                    front += 1
+
+            with _interrupts_held():  # starting the workers, which keep Ctrl-C held
+                up = [pool.submit(os.getpid) for _ in range(workers - 1)]
+            while front < back:
+                # No chunk waits for a worker still starting up: until one is up, this process
+                # reads alone, else it could end up waiting for a chunk no one has begun.
+                if any(future.done() for future in up):
+                    hand_out()
+                if front < back:
+                    back -= 1
+                    done[back] = read_and_check(chunks[back])
+                while pending and pending[0][1].done():
+                    index, future = pending.popleft()
+                    done[index] = future.result()
+            for index, future in pending:
+                done[index] = future.result()
+    except (BrokenProcessPool, OSError):
+        pass  # the chunks left unread are read below
+    for index, chunk in enumerate(chunks):
+        if done[index] is None:
+            done[index] = read_and_check(chunk)
+    documents = [document for chunk_done in done if chunk_done for document in chunk_done[0]]
+    findings = [problem for chunk_done in done if chunk_done for problem in chunk_done[1]]
     return documents, findings
+
+
+@contextmanager
+def _interrupts_held() -> Iterator[None]:
+    """SIGINT held (not lost) while worker processes start, which keep it held for good: on
+    Ctrl-C this process alone stops, says so and ends them; no worker prints a traceback. A
+    Ctrl-C in the meantime arrives when the hold ends."""
+    import signal
+
+    if not hasattr(signal, "pthread_sigmask"):  # Windows: no signal masks, nor SIGINT to hold
+        yield
+        return
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})

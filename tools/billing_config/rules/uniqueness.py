@@ -80,13 +80,19 @@ def others_text(document: Document, group: Sequence[Document]) -> str:
 
 def copies(kind: Kind, index: Index) -> list[list[Document]]:
     """Groups of entries of a kind identical in every field: one entry pasted under two codes."""
-    groups: dict[str, list[Document]] = {}
+    # Copies share every value, their name too: only entries that share a name are compared
+    # whole, so a big tree of distinct names costs one look at each name.
+    candidates: dict[str, list[Document]] = {}
     for document in sorted(index[kind.name].values(), key=lambda d: d.path):
         if len(document.data) < _MIN_COPIED_FIELDS:
             continue  # 'name: Sales' twice is a name clash; nothing else tells a copy apart
-        text = json.dumps(document.data, sort_keys=True, default=str)
-        groups.setdefault(text, []).append(document)
-    return [group for group in groups.values() if len(group) > 1]
+        candidates.setdefault(repr(document.data.get("name")), []).append(document)
+    groups: dict[str, list[Document]] = {}
+    for candidate in candidates.values():
+        if len(candidate) > 1:
+            for document in candidate:
+                groups.setdefault(json.dumps(document.data, sort_keys=True, default=str), []).append(document)
+    return sorted((group for group in groups.values() if len(group) > 1), key=lambda group: group[0].path)
 
 
 def copied_codes(kind: Kind, index: Index) -> set[str]:
