@@ -1,7 +1,7 @@
 """Plan and apply on a vendor-style mapped schema next to the reference schema (issue 9).
 
     .venv/bin/python benchmarks/mapped_sync_bench.py [--postgres URL] [--mariadb URL]
-        [--sizes 2000,16000] [--layouts reference,mapped,bindings,usage,measured] [--rounds N] [--profile DIR]
+        [--sizes 2000,16000] [--layouts reference,mapped,bindings,usage,measured,real] [--rounds N] [--profile DIR]
 
 The same generated tree (benchmarks/generate_tree.py, scaled: 16,000 entries = 10,000 statuses,
 5,000 groups, 1,000 departments, plus the three reference lists) is planned and applied
@@ -23,7 +23,11 @@ against three layouts of the same database, one after the other:
   per status, two subscriptions per account and an article per department are inserted, so the
   no-change plan's usage reads aggregate real rows (60,000 at 10,000 statuses);
 - measured: the usage layout whose subscriptions carry a measure (sum = "monthly_price",
-  unit = "GBP a month"): set beside `usage`, it shows what measures cost (issue 19).
+  unit = "GBP a month"): set beside `usage`, it shows what measures cost (issue 19);
+- real: the usage layout (via and through) with keys the application assigns: no
+  auto-increment, key_source = "max+1" (taken with the table locked), and a unique index on
+  (tenant, code) wider than the scope, so plan reads the out-of-scope rows' codes: what real
+  schemas such as Dolibarr's do (issue 15; goal: within 1.3x of the reference schema).
 
 Each command runs in-process through the CLI (`main(argv)`), timed with the statements it
 sends counted by a SQLAlchemy `before_cursor_execute` listener (an executemany batch counts
@@ -70,8 +74,10 @@ from billing_config.cli import main  # noqa: E402
 from billing_config.db.tool.tables import exact_collation_on_mariadb  # noqa: E402
 from billing_config.kinds import KINDS, Field, Kind  # noqa: E402
 
-LAYOUTS = ("reference", "mapped", "bindings", "usage", "measured")
-WITH_USAGE_ROWS = ("usage", "measured")
+LAYOUTS = ("reference", "mapped", "bindings", "usage", "measured", "real")
+WITH_USAGE_ROWS = ("usage", "measured", "real")
+APP_KEYS = ("real",)  # layouts whose keys the application assigns (max+1)
+REAL_GOAL = 1.3  # issue 15: the real layout within 1.3x of the reference schema
 STEPS = ("plan", "apply", "no-change plan")
 # The vendor's table names; every other name is derived from the field's.
 VENDOR_TABLES = {
@@ -114,7 +120,7 @@ def vendor_metadata(layout: str) -> sa.MetaData:
     for kind in KINDS:
         name = vendor_table(kind)
         columns: list[sa.Column[Any]] = [
-            sa.Column(f"{name}_id", sa.Integer, primary_key=True, autoincrement=True),
+            sa.Column(f"{name}_id", sa.Integer, primary_key=True, autoincrement=layout not in APP_KEYS),
             sa.Column("tenant_id", sa.Integer, nullable=False),
         ]
         if has_code_column(kind, layout):
@@ -175,6 +181,8 @@ def vendor_mapping(layout: str) -> str:
     for kind in KINDS:
         name = vendor_table(kind)
         lines = [f"[kinds.{kind.name}]", f'table = "{name}"', f'key = "{name}_id"']
+        if layout in APP_KEYS:
+            lines.append('key_source = "max+1"')
         if has_code_column(kind, layout):
             lines.append(f'code = {{ column = "{code_column(kind)}", case = "upper", separator = "_" }}')
         lines += ['where = { tenant_id = 1, deleted = "N" }', 'delete = { deleted = "Y" }']
@@ -233,6 +241,9 @@ def seed_vendor(url: str, layout: str) -> None:
                 rows += [_stored_row(kind, layout, f"other-{n}", {"name": f"Other {n}", "availability": "Headline"}, 2, "N")
                          for n in range(3)]
                 rows.append(_stored_row(kind, layout, "gone", {"name": "Gone", "availability": "Historical"}, 1, "Y"))
+                if layout in APP_KEYS:  # the application gives every row its key itself
+                    for number, row in enumerate(rows, start=1):
+                        row[f"{vendor_table(kind)}_id"] = number * 10
                 connection.execute(metadata.tables[vendor_table(kind)].insert(), rows)
     finally:
         engine.dispose()
@@ -426,6 +437,13 @@ def report(label: str, results: dict[tuple[int, str], Figures], layouts: list[st
         print(f"  {layout}: {usage_tables(layout)} usage table(s), grouped statements per plan "
               + ", ".join(f"{size}: {n}" for size, n in grouped.items())
               + (" (one aggregate per usage table)" if flat else " (NOT one per usage table)"))
+    if "real" in layouts and "reference" in layouts:
+        for size in sizes:
+            mine, ref = results[(size, "real")], results[(size, "reference")]
+            worst = max(mine.seconds[s] / ref.seconds[s] for s in ("plan", "apply"))
+            worst_cpu = max(mine.cpu[s] / ref.cpu[s] for s in ("plan", "apply"))
+            print(f"  {size:7d} real (max+1 keys, via and through usage) against reference, plan and apply: worst wall "
+                  f"x{worst:.2f}, cpu x{worst_cpu:.2f} (goal within x{REAL_GOAL}: {'met' if worst <= REAL_GOAL else 'NOT met'})")
     if "usage" in layouts and "measured" in layouts:
         for size in sizes:
             bare, measured = results[(size, "usage")], results[(size, "measured")]

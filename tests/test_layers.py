@@ -170,3 +170,19 @@ def test_the_checker_sees_lazy_imports() -> None:
     found = {module for _, module in imports_of(PACKAGE / "commands" / "plan.py")}
     assert "billing_config.plan.pipeline" in found  # imported inside run()
     assert RANK[stage_of("billing_config.render.plan_json")] > RANK["plan"]
+
+
+MAX_FUNCTION_LINES = 80
+
+
+def test_no_function_is_longer_than_a_screenful() -> None:
+    """A function of more than 80 lines does more than one thing (mapping/parse.py's _kind was
+    163 once): split it into the steps it takes."""
+    long = []
+    for path in modules():
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno is not None:
+                length = node.end_lineno - node.lineno + 1
+                if length > MAX_FUNCTION_LINES:
+                    long.append(f"{path.relative_to(PACKAGE)}:{node.lineno} {node.name} ({length} lines)")
+    assert long == []

@@ -187,8 +187,24 @@ class Through:
     column: str
 
 
+class _InTable:
+    """Something kept in a table, maybe of another schema: a kind's rows, a usage table."""
+
+    __slots__ = ()
+    table: str
+    schema: str | None
+
+    @property
+    def qualified(self) -> str:
+        return f"{self.schema}.{self.table}" if self.schema else self.table
+
+    @property
+    def table_name(self) -> TableName:
+        return TableName(self.table, self.schema)
+
+
 @dataclass(frozen=True, slots=True)
-class UsageMap:
+class UsageMap(_InTable):
     """What counts as using an entry: rows of ``table`` whose ``column`` points at it (by key,
     by the kind's ``via`` column, or through a second table), optionally summing a measure."""
 
@@ -202,14 +218,6 @@ class UsageMap:
     sum: str | None = None  # a column of the usage table to add up (monthly charges)
     unit: str | None = None  # what the sum is in: "GBP a month"
     singular: str | None = None  # the noun for one row, when singular_of() can't derive it ("person")
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.schema}.{self.table}" if self.schema else self.table
-
-    @property
-    def table_name(self) -> TableName:
-        return TableName(self.table, self.schema)
 
     @property
     def one(self) -> str:
@@ -251,7 +259,7 @@ def _singular_word(word: str) -> str:
 
 
 @dataclass(frozen=True)
-class KindMap:
+class KindMap(_InTable):
     kind: Kind
     table: str
     schema: str | None
@@ -274,14 +282,6 @@ class KindMap:
     @property
     def name(self) -> str:
         return self.kind.name
-
-    @property
-    def qualified(self) -> str:
-        return f"{self.schema}.{self.table}" if self.schema else self.table
-
-    @property
-    def table_name(self) -> TableName:
-        return TableName(self.table, self.schema)
 
     @property
     def mapped_fields(self) -> tuple[FieldMap, ...]:
