@@ -39,6 +39,8 @@ def fit_commit(commit: str | None) -> str | None:
 
 
 def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datetime, schema: str | None = None) -> int:
+    # The same for every row of the run: computed once (getuser and gethostname are system calls).
+    commit, by = fit_commit(plan.git.commit), applied_by()
     rows: list[dict[str, Any]] = [
         {
             "applied_at": stamp,
@@ -48,10 +50,10 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
             "action": change.action,
             "before": change.before,
             "after": change.after,
-            "git_commit": fit_commit(plan.git.commit),
+            "git_commit": commit,
             "git_author": plan.git.author,
             "tool_version": __version__,
-            "applied_by": applied_by(),
+            "applied_by": by,
         }
         for change in plan.changes
     ]
@@ -66,10 +68,10 @@ def write_audit(connection: sa.Connection, plan: Plan, run_id: str, stamp: datet
             "action": "allow",
             "before": None,
             "after": asdict(allowed),
-            "git_commit": fit_commit(plan.git.commit),
+            "git_commit": commit,
             "git_author": plan.git.author,
             "tool_version": __version__,
-            "applied_by": applied_by(),
+            "applied_by": by,
         }
         for allowed in plan.allowed
     )

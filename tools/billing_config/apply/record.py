@@ -39,7 +39,7 @@ def state_rows(plan: Plan, live: LiveState) -> list[StateRow]:
                 continue
             change = changes.get(code)
             if change is not None and change.after is not None:
-                values = dict(change.after)
+                values = change.after  # the audit's after too: its JSON is made once (db/json_values.py)
             elif code in live_rows:
                 values = dict(live_rows[code].values)
             else:

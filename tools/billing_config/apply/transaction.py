@@ -25,6 +25,7 @@ from billing_config.apply.hooks import check_guards, run_after_apply, run_on_cha
 from billing_config.apply.record import recorded_kinds, state_rows
 from billing_config.apply.writer import write_changes
 from billing_config.db.connect import describe_error, safe_url
+from billing_config.db.json_values import Serialized
 from billing_config.db.write import MissingReference
 from billing_config.mapping.model import now_stamp
 from billing_config.db.tool.state import record_state
@@ -140,6 +141,9 @@ def run_apply(
                 raise refusal(blockers)
             stamp = now_stamp()
             audit_rows = 0
+            for change in plan.changes:  # written as the audit's after and the recorded state: JSON once
+                if change.after is not None:
+                    change.after = Serialized(change.after)
             if plan.has_changes:
                 check_guards(connection, mapping)
                 keys = write_changes(connection, plan, live, stamp)

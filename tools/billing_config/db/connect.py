@@ -305,7 +305,9 @@ def create_engine(url: str, *, lock_timeout: float = DEFAULT_LOCK_TIMEOUT, purpo
         )
         options["pool_pre_ping"] = False
     try:
-        engine = sa.create_engine(parsed, connect_args=connect_args, **options)
+        from billing_config.db.json_values import serialize
+
+        engine = sa.create_engine(parsed, connect_args=connect_args, json_serializer=serialize, **options)
     except (ValueError, TypeError, sa.exc.ArgumentError) as error:
         # The dialect converts URL options itself (?connect_timeout=abc is int("abc")).
         raise UserError(

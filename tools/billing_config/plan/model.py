@@ -22,6 +22,7 @@ gain the rule ``live-value-invalid``.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from decimal import Decimal
@@ -47,7 +48,13 @@ def show(value: Any) -> str:
         return "null"
     if type(value) is int:
         return str(value)
+    if type(value) is str and _PLAIN_TEXT.fullmatch(value):
+        return f'"{value}"'  # what json.dumps writes for text with nothing to escape
     return json.dumps(value, ensure_ascii=False)
+
+
+# Printable ASCII but the two characters JSON escapes: written between quotes as it is.
+_PLAIN_TEXT = re.compile(r'[ !#-\[\]-~]*')
 
 
 @dataclass(frozen=True, slots=True)
@@ -147,12 +154,14 @@ class Change:
 
         kind = get_kind(self.kind)
         defaults = kind.defaults
-        order = {name: index for index, name in enumerate(kind.field_names)}
+        after = self.after
+        # In the kind's field order (the file's), then any field the kind does not know.
+        names = [name for name in kind.field_names if name in after] + [name for name in after if name not in kind.field_map]
         shown = {
-            name: value for name, value in sorted(self.after.items(), key=lambda item: order.get(item[0], len(order)))
-            if name not in defaults or defaults[name] != value or type(defaults[name]) is not type(value)
+            name: after[name] for name in names
+            if name not in defaults or defaults[name] != after[name] or type(defaults[name]) is not type(after[name])
         }
-        return shown, len(self.after) - len(shown)
+        return shown, len(after) - len(shown)
 
     @property
     def used(self) -> tuple[Use, ...]:
