@@ -128,6 +128,10 @@ def test_dolibarr_as_shipped(
     result = cli("plan", "--detailed-exitcode", *target)
     assert result.code == 3 and "row 231 (out of scope)" in result.out and "uk_c_typent" in result.out
     (config / "classes" / "te-a-ri.yaml").unlink()
+    # So is renaming a class to that code: the row keeps its key, and its code column would clash.
+    result = cli("rename", "class", "te-small", "te-a-ri", *target)
+    assert result.code == 1 and "row 231 (out of scope)" in result.err and "uk_c_typent" in result.err, result.text
+    assert (config / "classes" / "te-small.yaml").is_file()
     # TE_STARTUP ships disabled: creating it restores that row.
     write_entry(config, "classes", "te-startup", "name: Start-up\n")
     result = cli("apply", "--yes", *target)

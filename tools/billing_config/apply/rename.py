@@ -97,6 +97,11 @@ def rename_live(
             moved, where = BINDING, _move_binding(connection, mapping, rename, row.id, stamp, shown)
         else:
             require_fitting_schema(connection, mapping, "rename")
+            from billing_config.plan.collisions import rename_collision
+
+            clash = rename_collision(kmap, live, rename.old, rename.new)
+            if clash is not None:  # another row, in scope or not, holds the new code under a unique index
+                raise RenameRefused("rename refused, nothing changed:", details=[clash])
             moved, where = CODE_COLUMN, _update_code_column(connection, mapping, kmap, rename, row.id, stamp, shown)
         _follow_applied_state(connection, mapping, rename)
         _audit(connection, mapping, rename, row.id, moved, run_id, stamp, git)
@@ -129,6 +134,7 @@ def _checked_row(live: LiveState, kmap: KindMap, rename: Rename, before: Plan, s
         problems.append(
             f"{shown} already has a {kmap.kind.singular} '{rename.new}' (row {rows[rename.new].id!r}); choose another code"
         )
+
     pending = [c for c in before.changes if c.kind == kmap.name and c.code == rename.old]
     for change in pending:
         fields = ", ".join(f.field for f in change.fields) or "every field"

@@ -258,3 +258,33 @@ def _hint(kmap: KindMap, other: _Row) -> str:
     if other.state == _NEW:
         return "two entries of this plan would hold the same stored values; rename one of them"
     return "rename or remove that live row on the platform (or name the file after it), then plan again"
+
+
+def rename_collision(kmap: KindMap, live: LiveState, old: str, new: str) -> str | None:
+    """Why moving a code column from ``old`` to ``new`` would break a unique constraint (another
+    row, in scope or not, holding the new stored code under the column's collation), or None.
+    A rename through the tool's bindings writes no vendor column and cannot clash."""
+    if kmap.code is None:
+        return None
+    column = kmap.code.column
+    collations = _collations(kmap, live)
+    moved = live.rows.get(kmap.name, {}).get(old)
+    stored = {column: kmap.code.stored(new)}
+    for name, columns, whole_table in _constraints(kmap, live):
+        if column not in columns:
+            continue
+        if moved is not None:
+            stored.update({c: moved.raw[c] for c in columns if c != column and c in moved.raw})
+        key = _key(stored, columns, collations)
+        if key is None:
+            continue
+        for row in _final_rows(kmap, [], live, set(columns)):
+            if row.key == (moved.id if moved is not None else None):
+                continue
+            if (whole_table or row.state == "in scope") and _key(row.stored, columns, collations) == key:
+                constraint = name if name == "the code column" else f"the unique constraint {name} ({', '.join(columns)})"
+                return (
+                    f"{kmap.kind.singular} '{old}' can't become '{new}': {column} = {stored[column]!r} in {kmap.qualified} "
+                    f"would equal {row.label} under {constraint}; {_hint(kmap, row)}"
+                )
+    return None
