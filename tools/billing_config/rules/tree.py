@@ -26,10 +26,26 @@ PARALLEL_FROM_ENV = "BILLING_CONFIG_PARALLEL_FROM"
 # Files in a chunk: small enough that the processes finish within a chunk of each other
 # (250 files read in about 15 ms), big enough that handing them out costs nothing.
 CHUNK_FILES = 250
-# Workers start as fresh interpreters: nothing of the parent's state (a database engine's
-# sockets and locks, when plan or apply validate) is copied into them, on every platform alike.
-# Each costs about 50 ms to start (it imports the loader and the rules); see _in_parallel.
-START_METHOD = "spawn"
+# Chunks handed to each worker ahead of the one it reads: enough that it never waits for this
+# process to come round and hand out more (two left it idle a third of the time), few enough
+# that the two ends meet evenly. Measured on the 16,000-file tree: 2 ahead 0.94 s, 6 0.87 s,
+# 12 0.88 s, 24 1.00 s.
+AHEAD = 6
+# Workers are forked where the platform can and the process runs no other thread: they start
+# at once with the loader and the rules already imported (plan and apply validate before they
+# open a database, so no engine's sockets are copied). Elsewhere they start as fresh
+# interpreters, about 50 ms each. Measured on the 16,000-file tree: 0.95 s forked, 1.04 s
+# spawned, 1.05 s in one process (two cores).
+SPAWN = "spawn"
+
+
+def start_method() -> str:
+    import multiprocessing
+    import threading
+
+    if "fork" in multiprocessing.get_all_start_methods() and threading.active_count() == 1:
+        return "fork"
+    return SPAWN
 # A file with thousands of stray keys would otherwise print thousands of lines of one rule.
 MAX_FINDINGS_PER_RULE_AND_FILE = 20
 
@@ -160,13 +176,13 @@ def _in_parallel(entries: list[EntryFile], workers: int) -> tuple[list[Document]
     chunks = [entries[start : start + size] for start in range(0, len(entries), size)]
     done: list[tuple[list[Document], list[Finding]] | None] = [None] * len(chunks)
     try:
-        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(START_METHOD)) as pool:
+        with ProcessPoolExecutor(workers - 1, mp_context=multiprocessing.get_context(start_method())) as pool:
             pending: deque[tuple[int, Future[tuple[list[Document], list[Finding]]]]] = deque()
             front, back = 0, len(chunks)
 
             def hand_out() -> None:
                 nonlocal front
-                while front < back and len(pending) < 2 * (workers - 1):
+                while front < back and len(pending) < AHEAD * (workers - 1):
                     pending.append((front, pool.submit(read_and_check, chunks[front])))
                     front += 1
 
