@@ -25,6 +25,7 @@ from billing_config.apply.hooks import check_guards, run_after_apply, run_on_cha
 from billing_config.apply.record import recorded_kinds, state_rows
 from billing_config.apply.writer import write_changes
 from billing_config.db.connect import describe_error, safe_url
+from billing_config.db.catalog import Catalog
 from billing_config.db.json_values import Serialized
 from billing_config.db.write import MissingReference
 from billing_config.mapping.model import now_stamp
@@ -90,22 +91,26 @@ class SchemaUnfit(Refused):
     """The target's schema does not fit its mapping (doctor's errors); nothing was changed."""
 
 
-def require_fitting_schema(connection: sa.Connection, mapping: Mapping, what: str) -> None:
+def require_fitting_schema(connection: sa.Connection, mapping: Mapping, what: str) -> Catalog:
     """doctor's schema checks, on the catalogue read in this transaction, before any write: a
     schema that changed since the plan (a vendor upgrade) or a table that cannot roll back is
     refused with doctor's findings, rule ids and mapping lines included. No earlier doctor run
-    is needed, and nothing is recorded."""
+    is needed, and nothing is recorded. Returns the catalogue, for the live read to reuse."""
+    from billing_config.db.catalog import read_catalog
     from billing_config.db.doctor import check_schema, errors_of
 
-    errors = errors_of(check_schema(connection, mapping))
+    catalog = read_catalog(connection, mapping)
+    errors = errors_of(check_schema(connection, mapping, catalog))
     if not errors:
-        return
-    lines = [f"{what} refused, nothing changed: the database does not fit the mapping {mapping.source} ({len(errors)} problem(s)):"]
-    lines += [f"  {f.path}:{f.line}:{f.column}: {f.rule} {f.message}" for f in errors[:50]]
+        return catalog
+    details = [f"{f.path}:{f.line}:{f.column}: {f.rule} {f.message}" for f in errors[:50]]
     if len(errors) > 50:
-        lines.append(f"  ... and {len(errors) - 50} more")
-    lines.append("Run `billing-config doctor` against this target for every finding, fix them, and run again")
-    raise SchemaUnfit("\n".join(lines))
+        details.append(f"... and {len(errors) - 50} more")
+    details.append("Run `billing-config doctor` against this target for every finding, fix them, and run again")
+    raise SchemaUnfit(
+        f"{what} refused, nothing changed: the database does not fit the mapping {mapping.source} ({len(errors)} problem(s)):",
+        details=details,
+    )
 
 
 def run_apply(
@@ -131,8 +136,8 @@ def run_apply(
     run_id = str(uuid.uuid4())
     try:
         with locked_transaction(engine, url, mapping, lock_timeout, "apply") as connection:
-            require_fitting_schema(connection, mapping, "apply")
-            live = read_live(connection, mapping, for_update=True)
+            catalog = require_fitting_schema(connection, mapping, "apply")
+            live = read_live(connection, mapping, for_update=True, catalog=catalog)
             plan = _checked_plan(live, replan, reviewed)
             if show is not None:
                 show(plan)

@@ -76,11 +76,11 @@ def run_doctor(connection: sa.Connection, mapping: Mapping) -> DoctorReport:
     return DoctorReport(found.items, len(catalog.tables), catalog.fingerprint())
 
 
-def check_schema(connection: sa.Connection, mapping: Mapping) -> list[Finding]:
+def check_schema(connection: sa.Connection, mapping: Mapping, catalog: Catalog | None = None) -> list[Finding]:
     """The schema checks alone, on the catalogue read in the caller's transaction (apply, rename):
     a handful of catalogue queries per mapped table, no rows."""
     found = Located(mapping)
-    schema_checks(found, read_catalog(connection, mapping), mapping)
+    schema_checks(found, catalog if catalog is not None else read_catalog(connection, mapping), mapping)
     return found.items
 
 

@@ -509,12 +509,13 @@ def read_live_explained(engine: sa.Engine, mapping: Mapping | None = None, *, wi
 
 def read_live(
     connection: sa.Connection, mapping: Mapping | None = None, *, with_usage: bool = True, for_update: bool = False,
-    strict: bool = True,
+    strict: bool = True, catalog: Catalog | None = None,
 ) -> LiveState:
     """Every mapped kind's rows. ``strict``: unreadable values raise :class:`LiveUnreadable`
-    (doctor passes False to report them as findings instead)."""
+    (doctor passes False to report them as findings instead). ``catalog``: what this transaction
+    has already read of the schema (apply's checks), else it is read here."""
     mapping = mapping or default_mapping()
-    catalog = read_catalog(connection, mapping)
+    catalog = catalog if catalog is not None else read_catalog(connection, mapping)
     bindings = read_bindings(connection, mapping)
     vias = via_columns(mapping)
     lookups = read_lookups(connection, mapping)
