@@ -94,6 +94,29 @@ class Catalog:
     def table(self, name: TableName) -> TableInfo | None:
         return self.tables.get(name)
 
+    def code_collations(self, mapping: Mapping) -> dict[str, str]:
+        """kind name -> the collation of its code column, where it has one (MariaDB/MySQL):
+        codes compare as that column compares them (db/collation.py)."""
+        found: dict[str, str] = {}
+        for kmap in mapping.kinds.values():
+            info = self.tables.get(kmap.table_name)
+            column = info.columns.get(kmap.code.column) if info is not None and kmap.code is not None else None
+            if column is not None and column.collation:
+                found[kmap.name] = column.collation
+        return found
+
+    def padded_columns(self, mapping: Mapping) -> dict[str, frozenset[str]]:
+        """kind name -> its table's CHAR(n) columns. PostgreSQL hands such a value back padded to
+        n characters ('Active    '), and the reader strips the spaces so that what was written
+        reads back the same (MariaDB strips them itself; SQLite does not pad)."""
+        found: dict[str, frozenset[str]] = {}
+        for kmap in mapping.kinds.values():
+            info = self.tables.get(kmap.table_name)
+            fixed = frozenset(name for name, column in (info.columns.items() if info else ()) if column.fixed)
+            if fixed:
+                found[kmap.name] = fixed
+        return found
+
     def facts(self, table: TableName, column: str) -> ColumnFacts | None:
         """What the target's limits need to know of a column (mapping.limits)."""
         info = self.tables.get(table)

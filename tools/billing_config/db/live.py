@@ -523,9 +523,7 @@ def read_live(
     rows_by_kind: dict[str, dict[str, LiveRow]] = {}
     unbound: dict[str, list[LiveRow]] = {}
     others: dict[str, list[OtherRow]] = {}
-    from billing_config.db.collation import padded_columns
-
-    padded = padded_columns(connection, mapping)
+    padded = catalog.padded_columns(mapping) if connection.dialect.name == "postgresql" else {}
     for kmap in mapping.kinds.values():
         raw_names = raw_columns(kmap, catalog)
         rows_by_kind[kmap.name], unbound[kmap.name] = read_kind(
@@ -572,11 +570,9 @@ def read_live(
         from billing_config.db.connect import safe_url
 
         raise LiveUnreadable(safe_url(connection.engine.url), problems)
-    from billing_config.db.collation import code_collations
-
     state = LiveState(
         rows=rows_by_kind, usage=usage, unbound=unbound, problems=problems, mapping=mapping,
-        collations=code_collations(connection, mapping), managed=read_managed(connection, mapping.tool_schema),
+        collations=catalog.code_collations(mapping), managed=read_managed(connection, mapping.tool_schema),
         catalog=catalog, others=others, lookups=lookups,
         used_allowances=read_used_allowances(connection, mapping.tool_schema),
     )
