@@ -12,6 +12,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pytest
 import sqlalchemy as sa
 
 from tests.scenarios.vendor_schemas import VENDOR_C_STATUS, seed_vendor_c, vendor_c_mapping, write_mapping
@@ -138,7 +139,7 @@ def test_max_plus_one_locks_the_table_against_inserts(db_url: str, tmp_path: Pat
     mapping = parse_mapping(vendor_c_mapping(), "m.toml")
     kmap = mapping.kinds["statuses"]
     if engine.dialect.name == "sqlite":
-        return  # one writer at a time: BEGIN IMMEDIATE is the lock (covered by the apply lock tests)
+        pytest.skip("SQLite has one writer at a time: BEGIN IMMEDIATE is the lock (tests/apply/test_transaction.py)")
     with engine.connect() as holder:
         holder = holder.execution_options(**_transaction_options(holder, mapping))
         with holder.begin():
@@ -169,17 +170,24 @@ def test_a_sequence_key_is_quoted_not_pasted(db_url: str, tmp_path: Path, cli: C
     """key_source = { sequence = NAME } on a name that needs quoting (a space, a quote)."""
     engine = engine_for(db_url)
     seed_vendor_c(engine)
-    if engine.dialect.name == "sqlite":
-        return  # no sequences: doctor says so (tests/db/test_doctor.py)
     preparer = engine.dialect.identifier_preparer
     name = 'Stat "Seq"'
-    execute(engine, f"CREATE SEQUENCE {preparer.quote(name)} START WITH 900")
+    if engine.dialect.name != "sqlite":
+        execute(engine, f"CREATE SEQUENCE {preparer.quote(name)} START WITH 900")
     text = vendor_c_mapping().replace('key_source = "max+1"', "key_source = { sequence = 'Stat \"Seq\"' }")
     mapping = write_mapping(tmp_path, text)
     config = tmp_path / "config"
     target = ["--database", db_url, "--mapping", str(mapping), "--config-dir", str(config)]
     assert cli("adopt", "--yes", *target).code == 0
     write_entry(config, "statuses", "seq-made", "name: Made By Sequence\n")
+    if engine.dialect.name == "sqlite":
+        # No sequences at all: doctor says so at the key_source line, and apply refuses unwritten.
+        result = cli("doctor", *target)
+        assert result.code == 1 and "doctor-sequence" in result.out and "SQLite has no sequences" in result.out
+        result = cli("apply", "--yes", *target)
+        assert result.code == 1 and "doctor-sequence" in result.err
+        assert scalar(engine, f"SELECT COUNT(*) FROM {status_table(engine)} WHERE label = 'Made By Sequence'") == 0
+        return
     result = cli("apply", "--yes", *target)
     assert result.code == 0, result.text
     assert scalar(engine, f"SELECT stat_id FROM {status_table(engine)} WHERE label = 'Made By Sequence'") == 900

@@ -240,9 +240,12 @@ def _key(found: Located, catalog: Catalog, kmap: KindMap, info: TableInfo) -> No
     at = f"kinds.{kmap.name}"
     where = f"{kmap.qualified}.{kmap.key}"
     if kmap.key_source == KEY_SEQUENCE and kmap.sequence is not None and not catalog.sequences.get(kmap.sequence):
+        missing = (
+            "SQLite has no sequences" if catalog.dialect == "sqlite" else f"the sequence {kmap.sequence.qualified} does not exist"
+        )
         found.add(
             "doctor-sequence", _first(found.mapping, f"{at}.key_source.sequence", f"{at}.key_source"),
-            f"the sequence {kmap.sequence.qualified} does not exist, so new rows of {kmap.qualified} would get no key; "
+            f"{missing}, so new rows of {kmap.qualified} would get no key; "
             'name an existing sequence, or write key_source = "max+1" if the vendor\'s application assigns keys',
             kmap.name,
         )
