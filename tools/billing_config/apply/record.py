@@ -45,13 +45,15 @@ def state_rows(plan: Plan, live: LiveState) -> list[StateRow]:
             else:
                 continue  # a managed code with neither a change nor a live row: nothing to record
             rows.append(StateRow(kind.name, code, code in managed, values))
-        for row in live.unbound.get(kind.name, ()):
-            # A row no code is bound to yet: recorded by its key, so drift can tell it from one
-            # inserted on live later (adopt then binds it; drift matches it by key).
-            label = unbound_code(row.id)
-            if len(label) <= CODE_MAX_LENGTH:
-                rows.append(StateRow(kind.name, label, False, dict(row.values)))
+        rows.extend(unbound_rows(live, kind.name))
     return rows
+
+
+def unbound_rows(live: LiveState, kind: str) -> list[StateRow]:
+    """Live rows no code is bound to yet, recorded by their key (unmanaged), so drift can tell
+    them from a row inserted on live later (adopt then binds one; drift matches it by key)."""
+    found = [StateRow(kind, unbound_code(row.id), False, dict(row.values)) for row in live.unbound.get(kind, ())]
+    return [row for row in found if len(row.code) <= CODE_MAX_LENGTH]
 
 
 def adopted_rows(live: LiveState, recorded: RecordedState) -> list[StateRow]:
@@ -68,10 +70,7 @@ def adopted_rows(live: LiveState, recorded: RecordedState) -> list[StateRow]:
         for code, row in sorted(live.rows.get(kind, {}).items()):
             if code not in kept:
                 rows.append(StateRow(kind, code, False, dict(row.values)))
-        for loose in live.unbound.get(kind, ()):
-            label = unbound_code(loose.id)
-            if len(label) <= CODE_MAX_LENGTH:
-                rows.append(StateRow(kind, label, False, dict(loose.values)))
+        rows.extend(unbound_rows(live, kind))
     return rows
 
 
